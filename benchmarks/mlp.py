@@ -1,0 +1,120 @@
+"""One training step of an MLP 784-256-128-10 (batch 128, float32, ReLU, softmax cross-entropy, SGD with
+momentum): glassnet, PyTorch and scikit-learn's MLPClassifier in the same run, as samples per second.
+
+    python benchmarks/mlp.py [--steps 300] [--repeats 5]
+
+PyTorch and scikit-learn are optional: a peer that is not installed is reported as missing.
+Each figure is the best of ``--repeats`` timed runs of ``--steps`` steps, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+BATCH, SIZES = 128, (784, 256, 128, 10)
+
+
+def make_data(steps: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((steps, BATCH, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], size=(steps, BATCH))
+    return x, y
+
+
+def best_rate(run, steps: int, repeats: int) -> float:
+    """Samples per second of the fastest of ``repeats`` runs of ``run(steps)``."""
+    run(min(steps, 20))  # warm-up: allocations, caches, thread pools
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(steps)
+        best = min(best, time.perf_counter() - start)
+    return steps * BATCH / best
+
+
+def glassnet_runner(x, y):
+    import glassnet as gn
+    from glassnet import nn, optim
+
+    gn.manual_seed(0)
+    model = nn.Sequential([nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"), nn.Dense(10)],
+                          input_shape=(SIZES[0],))
+    loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9, convention="pytorch")
+    inputs = [gn.tensor(batch) for batch in x]
+
+    def run(steps):
+        for i in range(steps):
+            loss = loss_fn(model(inputs[i]), y[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    return run
+
+
+def torch_runner(x, y):
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run(steps):
+        for i in range(steps):
+            loss = loss_fn(model(inputs[i]), labels[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    return run
+
+
+def sklearn_runner(x, y):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    def run(steps):
+        model = MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd", learning_rate_init=0.01,
+                              momentum=0.9, nesterovs_momentum=False, batch_size=BATCH, max_iter=1,
+                              shuffle=False, alpha=0.0, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x[:steps].reshape(-1, SIZES[0]), y[:steps].reshape(-1))
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    x, y = make_data(args.steps)
+    rates = {}
+    for name, factory in (("glassnet", glassnet_runner), ("pytorch", torch_runner),
+                          ("scikit-learn", sklearn_runner)):
+        try:
+            runner = factory(x, y)
+        except ImportError as error:
+            print(f"{name:>12}: not installed ({error.name})")
+            continue
+        rates[name] = best_rate(runner, args.steps, args.repeats)
+    print(f"MLP 784-256-128-10, batch {BATCH}, float32, SGD momentum: samples/s (best of {args.repeats})")
+    for name, rate in rates.items():
+        ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""
+        print(f"{name:>12}: {rate:10,.0f}{ratio}")
+
+
+if __name__ == "__main__":
+    main()

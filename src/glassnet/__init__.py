@@ -1,0 +1,32 @@
+"""glassnet: a deep-learning framework on NumPy that shows its work.
+
+The public names: ``tensor``, ``Tensor``, ``no_grad``, ``manual_seed``, ``set_default_dtype``,
+``gradcheck``, and the packages ``nn`` and ``optim``.
+"""
+
+from glassnet import nn, ops
+from glassnet.autograd import (
+    Function,
+    GradcheckError,
+    Tensor,
+    enable_grad,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    ones,
+    rand,
+    randn,
+    set_grad_enabled,
+    tensor,
+    zeros,
+)
+from glassnet.backend import get_default_dtype, manual_seed, set_default_dtype
+from glassnet.ops import concatenate, stack, where
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "zeros", "ones", "randn", "rand", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_grad_enabled", "manual_seed", "set_default_dtype", "get_default_dtype", "gradcheck",
+    "GradcheckError", "Function", "nn", "ops", "concatenate", "stack", "where", "__version__",
+]

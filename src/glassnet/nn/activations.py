@@ -1,0 +1,179 @@
+"""Activation functions as modules and as ``activation="..."`` names (CURRICULUM section 5).
+
+Each module is a thin wrapper of its op in ``glassnet.ops.activation``, where the formula and its
+derivative live. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu, prelu, elu,
+selu, softmax.
+"""
+
+from __future__ import annotations
+
+from glassnet.nn.initializers import Constant
+from glassnet.nn.module import Module
+from glassnet.nn.registry import Registry
+from glassnet.ops import activation as F
+
+__all__ = ["Activation", "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "RReLU", "PReLU",
+           "ELU", "SELU", "Softmax", "get", "registry"]
+
+registry = Registry("activation")
+
+
+class Activation(Module):
+    """Base of the activation modules: no parameters (except PReLU's), output shape = input shape."""
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._config()}
+
+    def _config(self) -> dict:
+        return {}
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self._config().items())
+
+
+@registry.register("step")
+class Step(Activation):
+    """The perceptron's step: 1 if x > threshold else 0 (no useful gradient)."""
+
+    def __init__(self, threshold: float = 0.0, name=None):
+        super().__init__(name=name)
+        self.threshold = threshold
+
+    def forward(self, x):
+        return F.step(x, self.threshold)
+
+    def _config(self):
+        return {"threshold": self.threshold}
+
+
+@registry.register("identity", "linear")
+class Identity(Activation):
+    """y = x (a linear output, for regression)."""
+
+    def forward(self, x):
+        return x
+
+
+@registry.register("sigmoid")
+class Sigmoid(Activation):
+    """y = 1 / (1 + e^(-x)) (binary outputs)."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+@registry.register("tanh")
+class Tanh(Activation):
+    """y = tanh(x) (zero-centred, saturating)."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+@registry.register("relu")
+class ReLU(Activation):
+    """y = max(0, x) (the default for hidden layers)."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+@registry.register("leaky_relu")
+class LeakyReLU(Activation):
+    """y = x if x > 0 else αx, α = 0.01 by default (no dead neurons)."""
+
+    def __init__(self, alpha: float = 0.01, name=None):
+        super().__init__(name=name)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.alpha)
+
+    def _config(self):
+        return {"alpha": self.alpha}
+
+
+@registry.register("rrelu")
+class RReLU(Activation):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, (lower + upper)/2 in eval
+    (PyTorch's defaults 1/8 and 1/3)."""
+
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, name=None):
+        super().__init__(name=name)
+        if not 0 <= lower <= upper:
+            raise ValueError(f"RReLU needs 0 <= lower <= upper, got lower={lower}, upper={upper}")
+        self.lower, self.upper = lower, upper
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, training=self.training)
+
+    def _config(self):
+        return {"lower": self.lower, "upper": self.upper}
+
+
+@registry.register("prelu")
+class PReLU(Activation):
+    """Parametric ReLU: y = x if x > 0 else a x with the slope a learned: one shared slope
+    (``num_parameters=1``, PyTorch's default) or one per channel on axis 1; initial value 0.25."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, name=None):
+        super().__init__(name=name)
+        self.num_parameters, self.init = num_parameters, init
+
+    def build(self, input_shape):
+        if self.num_parameters > 1 and (len(input_shape) < 2 or input_shape[1] != self.num_parameters):
+            raise ValueError(f"PReLU '{self.name}' has {self.num_parameters} slopes but its input of shape "
+                             f"{tuple(input_shape)} has no axis 1 of that size")
+        self.add_weight("slope", (self.num_parameters,), initializer=Constant(self.init))
+        super().build(input_shape)
+
+    def forward(self, x):
+        return F.prelu(x, self.slope)
+
+    def _config(self):
+        return {"num_parameters": self.num_parameters, "init": self.init}
+
+
+@registry.register("elu")
+class ELU(Activation):
+    """y = x if x > 0 else α(e^x - 1), α = 1 by default."""
+
+    def __init__(self, alpha: float = 1.0, name=None):
+        super().__init__(name=name)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def _config(self):
+        return {"alpha": self.alpha}
+
+
+@registry.register("selu")
+class SELU(Activation):
+    """y = λ ELU(x, α) with the fixed λ ≈ 1.0507, α ≈ 1.6733 (self-normalizing networks)."""
+
+    def forward(self, x):
+        return F.selu(x)
+
+
+@registry.register("softmax")
+class Softmax(Activation):
+    """y_i = e^(x_i) / Σ_j e^(x_j) along ``axis`` (multi-class outputs)."""
+
+    def __init__(self, axis: int = -1, name=None):
+        super().__init__(name=name)
+        self.axis = axis
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+    def _config(self):
+        return {"axis": self.axis}
+
+
+def get(identifier) -> Module:
+    """An activation module from a name ("relu"), a module, or None (the identity)."""
+    if identifier is None:
+        return Identity()
+    return registry.get(identifier)

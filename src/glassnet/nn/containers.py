@@ -1,0 +1,107 @@
+"""``Sequential``: a list of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from glassnet.nn.module import Module
+
+__all__ = ["Sequential"]
+
+
+def _format_shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class Sequential(Module):
+    """Layers applied in order: ``Sequential([Dense(3, activation="sigmoid"), Dense(1)], input_shape=(4,))``.
+
+    With ``input_shape`` (without the batch axis) the model is built at once, so ``summary()`` works before
+    any data is seen; without it, it is built on the first call. Children are named "0", "1", ... in
+    ``state_dict()``, as in PyTorch.
+
+    Example:
+        >>> from glassnet import nn
+        >>> model = nn.Sequential([nn.Dense(3, activation="sigmoid"), nn.Dense(1)], input_shape=(4,))
+        >>> model.count_params()
+        19
+    """
+
+    def __init__(self, layers=None, input_shape=None, name=None):
+        super().__init__(name=name)
+        self.layers: list = []
+        for layer in layers or []:
+            self.add(layer)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
+
+    def add(self, layer: Module) -> None:
+        """Append a layer (builds it at once if the model is already built)."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.add expects a layer (nn.Module), got {layer!r}")
+        setattr(self, str(len(self.layers)), layer)
+        self.layers.append(layer)
+        if self.built:
+            self._build_layer(layer, self.compute_output_shape(self.input_shape, upto=len(self.layers) - 1))
+
+    def _build_layer(self, layer: Module, shape) -> tuple:
+        if not layer.built:
+            layer.build(shape)
+        return layer.compute_output_shape(shape)
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = self._build_layer(layer, shape)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape, upto: int | None = None):
+        shape = tuple(input_shape)
+        for layer in self.layers[:upto]:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def summary_rows(self) -> list:
+        """One row per layer: (name, type, output shape, parameter count, trainable count)."""
+        if not self.built:
+            raise RuntimeError(f"summary() of '{self.name}' needs the input shape: give input_shape= to "
+                               "Sequential, or call the model once on data")
+        rows, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+            parameters = layer.parameters()
+            trainable = sum(p.size for p in parameters if p.requires_grad)
+            rows.append((layer.name, type(layer).__name__, shape, sum(p.size for p in parameters), trainable))
+        return rows
+
+    def format_summary(self) -> str:
+        """The summary table as text (what ``summary()`` prints)."""
+        rows = self.summary_rows()
+        header = ("Layer (type)", "Output Shape", "Param #")
+        body = [(f"{name} ({kind})", _format_shape(shape), f"{count:,}") for name, kind, shape, count, _ in rows]
+        widths = [max(len(r[i]) for r in [header] + body) for i in range(3)]
+        line = "  ".join("-" * w for w in widths)
+        fmt = f"{{:<{widths[0]}}}  {{:<{widths[1]}}}  {{:>{widths[2]}}}"
+        total = sum(r[3] for r in rows)
+        trainable = sum(r[4] for r in rows)
+        out = [f'Model: "{self.name}"', line, fmt.format(*header), line]
+        out += [fmt.format(*r) for r in body]
+        out += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                f"Non-trainable params: {total - trainable:,}"]
+        return "\n".join(out)
+
+    def summary(self, print_fn=print) -> None:
+        """Print each layer's output shape and parameter count, and the totals."""
+        print_fn(self.format_summary())

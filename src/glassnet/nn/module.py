@@ -1,0 +1,262 @@
+"""``Module`` and ``Parameter``: the building blocks of networks (layer 3 of glassnet).
+
+A module splits configuration, building and computing, as Keras layers do:
+
+- ``__init__`` stores hyperparameters (units, rate, ...);
+- ``build(input_shape)`` creates the parameters once the input shape is known (``add_weight``) and checks
+  shapes there, with errors that name the layer and both shapes;
+- ``forward(x)`` (PyTorch's word; ``call(x)``, Keras's, works too) computes with ops, never with a
+  hand-written gradient.
+
+Parameters and sub-modules assigned as attributes are registered automatically, as in PyTorch, so
+``parameters()``, ``state_dict()``, ``train()``/``eval()`` and freezing (``trainable = False``) see them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as np
+
+from glassnet.autograd.tensor import Tensor, tensor
+from glassnet.backend import as_dtype, get_default_dtype
+from glassnet.nn import initializers, regularizers
+
+__all__ = ["Module", "Parameter"]
+
+_name_counts: dict = {}
+
+
+class Parameter(Tensor):
+    """A tensor that a module learns: requires a gradient unless frozen.
+
+    Args:
+        data: the initial array (kept, not copied).
+        trainable: False freezes it (no gradient, the optimizer skips it).
+        regularizer: an optional penalty (``nn.regularizers.L2(0.01)``) added by ``regularization_loss()``.
+    """
+
+    def __init__(self, data, trainable: bool = True, name: str | None = None, regularizer=None):
+        super().__init__(data, requires_grad=trainable, name=name)
+        self.regularizer = regularizer
+
+    @property
+    def trainable(self) -> bool:
+        return self.requires_grad
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.requires_grad = bool(value)
+
+    def __repr__(self) -> str:
+        frozen = "" if self.requires_grad else ", trainable=False"
+        return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype.name}{frozen})"
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def _unique_name(prefix: str) -> str:
+    """Keras-style names: "dense", then "dense_1", "dense_2", ..."""
+    count = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+class Module:
+    """Base class of layers and models.
+
+    Example (PyTorch style):
+        >>> import glassnet as gn
+        >>> from glassnet import nn
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = nn.Dense(3, activation="relu")
+        ...         self.out = nn.Dense(1)
+        ...     def forward(self, x):
+        ...         return self.out(self.hidden(x))
+        >>> Net()(gn.ones(2, 4)).shape
+        (2, 1)
+    """
+
+    def __init__(self, name: str | None = None, dtype=None):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self.training = True
+        self.built = False
+        self.input_shape = None
+        self.dtype = as_dtype(dtype) if dtype is not None else None
+
+    # --- registration ---
+    def __setattr__(self, name: str, value) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning")
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def add_weight(self, name: str, shape, initializer="zeros", trainable: bool = True,
+                   regularizer=None) -> Parameter:
+        """Create a parameter ``name`` of ``shape`` drawn by ``initializer``, registered on this module."""
+        init = initializers.get(initializer)
+        data = init(tuple(shape), dtype=self.dtype or get_default_dtype())
+        parameter = Parameter(data, trainable=trainable, name=f"{self.name}.{name}",
+                              regularizer=regularizers.get(regularizer))
+        setattr(self, name, parameter)
+        return parameter
+
+    def register_buffer(self, name: str, array) -> None:
+        """Register state that is saved and loaded but not learned (running statistics)."""
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
+
+    # --- building and calling ---
+    def build(self, input_shape) -> None:
+        """Create parameters for inputs of ``input_shape`` (batch axis first, as None or a number)."""
+        self.input_shape = tuple(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """The output shape for ``input_shape`` (batch axis included); the same shape by default."""
+        return tuple(input_shape)
+
+    def forward(self, *args, **kwargs):
+        """Compute the output; override this (PyTorch style) or ``call`` (Keras style)."""
+        return self.call(*args, **kwargs)
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward() or call()")
+
+    def __call__(self, x, *args, **kwargs):
+        if not isinstance(x, Tensor):
+            x = tensor(x) if isinstance(x, (np.ndarray, list, tuple, float, int)) else x
+        if not self.built:
+            self.build((None,) + tuple(x.shape[1:]) if isinstance(x, Tensor) else None)
+        return self.forward(x, *args, **kwargs)
+
+    # --- traversal ---
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_modules(self, prefix: str = ""):
+        """This module and all below it, with dotted names ("" for this one)."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        return (module for _, module in self.named_modules())
+
+    def named_parameters(self, prefix: str = ""):
+        for module_name, module in self.named_modules(prefix):
+            for name, parameter in module._parameters.items():
+                yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self) -> list:
+        """All parameters, frozen ones included (optimizers skip those)."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def trainable_parameters(self) -> list:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def count_params(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    # --- modes ---
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch statistics in BatchNorm); returns self."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off, running statistics in BatchNorm); returns self."""
+        return self.train(False)
+
+    @property
+    def trainable(self) -> bool:
+        """False when every parameter is frozen. Setting it freezes or unfreezes all of them."""
+        parameters = self.parameters()
+        return any(p.requires_grad for p in parameters) if parameters else True
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for parameter in self.parameters():
+            parameter.trainable = value
+
+    def zero_grad(self) -> None:
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    def regularization_loss(self):
+        """The sum of all weight penalties (``weight_regularizer=``) as a scalar tensor; 0.0 if none."""
+        total = 0.0
+        for parameter in self.parameters():
+            if parameter.regularizer is not None and parameter.requires_grad:
+                total = parameter.regularizer(parameter) + total
+        return total
+
+    # --- state ---
+    def state_dict(self) -> OrderedDict:
+        """Copies of every parameter and buffer, by dotted name ("0.weight", "2.running_mean")."""
+        state = OrderedDict()
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                state[prefix + name] = parameter.data.copy()
+            for name in module._buffers:
+                state[prefix + name] = np.array(getattr(module, name), copy=True)
+        return state
+
+    def load_state_dict(self, state, strict: bool = True) -> None:
+        """Copy values from ``state`` into this module's parameters and buffers, in place.
+
+        Raises a clear error for missing or unexpected names (when ``strict``) and for shape mismatches.
+        """
+        own = self.state_dict()
+        if not own and state:
+            raise RuntimeError(f"{self.name} has no parameters yet: build it first (call it once on an "
+                               "input, or give input_shape=) and then load the state")
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict for {self.name}: missing keys {missing}, unexpected keys {unexpected}")
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name in list(module._parameters) + list(module._buffers):
+                key = prefix + name
+                if key not in state:
+                    continue
+                value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
+                target = getattr(module, name)
+                target_array = target.data if isinstance(target, Tensor) else target
+                if value.shape != target_array.shape:
+                    raise ValueError(f"load_state_dict: '{key}' has shape {target_array.shape} in "
+                                     f"{self.name} but {value.shape} in the state")
+                if isinstance(target_array, np.ndarray):
+                    np.copyto(target_array, value, casting="same_kind")
+                else:
+                    module.register_buffer(name, value.copy())
+
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this module (for saving and summaries)."""
+        return {"name": self.name}
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in self._modules.items():
+            child_lines = repr(child).split("\n")
+            lines.append(f"  ({name}): " + "\n  ".join(child_lines))
+        return "\n".join(lines) + "\n)" if len(lines) > 1 else lines[0] + ")"

@@ -1,0 +1,35 @@
+"""Small helpers shared by the ops: undoing broadcasting and turning constants into arrays."""
+
+from __future__ import annotations
+
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_array_module
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so that it has ``shape`` again.
+
+    If x of shape (3,) was broadcast to (4, 3) in x + y, each x_j fed 4 outputs, so dL/dx_j is the sum of
+    the 4 upstream gradients in column j.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def as_operand(value, like: Tensor):
+    """A tensor stays a tensor; a Python number or array becomes a constant array of ``like``'s dtype
+    for floats (so that ``x * 2.0`` keeps float32), kept as is otherwise."""
+    if isinstance(value, Tensor):
+        return value
+    xp = get_array_module(like.data)
+    array = xp.asarray(value)
+    if array.dtype.kind in "fiub" and like.dtype.kind == "f" and array.ndim == 0:
+        return array.astype(like.dtype)
+    return array

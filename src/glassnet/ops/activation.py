@@ -1,0 +1,275 @@
+"""Activation functions, each with its local derivative, written to stay finite for any input.
+
+The functions (``relu(x)``, ``sigmoid(x)``, ...) are what layers, ``nn.functional`` and ``Tensor`` methods
+call; ``nn.activations`` wraps them as modules and string names.
+"""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module, get_rng
+
+__all__ = [
+    "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "RReLU", "PReLU", "ELU", "SELU", "Softmax", "LogSoftmax",
+    "step", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "rrelu", "prelu", "elu", "selu",
+    "softmax", "log_softmax", "SELU_ALPHA", "SELU_SCALE",
+]
+
+# SELU's fixed constants (Klambauer et al., 2017), to the precision PyTorch and Keras use.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class Step(Function):
+    """The perceptron's step: y = 1 if x > threshold else 0;  dy/dx = 0 wherever it is defined (so
+    gradient descent cannot train through it: the perceptron rule does)."""
+
+    name, formula, derivative = "step", "1 if x > θ else 0", "dy/dx = 0"
+
+    def forward(self, x):
+        return (x > self.params["threshold"]).astype(x.dtype)
+
+    def backward(self, grad):
+        return grad * 0
+
+
+class Sigmoid(Function):
+    """y = σ(x) = 1 / (1 + e^(-x));  dy/dx = σ(x)(1 - σ(x)) = y(1 - y).
+
+    Computed from e^(-|x|), which never overflows: σ(x) = 1/(1 + e^(-x)) for x >= 0 and
+    e^x/(1 + e^x) for x < 0.
+    """
+
+    name, formula, derivative = "sigmoid", "1 / (1 + e^(-x))", "dy/dx = y (1 - y)"
+
+    def forward(self, x):
+        y = stable_sigmoid(x)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        y = self.saved["y"]
+        return grad * y * (1 - y)
+
+
+def stable_sigmoid(x):
+    """σ(x) on arrays without overflow (shared by Sigmoid and the logits form of binary cross-entropy)."""
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Tanh(Function):
+    """y = tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x));  dy/dx = 1 - tanh²(x) = 1 - y²."""
+
+    name, formula, derivative = "tanh", "(e^x - e^-x) / (e^x + e^-x)", "dy/dx = 1 - y^2"
+
+    def forward(self, x):
+        y = get_array_module(x).tanh(x)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        y = self.saved["y"]
+        return grad * (1 - y * y)
+
+
+class ReLU(Function):
+    """y = max(0, x);  dy/dx = 1 if x > 0 else 0 (relu'(0) = 0, as PyTorch, Keras and JAX)."""
+
+    name, formula, derivative = "relu", "max(0, x)", "dy/dx = 1 if x > 0 else 0"
+
+    def forward(self, x):
+        y = get_array_module(x).maximum(x, 0)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        return grad * (self.saved["y"] > 0)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else αx;  dy/dx = 1 if x > 0 else α (α = 0.01 by default)."""
+
+    name, formula, derivative = "leaky_relu", "x if x > 0 else α x", "dy/dx = 1 if x > 0 else α"
+
+    def forward(self, x):
+        self.saved["positive"] = positive = x > 0
+        return get_array_module(x).where(positive, x, self.params["alpha"] * x)
+
+    def backward(self, grad):
+        return get_array_module(grad).where(self.saved["positive"], grad, self.params["alpha"] * grad)
+
+
+class RReLU(Function):
+    """Randomized leaky ReLU: y = x if x >= 0 else a x, with a ~ U(lower, upper) drawn per element in
+    training and a = (lower + upper)/2 in evaluation;  dy/dx = 1 if x >= 0 else a."""
+
+    name, formula, derivative = "rrelu", "x if x >= 0 else a x", "dy/dx = 1 if x >= 0 else a"
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        lower, upper = self.params["lower"], self.params["upper"]
+        if self.params["training"]:
+            slope = xp.asarray(get_rng().uniform(lower, upper, size=x.shape), dtype=x.dtype)
+        else:
+            slope = xp.asarray((lower + upper) / 2, dtype=x.dtype)
+        self.saved["slope"] = slope = xp.where(x >= 0, 1, slope).astype(x.dtype)
+        return x * slope
+
+    def backward(self, grad):
+        return grad * self.saved["slope"]
+
+
+class PReLU(Function):
+    """Parametric ReLU: y = x if x > 0 else a x, with the slope a learned (one per channel on axis 1, or
+    one shared);  dy/dx = 1 if x > 0 else a,  dy/da = 0 if x > 0 else x (summed over all but the channel)."""
+
+    name, formula, derivative = "prelu", "x if x > 0 else a x", "dy/dx = 1 if x > 0 else a; dy/da = min(x, 0)"
+
+    def forward(self, x, slope):
+        xp = get_array_module(x)
+        shape = [1] * x.ndim
+        if slope.size > 1:
+            if x.ndim < 2 or x.shape[1] != slope.size:
+                raise ValueError(f"PReLU has {slope.size} slopes but the input of shape {x.shape} has "
+                                 f"{x.shape[1] if x.ndim > 1 else 1} channels on axis 1")
+            shape[1] = slope.size
+        slope_b = slope.reshape(shape) if x.ndim else slope.reshape(())
+        positive = x > 0
+        self.saved.update(x=x, slope=slope_b, positive=positive, slope_shape=slope.shape)
+        return xp.where(positive, x, slope_b * x)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        x, slope, positive = self.saved["x"], self.saved["slope"], self.saved["positive"]
+        grad_x = xp.where(positive, grad, slope * grad) if self.needs_input_grad[0] else None
+        grad_slope = None
+        if self.needs_input_grad[1]:
+            per_element = xp.where(positive, 0, x * grad)
+            axes = tuple(a for a in range(x.ndim) if slope.ndim == 0 or slope.shape[a] == 1)
+            grad_slope = per_element.sum(axis=axes).reshape(self.saved["slope_shape"])
+        return grad_x, grad_slope
+
+
+class ELU(Function):
+    """y = x if x > 0 else α(e^x - 1);  dy/dx = 1 if x > 0 else α e^x = y + α."""
+
+    name, formula, derivative = "elu", "x if x > 0 else α (e^x - 1)", "dy/dx = 1 if x > 0 else α e^x"
+
+    scale = 1.0
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        alpha = self.params["alpha"]
+        positive = x > 0
+        # expm1 of min(x, 0): exact near 0 and never overflowing on the branch not taken.
+        negative_part = alpha * xp.expm1(xp.minimum(x, 0))
+        y = self.scale * xp.where(positive, x, negative_part)
+        self.saved.update(positive=positive, negative_part=negative_part)
+        return y
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        local = xp.where(self.saved["positive"], 1, self.saved["negative_part"] + self.params["alpha"])
+        return grad * (self.scale * local).astype(grad.dtype)
+
+
+class SELU(ELU):
+    """y = λ (x if x > 0 else α(e^x - 1)) with λ ≈ 1.0507, α ≈ 1.6733 (fixed, self-normalizing);
+    dy/dx = λ if x > 0 else λ α e^x."""
+
+    name, formula, derivative = "selu", "λ (x if x > 0 else α (e^x - 1))", "dy/dx = λ if x > 0 else λ α e^x"
+
+    scale = SELU_SCALE
+
+
+class Softmax(Function):
+    """y_i = e^(x_i) / sum_j e^(x_j) along ``axis`` (computed from x - max x, which cannot overflow);
+    dL/dx = y ⊙ (dL/dy - sum_j dL/dy_j y_j)  (the Jacobian diag(y) - y yᵀ applied to dL/dy)."""
+
+    name, formula, derivative = "softmax", "e^(x_i) / Σ_j e^(x_j)", "dy_i/dx_j = y_i ([i = j] - y_j)"
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        axis = self.params["axis"]
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        y = self.saved["y"]
+        return y * (grad - (grad * y).sum(axis=self.params["axis"], keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - log sum_j e^(x_j) (the log-sum-exp taken after subtracting max x);
+    dL/dx = dL/dy - softmax(x) sum_j dL/dy_j."""
+
+    name, formula, derivative = "log_softmax", "x_i - log Σ_j e^(x_j)", "dy_i/dx_j = [i = j] - softmax(x)_j"
+
+    def forward(self, x):
+        y = log_softmax_array(x, self.params["axis"])
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return grad - xp.exp(self.saved["y"]) * grad.sum(axis=self.params["axis"], keepdims=True)
+
+
+def log_softmax_array(x, axis):
+    """log softmax of an array, stable (shared by LogSoftmax and the softmax cross-entropy losses)."""
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def step(x, threshold: float = 0.0):
+    return Step.apply(x, threshold=threshold)
+
+
+def identity(x):
+    """y = x (the "linear" activation); returns its input unchanged."""
+    return x
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, alpha: float = 0.01):
+    return LeakyReLU.apply(x, alpha=alpha)
+
+
+def rrelu(x, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False):
+    return RReLU.apply(x, lower=lower, upper=upper, training=training)
+
+
+def prelu(x, slope):
+    return PReLU.apply(x, slope)
+
+
+def elu(x, alpha: float = 1.0):
+    return ELU.apply(x, alpha=alpha)
+
+
+def selu(x):
+    return SELU.apply(x, alpha=SELU_ALPHA)
+
+
+def softmax(x, axis: int = -1):
+    return Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x, axis: int = -1):
+    return LogSoftmax.apply(x, axis=axis)

@@ -1,0 +1,202 @@
+"""Element-wise math: exp, log, sqrt, abs, clip, where, maximum, minimum, and dtype casts."""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import as_dtype, get_array_module
+from glassnet.ops._util import as_operand, unbroadcast
+
+__all__ = ["Exp", "Log", "Sqrt", "Abs", "Clip", "Where", "Maximum", "Minimum", "Cast",
+           "exp", "log", "sqrt", "abs", "clip", "where", "maximum", "minimum", "cast"]
+
+
+class Exp(Function):
+    """y = e^x;  dy/dx = e^x = y (saved output)."""
+
+    name, formula, derivative = "exp", "e^x", "dy/dx = e^x = y"
+
+    def forward(self, x):
+        y = get_array_module(x).exp(x)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        return grad * self.saved["y"]
+
+
+class Log(Function):
+    """y = ln x;  dy/dx = 1 / x."""
+
+    name, formula, derivative = "log", "ln(x)", "dy/dx = 1/x"
+
+    def forward(self, x):
+        self.saved["x"] = x
+        return get_array_module(x).log(x)
+
+    def backward(self, grad):
+        return grad / self.saved["x"]
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+
+    name, formula, derivative = "sqrt", "sqrt(x)", "dy/dx = 1/(2 sqrt(x))"
+
+    def forward(self, x):
+        y = get_array_module(x).sqrt(x)
+        self.saved["y"] = y
+        return y
+
+    def backward(self, grad):
+        return grad / (2 * self.saved["y"])
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x), taken as 0 at x = 0 (the subgradient PyTorch and JAX choose)."""
+
+    name, formula, derivative = "abs", "|x|", "dy/dx = sign(x)"
+
+    def forward(self, x):
+        self.saved["x"] = x
+        return get_array_module(x).abs(x)
+
+    def backward(self, grad):
+        return grad * get_array_module(grad).sign(self.saved["x"])
+
+
+class Clip(Function):
+    """y = min(max(x, low), high);  dy/dx = 1 where low <= x <= high, else 0 (bounds inclusive, as
+    ``torch.clamp``). Either bound may be None."""
+
+    name, formula, derivative = "clip", "min(max(x, low), high)", "dy/dx = 1 if low <= x <= high else 0"
+
+    def forward(self, x):
+        low, high = self.params["low"], self.params["high"]
+        self.saved["x"] = x
+        return get_array_module(x).clip(x, low, high)
+
+    def backward(self, grad):
+        x, low, high = self.saved["x"], self.params["low"], self.params["high"]
+        inside = True
+        if low is not None:
+            inside = x >= low
+        if high is not None:
+            inside = inside & (x <= high)
+        return grad * inside
+
+
+class Where(Function):
+    """y = a where condition else b;  dy/da = condition, dy/db = not condition (condition is constant)."""
+
+    name, formula, derivative = "where", "a if condition else b", "dy/da = [condition], dy/db = [not condition]"
+
+    def forward(self, condition, a, b):
+        xp = get_array_module(a, b)
+        self.saved.update(condition=condition, shapes=(xp.shape(a), xp.shape(b)))
+        return xp.where(condition, a, b)
+
+    def backward(self, grad):
+        condition = self.saved["condition"]
+        shape_a, shape_b = self.saved["shapes"]
+        grad_a = unbroadcast(grad * condition, shape_a) if self.needs_input_grad[1] else None
+        grad_b = unbroadcast(grad * ~condition, shape_b) if self.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Maximum(Function):
+    """y = max(a, b) element-wise;  the gradient goes to the larger input, split in half on ties
+    (as ``torch.maximum``)."""
+
+    name, formula, derivative = "maximum", "max(a, b)", "dy/da = [a > b] + [a = b]/2"
+
+    def forward(self, a, b):
+        self.saved.update(a=a, b=b)
+        return get_array_module(a, b).maximum(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved["a"], self.saved["b"]
+        share = (a > b) + 0.5 * (a == b)
+        return _split(grad, share, a, b, self.needs_input_grad)
+
+
+class Minimum(Function):
+    """y = min(a, b) element-wise;  the gradient goes to the smaller input, split in half on ties."""
+
+    name, formula, derivative = "minimum", "min(a, b)", "dy/da = [a < b] + [a = b]/2"
+
+    def forward(self, a, b):
+        self.saved.update(a=a, b=b)
+        return get_array_module(a, b).minimum(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved["a"], self.saved["b"]
+        share = (a < b) + 0.5 * (a == b)
+        return _split(grad, share, a, b, self.needs_input_grad)
+
+
+def _split(grad, share_a, a, b, needs):
+    xp = get_array_module(grad)
+    grad_a = unbroadcast(grad * share_a, xp.shape(a)) if needs[0] else None
+    grad_b = unbroadcast(grad * (1 - share_a), xp.shape(b)) if needs[1] else None
+    return grad_a, grad_b
+
+
+class Cast(Function):
+    """y = x converted to another float dtype;  dy/dx = 1 (the gradient is cast back)."""
+
+    name, formula, derivative = "cast", "x", "dy/dx = 1"
+
+    def forward(self, x):
+        self.saved["dtype"] = x.dtype
+        return x.astype(self.params["dtype"])
+
+    def backward(self, grad):
+        return grad.astype(self.saved["dtype"])
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 - the field's word
+    return Abs.apply(x)
+
+
+def clip(x, low=None, high=None):
+    """Limit x to [low, high]; the gradient flows only where x was inside."""
+    if low is None and high is None:
+        raise ValueError("clip needs at least one of low and high")
+    return Clip.apply(x, low=low, high=high)
+
+
+def where(condition, a, b):
+    """Pick from ``a`` where ``condition`` holds, else from ``b`` (at least one of them a tensor)."""
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        raise TypeError("where() needs a tensor for a or b")
+    condition = condition.data if isinstance(condition, Tensor) else condition
+    condition = get_array_module(like.data).asarray(condition)
+    if condition.dtype.kind != "b":
+        raise TypeError(f"where() needs a boolean condition, got dtype {condition.dtype}")
+    return Where.apply(condition, as_operand(a, like), as_operand(b, like))
+
+
+def maximum(a, b):
+    return Maximum.apply(a, as_operand(b, a))
+
+
+def minimum(a, b):
+    return Minimum.apply(a, as_operand(b, a))
+
+
+def cast(x, dtype):
+    return Cast.apply(x, dtype=as_dtype(dtype))

@@ -1,0 +1,88 @@
+"""Linear algebra: matrix products, and the fused dense-layer product z = xW + b."""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+from glassnet.ops._util import unbroadcast
+
+__all__ = ["MatMul", "Linear", "matmul", "linear"]
+
+
+class MatMul(Function):
+    """Z = A B (batched over leading axes, which broadcast);  dL/dA = dL/dZ B^T,  dL/dB = A^T dL/dZ.
+
+    A 1-D A is a row vector, a 1-D B a column vector, as in NumPy; the added axis is removed again.
+    """
+
+    name, formula, derivative = "matmul", "A B", "dL/dA = dL/dZ B^T, dL/dB = A^T dL/dZ"
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs tensors with at least one dimension; use * for scalars")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(
+                f"matmul: cannot multiply shapes {a.shape} and {b.shape}: the last dimension of the first "
+                f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} dimension "
+                f"of the second ({b.shape[-2 if b.ndim > 1 else 0]})"
+            )
+        self.saved.update(a=a, b=b)
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.saved["a"], self.saved["b"]
+        xp = get_array_module(grad)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        # Put back the axes the 1-D operands lost: the column's last axis first, so that
+        # vector @ vector (a 0-d gradient) becomes (1, 1).
+        if b.ndim == 1:
+            grad = xp.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = xp.expand_dims(grad, -2)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(grad @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ grad, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """z = x W + b, for x of shape (..., inputs), W (inputs, outputs), b (outputs,) or None.
+
+    dL/dx = dL/dz W^T,  dL/dW = x^T dL/dz (summed over all leading axes),  dL/db = sum of dL/dz over rows.
+    One op instead of matmul + add, because a dense layer runs it at every step.
+    """
+
+    name, formula, derivative = "linear", "x W + b", "dL/dx = dL/dz W^T, dL/dW = x^T dL/dz, dL/db = sum dL/dz"
+
+    def forward(self, x, weight, bias):
+        self.saved.update(x=x, weight=weight)
+        z = x @ weight
+        if bias is not None:
+            z += bias
+        return z
+
+    def backward(self, grad):
+        x, weight = self.saved["x"], self.saved["weight"]
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_x = grad @ weight.T
+        rows = grad.reshape(-1, grad.shape[-1])
+        if self.needs_input_grad[1]:
+            grad_w = x.reshape(-1, x.shape[-1]).T @ rows
+        if self.needs_input_grad[2]:
+            grad_b = rows.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def matmul(a, b):
+    return MatMul.apply(a, b)
+
+
+def linear(x, weight, bias=None):
+    """The dense-layer product x W + b (W of shape (inputs, outputs), as the notes' w_ab)."""
+    if x.shape[-1] != weight.shape[0]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape}")
+    return Linear.apply(x, weight, bias)

@@ -1,0 +1,193 @@
+"""Losses as ops: each computes the loss of every element or example (no reduction) and its derivative.
+
+The reduction (mean, sum or none) is applied afterwards by the ordinary ``mean``/``sum`` ops, so each
+formula lives here once. Classes lie on the last axis (Keras's layout; for (N, C) inputs PyTorch's too).
+
+Logarithms of probabilities are clamped below at -100, as PyTorch's ``BCELoss`` does, so that a predicted
+probability of exactly 0 or 1 gives a large finite loss instead of infinity; the derivative is then 0
+there. The ``from_logits`` variants need no clamp: they use the log-sum-exp identities.
+"""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+from glassnet.ops.activation import log_softmax_array, stable_sigmoid
+
+__all__ = [
+    "SquaredError", "AbsoluteError", "HuberError", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
+    "CategoricalCrossEntropy", "SoftmaxCrossEntropy", "SparseCategoricalCrossEntropy",
+    "SparseSoftmaxCrossEntropy", "LOG_CLAMP",
+]
+
+LOG_CLAMP = -100.0
+
+
+def _clamped_log(p):
+    xp = get_array_module(p)
+    with_errstate = getattr(xp, "errstate", None)
+    if with_errstate is None:
+        return xp.maximum(xp.log(p), LOG_CLAMP)
+    with xp.errstate(divide="ignore"):
+        return xp.maximum(xp.log(p), LOG_CLAMP)
+
+
+class SquaredError(Function):
+    """l = (ŷ - y)²;  dl/dŷ = 2(ŷ - y),  dl/dy = -2(ŷ - y)."""
+
+    name, formula, derivative = "squared_error", "(ŷ - y)^2", "dl/dŷ = 2 (ŷ - y)"
+
+    def forward(self, prediction, target):
+        self.saved["error"] = error = prediction - target
+        return error * error
+
+    def backward(self, grad):
+        local = 2 * self.saved["error"] * grad
+        return local, (-local if self.needs_input_grad[1] else None)
+
+
+class AbsoluteError(Function):
+    """l = |ŷ - y|;  dl/dŷ = sign(ŷ - y) (0 at ŷ = y, the subgradient PyTorch uses)."""
+
+    name, formula, derivative = "absolute_error", "|ŷ - y|", "dl/dŷ = sign(ŷ - y)"
+
+    def forward(self, prediction, target):
+        self.saved["error"] = error = prediction - target
+        return get_array_module(error).abs(error)
+
+    def backward(self, grad):
+        local = get_array_module(grad).sign(self.saved["error"]) * grad
+        return local, (-local if self.needs_input_grad[1] else None)
+
+
+class HuberError(Function):
+    """l = ½e² if |e| <= δ else δ(|e| - ½δ), e = ŷ - y;  dl/dŷ = e if |e| <= δ else δ sign(e)."""
+
+    name, formula = "huber_error", "½ e² if |e| <= δ else δ (|e| - ½ δ)"
+    derivative = "dl/dŷ = e if |e| <= δ else δ sign(e)"
+
+    def forward(self, prediction, target):
+        xp = get_array_module(prediction)
+        delta = self.params["delta"]
+        error = prediction - target
+        size = xp.abs(error)
+        small = size <= delta
+        self.saved.update(error=error, small=small)
+        return xp.where(small, 0.5 * error * error, delta * (size - 0.5 * delta))
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        error = self.saved["error"]
+        local = xp.where(self.saved["small"], error, self.params["delta"] * xp.sign(error)) * grad
+        return local, (-local if self.needs_input_grad[1] else None)
+
+
+class BinaryCrossEntropy(Function):
+    """l = -[y log ŷ + (1 - y) log(1 - ŷ)] for a probability ŷ;
+    dl/dŷ = (ŷ - y) / (ŷ(1 - ŷ)) (the denominator kept >= 1e-12, as PyTorch does)."""
+
+    name, formula, derivative = "binary_crossentropy", "-[y log ŷ + (1-y) log(1-ŷ)]", "dl/dŷ = (ŷ - y) / (ŷ (1-ŷ))"
+
+    def forward(self, prediction, target):
+        self.saved.update(prediction=prediction, target=target)
+        return -(target * _clamped_log(prediction) + (1 - target) * _clamped_log(1 - prediction))
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        p, y = self.saved["prediction"], self.saved["target"]
+        return grad * (p - y) / xp.maximum(p * (1 - p), 1e-12), None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """l = -[y log σ(z) + (1 - y) log(1 - σ(z))] = max(z, 0) - z y + log(1 + e^(-|z|)) for a logit z;
+    dl/dz = σ(z) - y."""
+
+    name, formula, derivative = "binary_crossentropy_logits", "max(z,0) - z y + log(1 + e^-|z|)", "dl/dz = σ(z) - y"
+
+    def forward(self, logits, target):
+        xp = get_array_module(logits)
+        self.saved.update(logits=logits, target=target)
+        return xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
+
+    def backward(self, grad):
+        return grad * (stable_sigmoid(self.saved["logits"]) - self.saved["target"]), None
+
+
+class CategoricalCrossEntropy(Function):
+    """l = -Σ_j y_j log ŷ_j over the classes (last axis), for probabilities ŷ and one-hot (or soft) y;
+    dl/dŷ_j = -y_j / ŷ_j."""
+
+    name, formula, derivative = "categorical_crossentropy", "-Σ_j y_j log ŷ_j", "dl/dŷ_j = -y_j / ŷ_j"
+
+    def forward(self, prediction, target):
+        self.saved.update(prediction=prediction, target=target)
+        return -(target * _clamped_log(prediction)).sum(axis=-1)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        p, y = self.saved["prediction"], self.saved["target"]
+        alive = _clamped_log(p) > LOG_CLAMP
+        return xp.where(alive, -y / xp.where(alive, p, 1), 0) * grad[..., None], None
+
+
+class SoftmaxCrossEntropy(Function):
+    """Softmax and cross-entropy fused, on logits z: l = -Σ_j y_j log softmax(z)_j
+    = (Σ_j y_j) logsumexp(z) - Σ_j y_j z_j;  dl/dz = softmax(z) Σ_j y_j - y  (= ŷ - y for one-hot y)."""
+
+    name, formula, derivative = "softmax_crossentropy", "-Σ_j y_j log softmax(z)_j", "dl/dz = ŷ - y"
+
+    def forward(self, logits, target):
+        log_p = log_softmax_array(logits, -1)
+        self.saved.update(log_p=log_p, target=target)
+        return -(target * log_p).sum(axis=-1)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        log_p, y = self.saved["log_p"], self.saved["target"]
+        local = xp.exp(log_p) * y.sum(axis=-1, keepdims=True) - y
+        return local * grad[..., None], None
+
+
+def _pick(array, labels):
+    """array[..., labels] along the last axis: the entry of each example's label."""
+    xp = get_array_module(array)
+    return xp.take_along_axis(array, labels[..., None], axis=-1)[..., 0]
+
+
+class SparseCategoricalCrossEntropy(Function):
+    """l = -log ŷ_label for probabilities ŷ and integer labels;  dl/dŷ_j = -1/ŷ_j for j = label, else 0."""
+
+    name, formula, derivative = "sparse_categorical_crossentropy", "-log ŷ_label", "dl/dŷ_label = -1/ŷ_label"
+
+    def forward(self, prediction, labels):
+        picked = _pick(prediction, labels)
+        self.saved.update(shape=prediction.shape, labels=labels, picked=picked)
+        return -_clamped_log(picked)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        picked, labels = self.saved["picked"], self.saved["labels"]
+        alive = _clamped_log(picked) > LOG_CLAMP
+        local = xp.zeros(self.saved["shape"], dtype=grad.dtype)
+        value = xp.where(alive, -grad / xp.where(alive, picked, 1), 0)
+        xp.put_along_axis(local, labels[..., None], value[..., None], axis=-1)
+        return local, None
+
+
+class SparseSoftmaxCrossEntropy(Function):
+    """Softmax and cross-entropy fused, on logits z and integer labels: l = logsumexp(z) - z_label;
+    dl/dz = softmax(z) - onehot(label)."""
+
+    name, formula, derivative = "sparse_softmax_crossentropy", "logsumexp(z) - z_label", "dl/dz = ŷ - onehot(y)"
+
+    def forward(self, logits, labels):
+        log_p = log_softmax_array(logits, -1)
+        self.saved.update(log_p=log_p, labels=labels)
+        return -_pick(log_p, labels)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        log_p, labels = self.saved["log_p"], self.saved["labels"]
+        local = xp.exp(log_p)
+        xp.put_along_axis(local, labels[..., None], _pick(local, labels)[..., None] - 1, axis=-1)
+        return local * grad[..., None], None

@@ -1,0 +1,105 @@
+"""Reductions: sum, mean, max, min over all elements or over given axes."""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+
+__all__ = ["Sum", "Mean", "Max", "Min", "sum", "mean", "max", "min"]
+
+
+def _normalize_axis(axis, ndim: int):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < (ndim or 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
+def _expand(grad, shape, axes, keepdims: bool):
+    """Put back the reduced axes (as size 1) so that ``grad`` broadcasts against the input."""
+    if not keepdims:
+        for a in axes:
+            grad = get_array_module(grad).expand_dims(grad, a)
+    return grad
+
+
+class Sum(Function):
+    """y = sum_i x_i (over ``axis``);  dy/dx_i = 1, so each input gets the upstream gradient."""
+
+    name, formula, derivative = "sum", "sum_i x_i", "dy/dx_i = 1"
+
+    def forward(self, x):
+        axes = _normalize_axis(self.params["axis"], x.ndim)
+        self.saved.update(shape=x.shape, axes=axes)
+        return x.sum(axis=axes, keepdims=self.params["keepdims"])
+
+    def backward(self, grad):
+        shape, axes = self.saved["shape"], self.saved["axes"]
+        grad = _expand(grad, shape, axes, self.params["keepdims"])
+        return get_array_module(grad).broadcast_to(grad, shape)
+
+
+class Mean(Function):
+    """y = (1/n) sum_i x_i (over ``axis``, n elements);  dy/dx_i = 1/n."""
+
+    name, formula, derivative = "mean", "(1/n) sum_i x_i", "dy/dx_i = 1/n"
+
+    def forward(self, x):
+        axes = _normalize_axis(self.params["axis"], x.ndim)
+        count = 1
+        for a in axes:
+            count *= x.shape[a]
+        self.saved.update(shape=x.shape, axes=axes, count=count)
+        return x.mean(axis=axes, keepdims=self.params["keepdims"])
+
+    def backward(self, grad):
+        shape, axes = self.saved["shape"], self.saved["axes"]
+        grad = _expand(grad, shape, axes, self.params["keepdims"]) / self.saved["count"]
+        return get_array_module(grad).broadcast_to(grad, shape)
+
+
+class Max(Function):
+    """y = max_i x_i (over ``axis``);  dy/dx_i = 1 for the maximum, shared equally among ties (as
+    ``torch.amax``), 0 elsewhere."""
+
+    name, formula, derivative = "max", "max_i x_i", "dy/dx_i = [x_i = y] / #ties"
+
+    reduce = "max"
+
+    def forward(self, x):
+        axes = _normalize_axis(self.params["axis"], x.ndim)
+        y = getattr(x, self.reduce)(axis=axes, keepdims=True)
+        self.saved.update(x=x, y=y, axes=axes)
+        return y if self.params["keepdims"] else y.squeeze(axis=axes)
+
+    def backward(self, grad):
+        x, y, axes = self.saved["x"], self.saved["y"], self.saved["axes"]
+        grad = _expand(grad, x.shape, axes, self.params["keepdims"])
+        hits = x == y
+        return grad * hits / hits.sum(axis=axes, keepdims=True)
+
+
+class Min(Max):
+    """y = min_i x_i (over ``axis``);  dy/dx_i = 1 for the minimum, shared equally among ties."""
+
+    name, formula, derivative = "min", "min_i x_i", "dy/dx_i = [x_i = y] / #ties"
+    reduce = "min"
+
+
+def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - the field's word
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims: bool = False):
+    return Mean.apply(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims: bool = False):  # noqa: A001
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims: bool = False):  # noqa: A001
+    return Min.apply(x, axis=axis, keepdims=keepdims)

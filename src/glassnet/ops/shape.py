@@ -1,0 +1,147 @@
+"""Shape ops: reshape, transpose, indexing, concatenation, stacking. Their derivatives move gradients
+back to where the values came from; no arithmetic happens."""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_array_module
+
+__all__ = ["Reshape", "Transpose", "GetItem", "Concatenate", "Stack",
+           "reshape", "transpose", "getitem", "concatenate", "stack", "flatten"]
+
+
+class Reshape(Function):
+    """y = x with a new shape (same elements in row-major order);  the gradient is reshaped back."""
+
+    name, formula, derivative = "reshape", "reshape(x)", "dL/dx = reshape(dL/dy, shape of x)"
+
+    def forward(self, x):
+        self.saved["shape"] = x.shape
+        try:
+            return x.reshape(self.params["shape"])
+        except ValueError:
+            raise ValueError(
+                f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {self.params['shape']}"
+            ) from None
+
+    def backward(self, grad):
+        return grad.reshape(self.saved["shape"])
+
+
+class Transpose(Function):
+    """y = x with axes permuted (reversed when ``axes`` is None);  the gradient is permuted back."""
+
+    name, formula, derivative = "transpose", "x^T", "dL/dx = (dL/dy)^T"
+
+    def forward(self, x):
+        axes = self.params["axes"]
+        self.saved["axes"] = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
+        return x.transpose(self.saved["axes"])
+
+    def backward(self, grad):
+        inverse = get_array_module(grad).argsort(self.saved["axes"])
+        return grad.transpose(tuple(int(a) for a in inverse))
+
+
+class GetItem(Function):
+    """y = x[index];  the gradient is scattered back into zeros of x's shape (summed where an index
+    repeats, as in an embedding lookup)."""
+
+    name, formula, derivative = "getitem", "x[index]", "dL/dx = scatter-add of dL/dy at index"
+
+    def forward(self, x):
+        self.saved.update(shape=x.shape, dtype=x.dtype)
+        return x[self.params["index"]]
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        index = self.params["index"]
+        out = xp.zeros(self.saved["shape"], dtype=grad.dtype)
+        if _is_basic(index):
+            out[index] = grad
+        else:
+            xp.add.at(out, index, grad)
+        return out
+
+
+def _is_basic(index) -> bool:
+    """True for an index of ints, slices, None and Ellipsis only (each element picked at most once)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in items)
+
+
+class Concatenate(Function):
+    """y = [x_1, x_2, ...] joined along ``axis``;  each input gets its slice of the gradient back."""
+
+    name, formula, derivative = "concatenate", "[x_1, ..., x_k]", "dL/dx_k = (dL/dy)[slice of x_k]"
+
+    def forward(self, *xs):
+        axis = self.params["axis"]
+        self.saved["sizes"] = [x.shape[axis] for x in xs]
+        return get_array_module(*xs).concatenate(xs, axis=axis)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        bounds = xp.cumsum(self.saved["sizes"])[:-1]
+        return tuple(xp.split(grad, [int(b) for b in bounds], axis=self.params["axis"]))
+
+
+class Stack(Function):
+    """y = x_1, x_2, ... stacked along a new ``axis``;  each input gets its slice back."""
+
+    name, formula, derivative = "stack", "stack(x_1, ..., x_k)", "dL/dx_k = (dL/dy)[k]"
+
+    def forward(self, *xs):
+        return get_array_module(*xs).stack(xs, axis=self.params["axis"])
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return tuple(xp.moveaxis(grad, self.params["axis"], 0))
+
+
+def reshape(x, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return Reshape.apply(x, shape=tuple(shape))
+
+
+def flatten(x, start_axis: int = 1):
+    """Merge the axes from ``start_axis`` on into one: (N, C, H, W) -> (N, C*H*W)."""
+    return Reshape.apply(x, shape=tuple(x.shape[:start_axis]) + (-1,))
+
+
+def transpose(x, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    return Transpose.apply(x, axes=tuple(axes) if axes else None)
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    elif isinstance(index, list):
+        index = get_array_module(x.data).asarray(index)
+    return GetItem.apply(x, index=index)
+
+
+def _tensors(xs):
+    xs = list(xs)
+    if not xs:
+        raise ValueError("concatenate/stack need at least one tensor")
+    like = next((x for x in xs if isinstance(x, Tensor)), None)
+    if like is None:
+        raise TypeError("concatenate/stack need tensors")
+    return xs
+
+
+def concatenate(xs, axis: int = 0):
+    """Join tensors along an existing axis (``torch.cat``)."""
+    return Concatenate.apply(*_tensors(xs), axis=axis)
+
+
+def stack(xs, axis: int = 0):
+    """Stack tensors of equal shape along a new axis."""
+    return Stack.apply(*_tensors(xs), axis=axis)

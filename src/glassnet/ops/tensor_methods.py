@@ -1,0 +1,82 @@
+"""The operators and methods of ``Tensor``, each a call of the op that computes it.
+
+They are attached here, not written in ``autograd/tensor.py``, so that the autograd layer does not import
+the ops layer above it. The table below is the whole list.
+"""
+
+from __future__ import annotations
+
+from glassnet.autograd.tensor import Tensor
+from glassnet.ops import activation, arithmetic, elementwise, linalg, reduction, shape
+from glassnet.ops._util import as_operand
+
+
+def _radd(self, other):
+    return arithmetic.Add.apply(as_operand(other, self), self)
+
+
+def _rsub(self, other):
+    return arithmetic.Sub.apply(as_operand(other, self), self)
+
+
+def _rmul(self, other):
+    return arithmetic.Mul.apply(as_operand(other, self), self)
+
+
+def _rtruediv(self, other):
+    return arithmetic.Div.apply(as_operand(other, self), self)
+
+
+def _rpow(self, other):
+    return arithmetic.Pow.apply(as_operand(other, self), self)
+
+
+def _rmatmul(self, other):
+    return linalg.MatMul.apply(as_operand(other, self), self)
+
+
+def _transposed(self):
+    return shape.transpose(self)
+
+
+def _to(self, dtype):
+    return elementwise.cast(self, dtype)
+
+
+def _double(self):
+    return elementwise.cast(self, "float64")
+
+
+def _float(self):
+    return elementwise.cast(self, "float32")
+
+
+def _pos(self):
+    return self
+
+
+METHODS = {
+    "__add__": arithmetic.add, "__radd__": _radd,
+    "__sub__": arithmetic.sub, "__rsub__": _rsub,
+    "__mul__": arithmetic.mul, "__rmul__": _rmul,
+    "__truediv__": arithmetic.div, "__rtruediv__": _rtruediv,
+    "__pow__": arithmetic.pow, "__rpow__": _rpow,
+    "__matmul__": linalg.matmul, "__rmatmul__": _rmatmul,
+    "__neg__": arithmetic.neg, "__pos__": _pos,
+    "__getitem__": shape.getitem,
+    "matmul": linalg.matmul,
+    "exp": elementwise.exp, "log": elementwise.log, "sqrt": elementwise.sqrt, "abs": elementwise.abs,
+    "__abs__": elementwise.abs, "clip": elementwise.clip, "maximum": elementwise.maximum,
+    "minimum": elementwise.minimum, "to": _to, "double": _double, "float": _float,
+    "sum": reduction.sum, "mean": reduction.mean, "max": reduction.max, "min": reduction.min,
+    "reshape": shape.reshape, "transpose": shape.transpose, "flatten": shape.flatten,
+    "sigmoid": activation.sigmoid, "tanh": activation.tanh, "relu": activation.relu,
+    "softmax": activation.softmax, "log_softmax": activation.log_softmax,
+}
+
+
+def install() -> None:
+    """Attach the operators and methods above to ``Tensor`` (idempotent)."""
+    for name, function in METHODS.items():
+        setattr(Tensor, name, function)
+    Tensor.T = property(_transposed)

@@ -1,0 +1,38 @@
+"""Optimizers: each ``step()`` reads ``param.grad`` and updates ``param.data`` in place.
+
+Every optimizer takes ``convention="notes"`` (default: the lecture notes' formulas), ``"pytorch"``
+(``torch.optim`` exactly) or ``"keras"`` (Keras 3 exactly); its docstring shows the three rules side by side.
+
+Example:
+    >>> get("adam")
+    Adam(lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-08, amsgrad=False, weight_decay=0.0, convention='notes')
+"""
+
+from __future__ import annotations
+
+from glassnet.optim import hooks
+from glassnet.optim.adadelta import Adadelta
+from glassnet.optim.adagrad import Adagrad
+from glassnet.optim.adam import Adam
+from glassnet.optim.optimizer import CONVENTIONS, Optimizer
+from glassnet.optim.rmsprop import RMSProp
+from glassnet.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "Adam", "CONVENTIONS", "get", "hooks"]
+
+_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp, "adam": Adam}
+
+
+def get(identifier) -> Optimizer:
+    """An optimizer from its name (``"adam"``, any case; a new one with the notes' defaults) or as given.
+
+    Raises ``ValueError`` listing the valid names for an unknown name, ``TypeError`` for anything else.
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _OPTIMIZERS.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"unknown optimizer {identifier!r}; valid names: {', '.join(_OPTIMIZERS)}")
+        return cls()
+    raise TypeError(f"an optimizer is a name ({', '.join(_OPTIMIZERS)}) or an Optimizer, got {identifier!r}")

@@ -1,0 +1,161 @@
+"""Adam: momentum and RMSProp together, with bias correction."""
+
+from __future__ import annotations
+
+from glassnet.optim.optimizer import Optimizer
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma and Ba, 2014): bias-corrected averages of the gradient and of its square.
+
+    The rule, g the gradient (plus wd w with coupled weight decay), t the step, β₁ = ``beta_1``,
+    β₂ = ``beta_2``:
+
+    ==========  ===================================  ===================================
+    quantity    notes (default) = pytorch            keras
+    ==========  ===================================  ===================================
+    momentum    V ← β₁ V + (1 − β₁) g                V ← β₁ V + (1 − β₁) g
+    RMS         S ← β₂ S + (1 − β₂) g²               S ← β₂ S + (1 − β₂) g²
+    amsgrad     Ŝmax ← max(Ŝmax, S), used as S       Ŝmax ← max(Ŝmax, S), used as S
+    correction  V̂ = V / (1 − β₁ᵗ),  Ŝ = S / (1 − β₂ᵗ)  lr_t = lr √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+    update      w ← w − lr V̂ / (√Ŝ + ε)              w ← w − lr_t V / (√S + ε̂)
+    ==========  ===================================  ===================================
+
+    Where they differ: only in where epsilon sits. The notes and PyTorch add ε to the bias-corrected root
+    (Algorithm 1 of the paper); Keras adds its "epsilon hat" ε̂ to the uncorrected root (the paper's
+    formula before section 2.1), which equals ε = ε̂ / √(1 − β₂ᵗ): a larger epsilon in the first steps.
+    Keras also defaults to ε̂ = 1e-7 and decouples weight decay (see ``Optimizer``). PyTorch's AdamW is
+    Adam with decoupled weight decay, i.e. ``convention="keras"``'s decay with the pytorch rule; it is
+    not offered here.
+
+    Defaults (``None`` in the signature takes the convention's):
+
+    ============  =====  =======  =====
+    name          notes  pytorch  keras
+    ============  =====  =======  =====
+    lr            0.001  0.001    0.001
+    beta_1        0.9    0.9      0.9
+    beta_2        0.999  0.999    0.999
+    eps           1e-8   1e-8     1e-7
+    amsgrad       False  False    False
+    weight_decay  0      0        0
+    ============  =====  =======  =====
+
+    Args:
+        params: parameters or parameter groups; ``None`` to ``bind`` later.
+        lr: learning rate η (alias ``learning_rate``), >= 0.
+        beta_1: β₁, decay of the gradient average, in [0, 1).
+        beta_2: β₂, decay of the squared-gradient average, in [0, 1). ``betas=(β₁, β₂)`` (PyTorch's
+            spelling) sets both.
+        eps: ε (alias ``epsilon``), >= 0.
+        amsgrad: divide by the largest S seen so far (Reddi et al., 2018) instead of the current S.
+        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
+
+    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Ŝmax, with amsgrad). Step records add
+    ``bias_correction1`` (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective``, the factor
+    multiplying V in the update, one per weight.
+
+    Example (the first step moves each weight by about lr, whatever the gradient's size):
+        >>> import numpy as np; from types import SimpleNamespace
+        >>> w = SimpleNamespace(data=np.zeros(2), grad=np.array([100.0, -0.01]), requires_grad=True)
+        >>> Adam([w], lr=0.1).step(); w.data.round(6)
+        array([-0.1,  0.1])
+    """
+
+    # fmt: off
+    hyperparameters = {
+        #                notes    pytorch  keras    rule
+        "lr":           (1e-3,    1e-3,    1e-3,    ">= 0"),
+        "beta_1":       (0.9,     0.9,     0.9,     "[0, 1)"),
+        "beta_2":       (0.999,   0.999,   0.999,   "[0, 1)"),
+        "eps":          (1e-8,    1e-8,    1e-7,    ">= 0"),
+        "amsgrad":      (False,   False,   False,   "bool"),
+        "weight_decay": (0.0,     0.0,     0.0,     ">= 0"),
+    }
+    # fmt: on
+    aliases = {**Optimizer.aliases, "betas": ("beta_1", "beta_2")}
+    state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(
+        self,
+        params=None,
+        lr=None,
+        beta_1=None,
+        beta_2=None,
+        eps=None,
+        amsgrad=None,
+        weight_decay=None,
+        convention="notes",
+        **aliases,
+    ):
+        super().__init__(
+            params,
+            convention=convention,
+            lr=lr,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            eps=eps,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            **aliases,
+        )
+
+    def _moments(self, data, grad, state, group, xp):
+        """Update V and S (and Ŝmax); return V and the S the rule divides by."""
+        beta_1, beta_2 = group["beta_1"], group["beta_2"]
+        exp_avg = self._buffer(state, "exp_avg", data, xp)
+        exp_avg_sq = self._buffer(state, "exp_avg_sq", data, xp)
+        scratch = self._buffer(state, "_scratch", data, xp, fill=None)
+        exp_avg *= beta_1
+        exp_avg += xp.multiply(grad, 1.0 - beta_1, out=scratch)  # V = β₁ V + (1 − β₁) g
+        exp_avg_sq *= beta_2
+        xp.multiply(grad, grad, out=scratch)
+        exp_avg_sq += xp.multiply(scratch, 1.0 - beta_2, out=scratch)  # S = β₂ S + (1 − β₂) g²
+        if not group["amsgrad"]:
+            return exp_avg, exp_avg_sq
+        max_exp_avg_sq = self._buffer(state, "max_exp_avg_sq", data, xp)
+        return exp_avg, xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+
+    def _update_pytorch(self, data, grad, state, group, xp):
+        exp_avg, exp_avg_sq = self._moments(data, grad, state, group, xp)
+        step = state["step"]
+        bias_correction1 = 1 - group["beta_1"] ** step
+        bias_correction2 = 1 - group["beta_2"] ** step
+        scratch = state["_scratch"]
+        xp.sqrt(exp_avg_sq, out=scratch)
+        scratch /= bias_correction2**0.5
+        scratch += group["eps"]  # √Ŝ + ε
+        xp.divide(exp_avg, scratch, out=scratch)
+        data -= xp.multiply(scratch, group["lr"] / bias_correction1, out=scratch)  # lr V̂ / (√Ŝ + ε)
+
+    _update_notes = _update_pytorch  # the notes' Adam is PyTorch's, term for term
+
+    def _update_keras(self, data, grad, state, group, xp):
+        exp_avg, exp_avg_sq = self._moments(data, grad, state, group, xp)
+        step = state["step"]
+        lr_t = group["lr"] * (1 - group["beta_2"] ** step) ** 0.5 / (1 - group["beta_1"] ** step)
+        scratch = state["_scratch"]
+        xp.sqrt(exp_avg_sq, out=scratch)
+        scratch += group["eps"]  # √S + ε̂
+        xp.divide(exp_avg, scratch, out=scratch)
+        data -= xp.multiply(scratch, lr_t, out=scratch)
+
+    def _explain(self, group, state, previous):
+        step = state["step"]
+        bias_correction1 = 1 - group["beta_1"] ** step
+        bias_correction2 = 1 - group["beta_2"] ** step
+        exp_avg_sq = state["max_exp_avg_sq" if group["amsgrad"] else "exp_avg_sq"]
+        if self.convention == "keras":
+            lr_t = group["lr"] * bias_correction2**0.5 / bias_correction1
+            lr_effective = lr_t / (exp_avg_sq**0.5 + group["eps"])
+        else:
+            root = (exp_avg_sq / bias_correction2) ** 0.5
+            lr_effective = (group["lr"] / bias_correction1) / (root + group["eps"])
+        return {
+            "bias_correction1": bias_correction1,
+            "bias_correction2": bias_correction2,
+            "lr_effective": lr_effective,
+        }

@@ -1,0 +1,416 @@
+"""``Optimizer``: the base of every optimizer; parameter groups, state, conventions, saving, step listeners.
+
+An optimizer updates parameters in place from their gradients. A parameter is any object with ``.data``
+(an array, updated in place: other code keeps references to it), ``.grad`` (an array of the same shape,
+or ``None``) and ``.requires_grad`` (``False`` freezes it); in glassnet that is ``nn.Parameter``.
+
+Each optimizer file holds one update rule written three ways, one per ``convention``:
+
+- ``"notes"`` (the default): the formulas of the lecture notes (CURRICULUM section 6).
+- ``"pytorch"``: ``torch.optim`` 2.13 exactly, including its defaults and where epsilon sits.
+- ``"keras"``: Keras 3 exactly, including its defaults and its decoupled weight decay.
+
+Weight decay, the same for every optimizer, lives here: with ``"notes"`` and ``"pytorch"`` it is an L2 term
+added to the gradient, g <- g + wd * w (coupled); with ``"keras"`` it shrinks the weight before the update,
+w <- w - lr * wd * w (decoupled, Keras 3 ``base_optimizer._apply_weight_decay``).
+
+A subclass declares three tables and writes its rule:
+
+- ``hyperparameters``: name -> (notes default, pytorch default, keras default, rule), the one source of
+  defaults and validation. ``UNUSED`` marks a hyperparameter a convention does not have.
+- ``aliases``: other spellings accepted (``learning_rate`` for ``lr``, ``epsilon`` for ``eps``).
+- ``state_names``: the state arrays it keeps per parameter (what ``state_dict`` saves).
+- ``_update_notes``, ``_update_pytorch``, ``_update_keras``: the rule, updating ``data`` in place.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from glassnet.backend import get_array_module
+from glassnet.optim import hooks
+
+__all__ = ["Optimizer", "CONVENTIONS", "UNUSED"]
+
+CONVENTIONS = ("notes", "pytorch", "keras")
+
+
+class _Unused:
+    """Marks, in a hyperparameter table, a convention that does not have that hyperparameter."""
+
+    def __repr__(self) -> str:
+        return "UNUSED"
+
+
+UNUSED = _Unused()
+
+# The rules a hyperparameter table may name, and how an error message says them.
+_RULE_WORDS = {
+    ">= 0": ">= 0",
+    "> 0": "> 0",
+    "[0, 1)": "in [0, 1)",
+    "[0, 1]": "in [0, 1]",
+    "bool": "True or False",
+}
+
+
+def _satisfies(value: float, rule: str) -> bool:
+    if rule == ">= 0":
+        return value >= 0
+    if rule == "> 0":
+        return value > 0
+    if rule == "[0, 1)":
+        return 0 <= value < 1
+    return 0 <= value <= 1  # "[0, 1]"
+
+
+class Optimizer:
+    """The base class: holds parameter groups and per-parameter state, and runs the update rule.
+
+    Args:
+        params: an iterable of parameters, or of dicts (parameter groups, as in PyTorch: ``{"params": [...],
+            "lr": 0.1}``; keys not given take the optimizer's values). ``None`` binds later with ``bind``.
+        convention: ``"notes"`` (default), ``"pytorch"`` or ``"keras"``: which published form of the rule
+            and which defaults to use.
+        **hyperparameters: the subclass's hyperparameters (``lr``, ``weight_decay``, ...); ``None`` means
+            the convention's default. Aliases such as ``learning_rate`` (Keras) are accepted.
+
+    Attributes:
+        param_groups: list of dicts, each with ``"params"`` and every hyperparameter; a learning-rate
+            schedule sets ``group["lr"]``.
+        defaults: the hyperparameters given at construction, defaults filled in.
+        state: per-parameter state, keyed by ``id(param)``: ``{"step": t, <state_names>: arrays}``.
+    """
+
+    hyperparameters: dict = {}
+    aliases: dict = {"learning_rate": "lr", "epsilon": "eps"}
+    state_names: tuple = ()
+
+    def __init__(self, params=None, *, convention: str = "notes", **hyperparameters):
+        name = type(self).__name__
+        if convention not in CONVENTIONS:
+            raise ValueError(
+                f"{name}: convention must be one of {', '.join(map(repr, CONVENTIONS))}, got {convention!r}"
+            )
+        self.convention = convention
+        given = self._canonical(hyperparameters)
+        self.defaults = {}
+        for key, (notes, pytorch, keras, _rule) in self.hyperparameters.items():
+            default = {"notes": notes, "pytorch": pytorch, "keras": keras}[convention]
+            if default is not UNUSED:
+                self.defaults[key] = default
+        self.defaults.update(self._validated(given))
+        self._check_group(self.defaults)
+        self._update = getattr(self, f"_update_{convention}")
+        self._decoupled_weight_decay = convention == "keras"
+        self.param_groups: list[dict] = []
+        self.state: dict[int, dict] = {}
+        if params is not None:
+            self.bind(params)
+
+    # --- hyperparameters: validated once, at the edge ---
+    def _canonical(self, given: dict) -> dict:
+        """Map aliases to canonical names, drop ``None`` (= default) and reject unknown names."""
+        name = type(self).__name__
+        canonical = {}
+        for key, value in given.items():
+            target = self.aliases.get(key, key)
+            if target not in self.hyperparameters and not isinstance(target, tuple):
+                valid = sorted([*self.hyperparameters, *self.aliases])
+                raise TypeError(f"{name} got an unexpected hyperparameter {key!r}; valid: {', '.join(valid)}")
+            if value is None:
+                continue
+            if isinstance(target, tuple):  # one alias for several hyperparameters: betas=(beta_1, beta_2)
+                if not isinstance(value, (tuple, list)) or len(value) != len(target):
+                    raise TypeError(f"{name}: {key} must be a pair ({', '.join(target)}), got {value!r}")
+                pairs = zip(target, value)
+            else:
+                pairs = [(target, value)]
+            for target_name, target_value in pairs:
+                if target_name in canonical:
+                    raise TypeError(f"{name}: {target_name} given twice (as {key!r} and under another name)")
+                canonical[target_name] = target_value
+        return canonical
+
+    def _validated(self, given: dict) -> dict:
+        """Check each value against the table's rule; numbers become Python floats (keeps float32 math)."""
+        name = type(self).__name__
+        checked = {}
+        for key, value in given.items():
+            *defaults, rule = self.hyperparameters[key]
+            if dict(zip(CONVENTIONS, defaults))[self.convention] is UNUSED:
+                users = [c for c, d in zip(CONVENTIONS, defaults) if d is not UNUSED]
+                users = " and ".join(map(repr, users))
+                raise ValueError(
+                    f"{name}: {key} is used only by convention {users}; "
+                    f"this optimizer's convention is {self.convention!r}"
+                )
+            if rule == "bool":
+                if not isinstance(value, bool):
+                    raise TypeError(f"{name}: {key} must be True or False, got {value!r}")
+                checked[key] = value
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name}: {key} must be a number, got {value!r}")
+            if not _satisfies(float(value), rule):
+                raise ValueError(f"{name}: {key} must be {_RULE_WORDS[rule]}, got {value!r}")
+            checked[key] = float(value)
+        return checked
+
+    def _check_group(self, group: dict) -> None:
+        """Constraints between hyperparameters (a subclass overrides; one-value rules live in the table)."""
+
+    # --- parameters ---
+    def bind(self, params) -> Optimizer:
+        """Give the optimizer its parameters (for ``compile(optimizer=Adam(lr=1e-3))``); returns ``self``.
+
+        Binding again to the same parameters does nothing; binding to others raises ``ValueError``.
+        """
+        if hasattr(params, "data") or isinstance(params, dict):
+            raise TypeError(
+                f"{type(self).__name__} expects an iterable of parameters or of parameter groups "
+                f"(dicts), got {type(params).__name__}"
+            )
+        items = list(params)
+        if self.param_groups:
+            current = [id(p) for group in self.param_groups for p in group["params"]]
+            incoming = [
+                id(p) for item in items for p in (item["params"] if isinstance(item, dict) else [item])
+            ]
+            if incoming == current:
+                return self
+            raise ValueError(
+                f"{type(self).__name__} is already bound to {len(current)} parameters; "
+                "create a new optimizer, or use add_param_group for more parameters"
+            )
+        if not items:
+            raise ValueError(f"{type(self).__name__} got an empty list of parameters")
+        if all(isinstance(item, dict) for item in items):
+            for group in items:
+                self.add_param_group(group)
+        elif any(isinstance(item, dict) for item in items):
+            raise TypeError(f"{type(self).__name__}: params must be all parameters or all dicts, not a mix")
+        else:
+            self.add_param_group({"params": items})
+        return self
+
+    def add_param_group(self, group: dict) -> None:
+        """Add a group ``{"params": [...], <hyperparameter>: value, ...}``; missing keys take ``defaults``."""
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{name}: a parameter group is a dict with a 'params' key, got {group!r}")
+        params = group["params"]
+        params = [params] if hasattr(params, "data") else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for param in params:
+            if not (hasattr(param, "data") and hasattr(param, "grad")):
+                raise TypeError(
+                    f"{name} expects parameters (objects with .data and .grad), got {type(param).__name__}"
+                )
+            if id(param) in seen:
+                raise ValueError(f"{name}: a parameter appears in more than one group (or twice in one)")
+            seen.add(id(param))
+        overrides = self._validated(self._canonical({k: v for k, v in group.items() if k != "params"}))
+        resolved = {**self.defaults, **overrides}
+        self._check_group(resolved)
+        self.param_groups.append({"params": params, **resolved})
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Clear gradients: fill the existing buffers with 0 in place (default), or set them to ``None``.
+
+        Filling keeps the buffers, so the next backward pass accumulates into them without allocating.
+        """
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    if set_to_none:
+                        param.grad = None
+                    else:
+                        param.grad.fill(0)
+
+    # --- the update ---
+    def step(self) -> None:
+        """Update every parameter that requires a gradient and has one, in place."""
+        if not self.param_groups:
+            raise RuntimeError(
+                f"{type(self).__name__} has no parameters: pass them to the constructor or call bind(params)"
+            )
+        if hooks._step_listeners:
+            self._step_and_record()
+            return
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param.grad
+                if grad is not None and param.requires_grad:
+                    self._apply(param, grad, group)
+
+    def _apply(self, param, grad, group: dict) -> None:
+        """One parameter: count the step, apply weight decay, then the rule of the chosen convention."""
+        data = param.data
+        xp = get_array_module(data)
+        state = self.state.get(id(param))
+        if state is None:
+            state = self.state[id(param)] = {"step": 0}
+        state["step"] += 1
+        weight_decay = group["weight_decay"]
+        if weight_decay != 0:
+            if self._decoupled_weight_decay:  # keras: w <- w - lr * wd * w, before the rule
+                xp.multiply(data, 1.0 - group["lr"] * weight_decay, out=data)
+            else:  # notes, pytorch: g <- g + wd * w, never written back into param.grad
+                decayed = self._buffer(state, "_decayed_grad", data, xp, fill=None)
+                xp.multiply(data, weight_decay, out=decayed)
+                decayed += grad
+                grad = decayed
+        self._update(data, grad, state, group, xp)
+
+    @staticmethod
+    def _buffer(state: dict, key: str, like, xp, fill=0.0):
+        """The state array ``key``, made on first use like ``like`` (``fill=None``: uninitialised scratch)."""
+        array = state.get(key)
+        if array is None:
+            array = xp.empty_like(like) if fill is None else xp.full_like(like, fill)
+            state[key] = array
+        return array
+
+    def _explain(self, group: dict, state: dict, previous: dict) -> dict:
+        """Derived quantities for a step record (``lr_effective`` ...); ``previous`` is the state before."""
+        return {}
+
+    def _public_state(self, state: dict) -> dict:
+        return {key: state[key].copy() for key in self.state_names if key in state}
+
+    def _step_and_record(self) -> None:
+        """``step()`` while someone listens: the same updates, each reported as a ``StepRecord``."""
+        for group in self.param_groups:
+            hyperparameters = {key: value for key, value in group.items() if key != "params"}
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None or not param.requires_grad:
+                    continue
+                value_before, grad_copy = param.data.copy(), grad.copy()
+                previous = self._public_state(self.state.get(id(param), {}))
+                self._apply(param, grad, group)
+                state = self.state[id(param)]
+                recorded = self._public_state(state)
+                recorded.update(self._explain(group, state, previous))
+                record = hooks.StepRecord(
+                    optimizer=type(self).__name__,
+                    convention=self.convention,
+                    param=param,
+                    step=state["step"],
+                    hyperparameters=dict(hyperparameters),
+                    value_before=value_before,
+                    grad=grad_copy,
+                    state=recorded,
+                    value_after=param.data.copy(),
+                )
+                for listener in list(hooks._step_listeners):
+                    listener(record)
+
+    # --- saving ---
+    def state_dict(self) -> dict:
+        """Plain data to save: state keyed by parameter index (in ``param_groups`` order), arrays copied.
+
+        Returns ``{"optimizer": name, "convention": ..., "state": {index: {"step": t, name: array}},
+        "param_groups": [{<hyperparameters>, "params": [indices]}]}``.
+        """
+        state, groups, index = {}, [], 0
+        for group in self.param_groups:
+            indices = []
+            for param in group["params"]:
+                entry = self.state.get(id(param))
+                if entry is not None:
+                    arrays = {key: _to_numpy(value) for key, value in self._public_state(entry).items()}
+                    state[index] = {"step": entry["step"], **arrays}
+                indices.append(index)
+                index += 1
+            hyperparameters = {key: value for key, value in group.items() if key != "params"}
+            groups.append({**hyperparameters, "params": indices})
+        return {
+            "optimizer": type(self).__name__,
+            "convention": self.convention,
+            "state": state,
+            "param_groups": groups,
+        }
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what ``state_dict`` saved, into an optimizer bound to the same parameter shapes.
+
+        Everything is checked before anything changes: a mismatch (optimizer, convention, number of groups
+        or parameters, unknown state, shapes) raises ``ValueError`` and leaves this optimizer as it was.
+        """
+        name = type(self).__name__
+        where = f"{name}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise TypeError(f"{where} expects the dict made by state_dict(), with 'state' and 'param_groups'")
+        saved_name = state_dict.get("optimizer", name)
+        if saved_name != name:
+            raise ValueError(f"{where}: the state dict was saved by {saved_name}, not {name}")
+        saved_convention = state_dict.get("convention", self.convention)
+        if saved_convention != self.convention:
+            raise ValueError(
+                f"{where}: the state dict uses convention {saved_convention!r}, "
+                f"this optimizer {self.convention!r}"
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{where}: expected {len(self.param_groups)} parameter groups, "
+                f"the state dict has {len(saved_groups)}"
+            )
+        param_of_index, hyperparameters = {}, []
+        for number, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{where}: group {number} has {len(group['params'])} parameters, "
+                    f"the state dict has {len(saved['params'])}"
+                )
+            param_of_index.update(zip(saved["params"], group["params"]))
+            resolved = {**group, **self._validated({k: v for k, v in saved.items() if k != "params"})}
+            self._check_group(resolved)
+            hyperparameters.append(resolved)
+        new_state = {}
+        for index, saved in state_dict["state"].items():
+            param = param_of_index.get(int(index))
+            if param is None:
+                raise ValueError(
+                    f"{where}: state for parameter {index}, but the optimizer has "
+                    f"{len(param_of_index)} parameters"
+                )
+            shape, xp = param.data.shape, get_array_module(param.data)
+            entry = {"step": int(saved["step"])}
+            for key, value in saved.items():
+                if key == "step":
+                    continue
+                if key not in self.state_names:
+                    raise ValueError(
+                        f"{where}: unknown state {key!r} for parameter {index}; {name} keeps "
+                        f"{', '.join(self.state_names)}"
+                    )
+                array = xp.array(value, dtype=param.data.dtype)  # a copy, on the parameter's device
+                if array.shape != shape:
+                    raise ValueError(
+                        f"{where}: state {key!r} of parameter {index} has shape {array.shape}, "
+                        f"the parameter has shape {shape}"
+                    )
+                entry[key] = array
+            new_state[id(param)] = entry
+        for group, resolved in zip(self.param_groups, hyperparameters):
+            group.update(resolved)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        groups = self.param_groups or [self.defaults]
+        lines = [
+            ", ".join(f"{key}={value!r}" for key, value in group.items() if key != "params")
+            for group in groups
+        ]
+        if len(lines) == 1:
+            return f"{type(self).__name__}({lines[0]}, convention={self.convention!r})"
+        body = "".join(f"\n  group {number}: {line}" for number, line in enumerate(lines))
+        return f"{type(self).__name__}(convention={self.convention!r},{body}\n)"
+
+
+def _to_numpy(array):
+    """A NumPy copy of a state array (CuPy arrays come back from the device with ``.get()``)."""
+    return array.get() if hasattr(array, "get") else array.copy()

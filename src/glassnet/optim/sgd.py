@@ -1,0 +1,161 @@
+"""SGD: gradient descent, with momentum and Nesterov momentum.
+
+Batch size decides the name: the whole set per update is gradient descent, one example stochastic gradient
+descent, a few examples mini-batch SGD; the rule is the same.
+"""
+
+from __future__ import annotations
+
+from glassnet.optim.optimizer import UNUSED, Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with momentum.
+
+    The rule, g the gradient (plus wd w with coupled weight decay), μ = ``momentum``, side by side:
+
+    ==========  ==========================  ============================  ==================
+    case        notes (default)             pytorch                       keras
+    ==========  ==========================  ============================  ==================
+    μ = 0       w ← w − lr g                w ← w − lr g                  w ← w − lr g
+    μ > 0       V ← μ V + (1 − μ) g         b ← μ b + (1 − dampening) g   m ← μ m − lr g
+                w ← w − lr V                w ← w − lr b                  w ← w + m
+    start       V₀ = 0                      b₁ = g (first gradient)       m₀ = 0
+    nesterov    w ← w − lr (μ V + (1−μ) g)  w ← w − lr (g + μ b)          w ← w + μ m − lr g
+    ==========  ==========================  ============================  ==================
+
+    Where they differ:
+
+    - notes: momentum is an exponentially weighted average of the gradients starting at 0 (CURRICULUM
+      section 6): the step has the size of one gradient, and the first steps are small (V₁ = (1 − μ) g₁).
+      Nesterov (not in the notes) looks ahead on that average, μ V + (1 − μ) g, as NAdam does.
+    - pytorch: the buffer is a plain sum, initialised to the first gradient, so steps grow up to
+      1 / (1 − μ) times a gradient; ``dampening`` scales the new gradient (Nesterov needs dampening 0).
+    - keras: the learning rate sits inside the velocity, so with a constant lr keras = pytorch with
+      dampening 0, except that m starts at 0 (the first step is lr g in both). A changing lr acts on new
+      gradients only. Weight decay is decoupled (see ``Optimizer``).
+
+    Defaults (``None`` in the signature takes the convention's):
+
+    ============  =====  =======  =====
+    name          notes  pytorch  keras
+    ============  =====  =======  =====
+    lr            0.01   0.001    0.01
+    momentum      0      0        0
+    dampening     —      0        —
+    nesterov      False  False    False
+    weight_decay  0      0        0
+    ============  =====  =======  =====
+
+    Args:
+        params: parameters or parameter groups; ``None`` to ``bind`` later.
+        lr: learning rate η (alias ``learning_rate``), >= 0.
+        momentum: μ (β in the notes), in [0, 1].
+        dampening: pytorch only: (1 − dampening) scales the gradient added to the buffer, in [0, 1].
+        nesterov: use Nesterov momentum (needs momentum > 0).
+        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
+
+    State: ``momentum_buffer`` (V, b or m above; only when momentum > 0). Step records add ``lr_effective``
+    (= lr).
+
+    Example:
+        >>> import numpy as np; from types import SimpleNamespace
+        >>> w = SimpleNamespace(data=np.array([1.0, 2.0]), grad=np.array([0.5, -0.5]), requires_grad=True)
+        >>> SGD([w], lr=0.1).step(); w.data
+        array([0.95, 2.05])
+    """
+
+    # fmt: off
+    hyperparameters = {
+        #                notes    pytorch  keras    rule
+        "lr":           (0.01,    1e-3,    0.01,    ">= 0"),
+        "momentum":     (0.0,     0.0,     0.0,     "[0, 1]"),
+        "dampening":    (UNUSED,  0.0,     UNUSED,  "[0, 1]"),
+        "nesterov":     (False,   False,   False,   "bool"),
+        "weight_decay": (0.0,     0.0,     0.0,     ">= 0"),
+    }
+    # fmt: on
+    state_names = ("momentum_buffer",)
+
+    def __init__(
+        self,
+        params=None,
+        lr=None,
+        momentum=None,
+        dampening=None,
+        nesterov=None,
+        weight_decay=None,
+        convention="notes",
+        **aliases,
+    ):
+        super().__init__(
+            params,
+            convention=convention,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            **aliases,
+        )
+
+    def _check_group(self, group):
+        if group["nesterov"] and group["momentum"] == 0:
+            raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0")
+        if group["nesterov"] and group.get("dampening", 0) != 0:
+            raise ValueError(f"SGD: nesterov=True needs dampening=0, got dampening={group['dampening']}")
+
+    def _update_notes(self, data, grad, state, group, xp):
+        lr, momentum = group["lr"], group["momentum"]
+        scratch = self._buffer(state, "_scratch", data, xp, fill=None)
+        if momentum == 0:
+            data -= xp.multiply(grad, lr, out=scratch)
+            return
+        velocity = self._buffer(state, "momentum_buffer", data, xp)
+        velocity *= momentum
+        velocity += xp.multiply(grad, 1.0 - momentum, out=scratch)  # V = μ V + (1 − μ) g
+        if group["nesterov"]:
+            data -= xp.multiply(scratch, lr, out=scratch)  # w − lr (1 − μ) g ...
+            data -= xp.multiply(velocity, lr * momentum, out=scratch)  # ... − lr μ V
+        else:
+            data -= xp.multiply(velocity, lr, out=scratch)
+
+    def _update_pytorch(self, data, grad, state, group, xp):
+        lr, momentum = group["lr"], group["momentum"]
+        scratch = self._buffer(state, "_scratch", data, xp, fill=None)
+        if momentum == 0:
+            data -= xp.multiply(grad, lr, out=scratch)
+            return
+        buffer = state.get("momentum_buffer")
+        if buffer is None:  # torch starts the buffer at the first gradient, not at 0
+            buffer = state["momentum_buffer"] = grad.copy()
+        else:
+            buffer *= momentum
+            buffer += xp.multiply(grad, 1.0 - group["dampening"], out=scratch)
+        if group["nesterov"]:
+            xp.multiply(buffer, momentum, out=scratch)
+            scratch += grad
+            data -= xp.multiply(scratch, lr, out=scratch)
+        else:
+            data -= xp.multiply(buffer, lr, out=scratch)
+
+    def _update_keras(self, data, grad, state, group, xp):
+        lr, momentum = group["lr"], group["momentum"]
+        scratch = self._buffer(state, "_scratch", data, xp, fill=None)
+        if momentum == 0:
+            data -= xp.multiply(grad, lr, out=scratch)
+            return
+        velocity = self._buffer(state, "momentum_buffer", data, xp)
+        velocity *= momentum
+        velocity -= xp.multiply(grad, lr, out=scratch)  # m = μ m − lr g
+        if group["nesterov"]:
+            data -= scratch  # w + μ m − lr g
+            data += xp.multiply(velocity, momentum, out=scratch)
+        else:
+            data += velocity
+
+    def _explain(self, group, state, previous):
+        return {"lr_effective": group["lr"]}
