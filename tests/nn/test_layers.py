@@ -199,3 +199,16 @@ def test_non_finite_loss_is_refused_before_backward():
     with pytest.raises(FloatingPointError, match="loss is (nan|inf)"):
         loss.backward()
     assert model[0].weight.grad is None
+
+
+@pytest.mark.parametrize("layer", [nn.Dropout(0.3), nn.RReLU(), nn.PReLU(), nn.LeakyReLU(0.2), nn.SELU()],
+                         ids=lambda layer: type(layer).__name__)
+def test_random_and_parametric_layers_gradcheck_in_training(float64, layer):
+    x = gn.tensor(np.array([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.2]]), requires_grad=True)
+    layer(x)
+
+    def run(x, *_):
+        gn.manual_seed(5)  # the same dropout mask / RReLU slopes at every evaluation
+        return layer(x)
+
+    assert gn.gradcheck(run, [x, *layer.parameters()])

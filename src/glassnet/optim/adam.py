@@ -13,15 +13,16 @@ class Adam(Optimizer):
     The rule, g the gradient (plus wd w with coupled weight decay), t the step, β₁ = ``beta_1``,
     β₂ = ``beta_2``:
 
-    ==========  ===================================  ===================================
-    quantity    notes (default) = pytorch            keras
-    ==========  ===================================  ===================================
-    momentum    V ← β₁ V + (1 − β₁) g                V ← β₁ V + (1 − β₁) g
-    RMS         S ← β₂ S + (1 − β₂) g²               S ← β₂ S + (1 − β₂) g²
-    amsgrad     Ŝmax ← max(Ŝmax, S), used as S       Ŝmax ← max(Ŝmax, S), used as S
-    correction  V̂ = V / (1 − β₁ᵗ),  Ŝ = S / (1 − β₂ᵗ)  lr_t = lr √(1 − β₂ᵗ) / (1 − β₁ᵗ)
-    update      w ← w − lr V̂ / (√Ŝ + ε)              w ← w − lr_t V / (√S + ε̂)
-    ==========  ===================================  ===================================
+    ==========  =============================  =================================
+    quantity    notes (default) = pytorch      keras
+    ==========  =============================  =================================
+    momentum    V ← β₁ V + (1 − β₁) g          V ← β₁ V + (1 − β₁) g
+    RMS         S ← β₂ S + (1 − β₂) g²         S ← β₂ S + (1 − β₂) g²
+    amsgrad     Smax ← max(Smax, S), as S      Smax ← max(Smax, S), as S
+    correction  Vc = V / (1 − β₁ᵗ)             lr_t = lr √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+                Sc = S / (1 − β₂ᵗ)
+    update      w ← w − lr Vc / (√Sc + ε)      w ← w − lr_t V / (√S + ε̂)
+    ==========  =============================  =================================
 
     Where they differ: only in where epsilon sits. The notes and PyTorch add ε to the bias-corrected root
     (Algorithm 1 of the paper); Keras adds its "epsilon hat" ε̂ to the uncorrected root (the paper's
@@ -54,7 +55,7 @@ class Adam(Optimizer):
         weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Ŝmax, with amsgrad). Step records add
+    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Smax, with amsgrad). Step records add
     ``bias_correction1`` (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective``, the factor
     multiplying V in the update, one per weight.
 
@@ -104,7 +105,7 @@ class Adam(Optimizer):
         )
 
     def _moments(self, data, grad, state, group, xp):
-        """Update V and S (and Ŝmax); return V and the S the rule divides by."""
+        """Update V and S (and Smax); return V and the S the rule divides by."""
         beta_1, beta_2 = group["beta_1"], group["beta_2"]
         exp_avg = self._buffer(state, "exp_avg", data, xp)
         exp_avg_sq = self._buffer(state, "exp_avg_sq", data, xp)
@@ -124,12 +125,13 @@ class Adam(Optimizer):
         step = state["step"]
         bias_correction1 = 1 - group["beta_1"] ** step
         bias_correction2 = 1 - group["beta_2"] ** step
+        root_bias_correction2 = bias_correction2**0.5
         scratch = state["_scratch"]
+        # lr Vc / (√Sc + ε) = (lr √(1 − β₂ᵗ) / (1 − β₁ᵗ)) V / (√S + ε √(1 − β₂ᵗ)): one pass fewer
         xp.sqrt(exp_avg_sq, out=scratch)
-        scratch /= bias_correction2**0.5
-        scratch += group["eps"]  # √Ŝ + ε
+        scratch += group["eps"] * root_bias_correction2
         xp.divide(exp_avg, scratch, out=scratch)
-        data -= xp.multiply(scratch, group["lr"] / bias_correction1, out=scratch)  # lr V̂ / (√Ŝ + ε)
+        data -= xp.multiply(scratch, group["lr"] * root_bias_correction2 / bias_correction1, out=scratch)
 
     _update_notes = _update_pytorch  # the notes' Adam is PyTorch's, term for term
 

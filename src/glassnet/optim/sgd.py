@@ -33,9 +33,9 @@ class SGD(Optimizer):
       Nesterov (not in the notes) looks ahead on that average, μ V + (1 − μ) g, as NAdam does.
     - pytorch: the buffer is a plain sum, initialised to the first gradient, so steps grow up to
       1 / (1 − μ) times a gradient; ``dampening`` scales the new gradient (Nesterov needs dampening 0).
-    - keras: the learning rate sits inside the velocity, so with a constant lr keras = pytorch with
-      dampening 0, except that m starts at 0 (the first step is lr g in both). A changing lr acts on new
-      gradients only. Weight decay is decoupled (see ``Optimizer``).
+    - keras: the learning rate sits inside the velocity, m = −lr b: while lr is constant, keras is
+      pytorch with dampening 0 (m₀ = 0 gives the same first step as b₁ = g). When lr changes, keras
+      applies the new lr to new gradients only, pytorch to the whole buffer. Weight decay is decoupled.
 
     Defaults (``None`` in the signature takes the convention's):
 
