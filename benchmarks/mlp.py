@@ -40,8 +40,10 @@ def glassnet_runner(x, y):
     from glassnet import nn, optim
 
     gn.manual_seed(0)
-    model = nn.Sequential([nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"), nn.Dense(10)],
-                          input_shape=(SIZES[0],))
+    model = nn.Sequential(
+        [nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"), nn.Dense(10)],
+        input_shape=(SIZES[0],),
+    )
     loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9, convention="pytorch")
     inputs = [gn.tensor(batch) for batch in x]
@@ -61,7 +63,10 @@ def torch_runner(x, y):
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+        torch.nn.Linear(784, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 128),
+        torch.nn.ReLU(),
         torch.nn.Linear(128, 10),
     )
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -85,9 +90,18 @@ def sklearn_runner(x, y):
     from sklearn.neural_network import MLPClassifier
 
     def run(steps):
-        model = MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd", learning_rate_init=0.01,
-                              momentum=0.9, nesterovs_momentum=False, batch_size=BATCH, max_iter=1,
-                              shuffle=False, alpha=0.0, random_state=0)
+        model = MLPClassifier(
+            hidden_layer_sizes=SIZES[1:-1],
+            solver="sgd",
+            learning_rate_init=0.01,
+            momentum=0.9,
+            nesterovs_momentum=False,
+            batch_size=BATCH,
+            max_iter=1,
+            shuffle=False,
+            alpha=0.0,
+            random_state=0,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x[:steps].reshape(-1, SIZES[0]), y[:steps].reshape(-1))
@@ -96,14 +110,19 @@ def sklearn_runner(x, y):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     x, y = make_data(args.steps)
     rates = {}
-    for name, factory in (("glassnet", glassnet_runner), ("pytorch", torch_runner),
-                          ("scikit-learn", sklearn_runner)):
+    for name, factory in (
+        ("glassnet", glassnet_runner),
+        ("pytorch", torch_runner),
+        ("scikit-learn", sklearn_runner),
+    ):
         try:
             runner = factory(x, y)
         except ImportError as error:

@@ -1,6 +1,6 @@
 """glassnet's quick start: the notes' worked example checked, then XOR learned by a small MLP.
 
-    python examples/quickstart.py
+python examples/quickstart.py
 """
 
 import numpy as np
@@ -12,20 +12,33 @@ from glassnet import nn, optim
 def worked_example() -> None:
     """CURRICULUM section 2: a 2x2 image through three sigmoid layers, BCE, one SGD step (lr 0.01)."""
     gn.set_default_dtype("float64")
-    model = nn.Sequential([nn.Dense(3, activation="sigmoid"), nn.Dense(2, activation="sigmoid"),
-                           nn.Dense(1, activation="sigmoid")], input_shape=(4,))
-    model.load_state_dict({
-        "0.weight": np.array([[1, 3, -2], [2, -3, 4], [3, -1, 1], [2, 3, -2]], float), "0.bias": np.zeros(3),
-        "1.weight": np.array([[1, -2], [-3, 4], [-1, 1]], float), "1.bias": np.zeros(2),
-        "2.weight": np.array([[4], [1]], float), "2.bias": np.zeros(1),
-    })
+    model = nn.Sequential(
+        [
+            nn.Dense(3, activation="sigmoid"),
+            nn.Dense(2, activation="sigmoid"),
+            nn.Dense(1, activation="sigmoid"),
+        ],
+        input_shape=(4,),
+    )
+    model.load_state_dict(
+        {
+            "0.weight": np.array([[1, 3, -2], [2, -3, 4], [3, -1, 1], [2, 3, -2]], float),
+            "0.bias": np.zeros(3),
+            "1.weight": np.array([[1, -2], [-3, 4], [-1, 1]], float),
+            "1.bias": np.zeros(2),
+            "2.weight": np.array([[4], [1]], float),
+            "2.bias": np.zeros(1),
+        }
+    )
     opt = optim.SGD(model.parameters(), lr=0.01)
     y_hat = model(gn.tensor([[2.0, 3.0, 5.0, 6.0]]))
     loss = nn.BinaryCrossEntropy()(y_hat, np.array([[1.0]]))
     loss.backward()
     opt.step()
-    print(f"worked example: y_hat = {y_hat.item():.6f}, BCE = {loss.item():.6f}, "
-          f"W3 after one step = {np.round(model[2].weight.data.ravel(), 6)}")
+    print(
+        f"worked example: y_hat = {y_hat.item():.6f}, BCE = {loss.item():.6f}, "
+        f"W3 after one step = {np.round(model[2].weight.data.ravel(), 6)}"
+    )
     gn.set_default_dtype("float32")
 
 
@@ -34,7 +47,9 @@ def xor() -> None:
     gn.manual_seed(0)
     x = gn.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = gn.tensor([[0.0], [1.0], [1.0], [0.0]])
-    model = nn.Sequential([nn.Dense(8, activation="relu"), nn.Dense(1, activation="sigmoid")], input_shape=(2,))
+    model = nn.Sequential(
+        [nn.Dense(8, activation="relu"), nn.Dense(1, activation="sigmoid")], input_shape=(2,)
+    )
     model.summary()
     opt = optim.Adam(model.parameters(), lr=0.05)
     loss_fn = nn.BinaryCrossEntropy()

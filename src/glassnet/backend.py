@@ -39,7 +39,7 @@ def get_array_module(*arrays):
 
 
 def as_dtype(dtype) -> np.dtype:
-    """Turn ``"float32"``, ``"float64"``, ``np.float32`` ... into a NumPy float dtype, or explain what is allowed."""
+    """A NumPy float dtype from ``"float32"``, ``"float64"`` or ``np.float32``; other dtypes are refused."""
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in _FLOAT_DTYPES:
         raise ValueError(f"dtype must be one of {sorted(_FLOAT_DTYPES)}, got {dtype!r}")
@@ -52,7 +52,7 @@ def get_default_dtype() -> np.dtype:
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the default float dtype (``"float32"`` for speed, ``"float64"`` for exact checks and worked examples).
+    """Set the default float dtype: ``"float32"`` for speed, ``"float64"`` for exact checks and examples.
 
     Example:
         >>> set_default_dtype("float64"); get_default_dtype().name

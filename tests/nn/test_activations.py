@@ -31,7 +31,9 @@ def test_activation_names_compute_their_formula(float64, name):
 
 
 def test_prelu_learns_slopes_matching_torch(float64):
-    torch = pytest.importorskip("torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0")
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0"
+    )
     for slopes in (1, 4):
         layer = nn.PReLU(num_parameters=slopes)
         x = gn.randn(6, 4, requires_grad=True)

@@ -10,8 +10,8 @@ FAN_IN, FAN_OUT = 400, 300
 CASES = {  # name: (mean, variance) for a (400, 300) dense weight
     "zeros": (0.0, 0.0),
     "ones": (1.0, 0.0),
-    "normal": (0.0, 0.05 ** 2),
-    "uniform": (0.0, 0.1 ** 2 / 12),
+    "normal": (0.0, 0.05**2),
+    "uniform": (0.0, 0.1**2 / 12),
     "xavier_normal": (0.0, 2 / (FAN_IN + FAN_OUT)),
     "xavier_uniform": (0.0, 2 / (FAN_IN + FAN_OUT)),
     "he_normal": (0.0, 2 / FAN_IN),

@@ -24,7 +24,9 @@ def test_gradcheck_batch_size_one(float64):
 
 
 def test_dense_matches_torch_linear(float64):
-    torch = pytest.importorskip("torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0")
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0"
+    )
     layer = nn.Dense(3, activation="relu")
     x = gn.randn(6, 4, requires_grad=True)
     out = layer(x)
@@ -43,7 +45,9 @@ def test_dense_matches_torch_linear(float64):
 
 def test_dense_shape_error_names_layer_and_shapes():
     model = nn.Sequential([nn.Dense(128, name="dense_a"), nn.Dense(10, name="dense_b")], input_shape=(784,))
-    with pytest.raises(ValueError, match=r"Dense 'dense_a' expects input with last dimension 784, got shape \(32, 100\)"):
+    with pytest.raises(
+        ValueError, match=r"Dense 'dense_a' expects input with last dimension 784, got shape \(32, 100\)"
+    ):
         model(gn.zeros(32, 100))
 
 
@@ -75,8 +79,9 @@ def test_sequential_builds_lazily_and_counts_parameters():
 
 
 def test_summary_text_has_shapes_counts_and_totals():
-    model = nn.Sequential([nn.Dense(256, activation="relu", name="hidden"), nn.Dense(10, name="out")],
-                          input_shape=(784,))
+    model = nn.Sequential(
+        [nn.Dense(256, activation="relu", name="hidden"), nn.Dense(10, name="out")], input_shape=(784,)
+    )
     model[1].trainable = False
     lines = model.format_summary().splitlines()
     assert any("hidden (Dense)" in line and "(None, 256)" in line and "200,960" in line for line in lines)
@@ -95,8 +100,16 @@ def test_state_dict_round_trip_and_errors():
     a = nn.Sequential([nn.Dense(3), nn.BatchNorm(), nn.Dense(1)], input_shape=(4,))
     b = nn.Sequential([nn.Dense(3), nn.BatchNorm(), nn.Dense(1)], input_shape=(4,))
     state = a.state_dict()
-    assert list(state) == ["0.weight", "0.bias", "1.gamma", "1.beta", "1.running_mean", "1.running_var",
-                           "2.weight", "2.bias"]
+    assert list(state) == [
+        "0.weight",
+        "0.bias",
+        "1.gamma",
+        "1.beta",
+        "1.running_mean",
+        "1.running_var",
+        "2.weight",
+        "2.bias",
+    ]
     state["0.weight"][0, 0] = 123.0  # a copy: the model is untouched
     assert a[0].weight.data[0, 0] != 123.0
     b.load_state_dict(state)
@@ -171,15 +184,19 @@ def test_custom_module_pytorch_style(float64):
 
     net = Net()
     net(gn.ones(2, 4))
-    assert [name for name, _ in net.named_parameters()] == ["hidden.weight", "hidden.bias", "out.weight",
-                                                             "out.bias"]
+    assert [name for name, _ in net.named_parameters()] == [
+        "hidden.weight",
+        "hidden.bias",
+        "out.weight",
+        "out.bias",
+    ]
 
 
 def test_regularization_loss_values_and_gradients(float64):
     layer = nn.Dense(3, weight_regularizer=nn.L2(0.1))
     other = nn.Dense(1, weight_regularizer="l1")
     model = nn.Sequential([layer, other], input_shape=(4,))
-    expected = 0.1 * np.sum(layer.weight.data ** 2) + 0.01 * np.sum(np.abs(other.weight.data))
+    expected = 0.1 * np.sum(layer.weight.data**2) + 0.01 * np.sum(np.abs(other.weight.data))
     penalty = model.regularization_loss()
     assert penalty.item() == pytest.approx(expected, rel=1e-12)
     penalty.backward()
@@ -201,8 +218,11 @@ def test_non_finite_loss_is_refused_before_backward():
     assert model[0].weight.grad is None
 
 
-@pytest.mark.parametrize("layer", [nn.Dropout(0.3), nn.RReLU(), nn.PReLU(), nn.LeakyReLU(0.2), nn.SELU()],
-                         ids=lambda layer: type(layer).__name__)
+@pytest.mark.parametrize(
+    "layer",
+    [nn.Dropout(0.3), nn.RReLU(), nn.PReLU(), nn.LeakyReLU(0.2), nn.SELU()],
+    ids=lambda layer: type(layer).__name__,
+)
 def test_random_and_parametric_layers_gradcheck_in_training(float64, layer):
     x = gn.tensor(np.array([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.2]]), requires_grad=True)
     layer(x)

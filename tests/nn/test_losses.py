@@ -9,7 +9,9 @@ from glassnet import nn
 
 @pytest.mark.parametrize("y, p, expected", [(1, 0.6, 0.510826), (0, 0.2, 0.223144), (1, 0.4, 0.916291)])
 def test_bce_values_of_the_notes(float64, y, p, expected):
-    assert nn.BinaryCrossEntropy()(gn.tensor([p]), gn.tensor([float(y)])).item() == pytest.approx(expected, abs=5e-7)
+    assert nn.BinaryCrossEntropy()(gn.tensor([p]), gn.tensor([float(y)])).item() == pytest.approx(
+        expected, abs=5e-7
+    )
 
 
 def test_sparse_cce_value_of_the_notes(float64):
@@ -29,7 +31,9 @@ def test_reductions(float64):
     huber = np.where(np.sqrt(errors) <= 1.5, 0.5 * errors, 1.5 * (np.sqrt(errors) - 0.75))
     np.testing.assert_allclose(nn.Huber(delta=1.5, reduction="none")(p, y).data, huber)
     logits = gn.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])
-    per_example = nn.SparseCategoricalCrossEntropy(from_logits=True, reduction="none")(logits, np.array([0, 2]))
+    per_example = nn.SparseCategoricalCrossEntropy(from_logits=True, reduction="none")(
+        logits, np.array([0, 2])
+    )
     assert per_example.shape == (2,)
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.MSE(reduction="avg")
@@ -49,14 +53,20 @@ def test_from_logits_equals_probabilities_path(float64):
 
 
 def test_integer_labels_to_categorical_crossentropy_are_refused():
-    with pytest.raises(ValueError, match="CategoricalCrossEntropy expects one-hot targets of shape \\(2, 3\\), got "
-                                         "integer labels of shape \\(2,\\); use SparseCategoricalCrossEntropy"):
+    with pytest.raises(
+        ValueError,
+        match="CategoricalCrossEntropy expects one-hot targets of shape \\(2, 3\\), got "
+        "integer labels of shape \\(2,\\); use SparseCategoricalCrossEntropy",
+    ):
         nn.CategoricalCrossEntropy()(gn.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]), np.array([2, 0]))
 
 
 def test_probabilities_outside_unit_interval_to_bce_are_refused():
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy expects predicted probabilities in \[0, 1\], got "
-                                         r"values in \[-0.5, 2\]; pass raw scores with from_logits=True"):
+    with pytest.raises(
+        ValueError,
+        match=r"BinaryCrossEntropy expects predicted probabilities in \[0, 1\], got "
+        r"values in \[-0.5, 2\]; pass raw scores with from_logits=True",
+    ):
         nn.BinaryCrossEntropy()(gn.tensor([-0.5, 2.0]), gn.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"expects targets in \[0, 1\]"):
         nn.BinaryCrossEntropy()(gn.tensor([0.5, 0.5]), gn.tensor([0.0, 2.0]))
@@ -83,8 +93,9 @@ def test_shape_mismatch_is_refused():
 def test_unknown_loss_name_lists_valid_names():
     with pytest.raises(ValueError, match="unknown loss 'hinge'; valid names: .*binary_crossentropy.*mse"):
         nn.losses.get("hinge")
-    assert isinstance(nn.losses.get("sparse_categorical_crossentropy", from_logits=True),
-                      nn.SparseCategoricalCrossEntropy)
+    assert isinstance(
+        nn.losses.get("sparse_categorical_crossentropy", from_logits=True), nn.SparseCategoricalCrossEntropy
+    )
 
 
 def test_probability_zero_gives_finite_clamped_loss(float64):

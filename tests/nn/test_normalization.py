@@ -16,7 +16,9 @@ def run_steps(layer, batches):
 
 
 def test_batchnorm_pytorch_convention_matches_torch(float64):
-    torch = pytest.importorskip("torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0")
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0"
+    )
     rng = np.random.default_rng(0)
     batches = [rng.normal(2.0, 3.0, size=(8, 5)) for _ in range(3)]
     ours = nn.BatchNorm(convention="pytorch")
@@ -46,8 +48,9 @@ def test_batchnorm_pytorch_convention_matches_torch(float64):
     ours.eval()
     theirs.eval()
     test = rng.normal(size=(4, 5))
-    np.testing.assert_allclose(ours(gn.tensor(test)).data, theirs(torch.tensor(test)).detach().numpy(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        ours(gn.tensor(test)).data, theirs(torch.tensor(test)).detach().numpy(), rtol=1e-10
+    )
 
 
 def test_batchnorm_keras_convention_formula(float64):
@@ -61,8 +64,9 @@ def test_batchnorm_keras_convention_formula(float64):
     np.testing.assert_allclose(layer.running_mean, 0.01 * mu, rtol=1e-12)
     np.testing.assert_allclose(layer.running_var, 0.99 + 0.01 * var, rtol=1e-12)
     layer.eval()
-    np.testing.assert_allclose(layer(gn.tensor(batch)).data,
-                               (batch - 0.01 * mu) / np.sqrt(0.99 + 0.01 * var + 1e-3), rtol=1e-12)
+    np.testing.assert_allclose(
+        layer(gn.tensor(batch)).data, (batch - 0.01 * mu) / np.sqrt(0.99 + 0.01 * var + 1e-3), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -80,7 +84,9 @@ def test_batchnorm_errors():
         nn.BatchNorm(convention="tf")
     layer = nn.BatchNorm(name="bn")
     layer(gn.ones(4, 3))
-    with pytest.raises(ValueError, match=r"BatchNorm 'bn' expects inputs with 3 features on axis 1, got shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"BatchNorm 'bn' expects inputs with 3 features on axis 1, got shape \(4, 5\)"
+    ):
         layer(gn.ones(4, 5))
     with pytest.raises(ValueError, match="more than one value per feature"):
         nn.BatchNorm(convention="pytorch")(gn.ones(1, 3))

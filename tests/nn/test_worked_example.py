@@ -13,13 +13,24 @@ W3 = [[4], [1]]
 
 @pytest.fixture
 def network(float64):
-    model = nn.Sequential([nn.Dense(3, activation="sigmoid"), nn.Dense(2, activation="sigmoid"),
-                           nn.Dense(1, activation="sigmoid")], input_shape=(4,))
-    model.load_state_dict({
-        "0.weight": np.array(W1, float), "0.bias": np.zeros(3),
-        "1.weight": np.array(W2, float), "1.bias": np.zeros(2),
-        "2.weight": np.array(W3, float), "2.bias": np.zeros(1),
-    })
+    model = nn.Sequential(
+        [
+            nn.Dense(3, activation="sigmoid"),
+            nn.Dense(2, activation="sigmoid"),
+            nn.Dense(1, activation="sigmoid"),
+        ],
+        input_shape=(4,),
+    )
+    model.load_state_dict(
+        {
+            "0.weight": np.array(W1, float),
+            "0.bias": np.zeros(3),
+            "1.weight": np.array(W2, float),
+            "1.bias": np.zeros(2),
+            "2.weight": np.array(W3, float),
+            "2.bias": np.zeros(1),
+        }
+    )
     return model
 
 
@@ -51,9 +62,11 @@ def test_loss_gradients_and_update_match_the_notes(network):
     opt.zero_grad()
     loss.backward()
     np.testing.assert_allclose(network[2].weight.grad.ravel(), [-0.014340, -0.220080], atol=5e-7)
-    np.testing.assert_allclose(network[1].weight.grad,
-                               [[-0.053852, -0.013464], [-0.053850, -0.013463], [-0.039369, -0.009843]],
-                               atol=5e-7)
+    np.testing.assert_allclose(
+        network[1].weight.grad,
+        [[-0.053852, -0.013464], [-0.053850, -0.013463], [-0.039369, -0.009843]],
+        atol=5e-7,
+    )
     grad_w1 = network[0].weight.grad
     np.testing.assert_allclose(grad_w1[:, 2], [0.015882, 0.023823, 0.039704, 0.047645], atol=5e-7)
     np.testing.assert_allclose(grad_w1[:, 0], 0, atol=1e-12)  # sigmoid saturated at z = 35

@@ -6,6 +6,17 @@ from glassnet.autograd.gradcheck import GradcheckError, gradcheck
 from glassnet.autograd.tensor import Tensor, ones, rand, randn, tensor, zeros
 
 __all__ = [
-    "Function", "Tensor", "tensor", "zeros", "ones", "randn", "rand", "no_grad", "enable_grad",
-    "is_grad_enabled", "set_grad_enabled", "gradcheck", "GradcheckError",
+    "Function",
+    "Tensor",
+    "tensor",
+    "zeros",
+    "ones",
+    "randn",
+    "rand",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "set_grad_enabled",
+    "gradcheck",
+    "GradcheckError",
 ]

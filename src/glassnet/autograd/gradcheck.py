@@ -40,8 +40,15 @@ def _as_float64(x):
     return Tensor(np.array(x.data, dtype=np.float64), requires_grad=x.requires_grad)
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
-              raise_exception: bool = True, seed: int = 0) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
     """Check the gradients of ``fn(*inputs)`` against central finite differences.
 
     Args:

@@ -154,19 +154,23 @@ class Tensor:
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward() without a gradient needs a one-element tensor (a loss), got shape {self.shape}; "
+                    f"backward() without a gradient needs a one-element tensor (a loss), "
+                    f"got shape {self.shape}; "
                     "pass gradient= of the same shape"
                 )
             value = float(self.data.reshape(()))
             if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"the loss is {value} before backward; backpropagating it would turn every weight into NaN. "
+                    f"the loss is {value} before backward; backpropagating it would turn every weight "
+                    "into NaN. "
                     "Look for log(0) or division by zero in the loss, a learning rate that diverged, or "
                     "non-finite inputs"
                 )
             gradient = xp.ones_like(self.data)
         else:
-            gradient = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            gradient = (
+                gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            )
             if gradient.shape != self.shape:
                 raise ValueError(f"backward(gradient) needs shape {self.shape}, got {gradient.shape}")
         engine.run_backward(self, gradient, retain_graph=retain_graph)

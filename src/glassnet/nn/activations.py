@@ -12,8 +12,22 @@ from glassnet.nn.module import Module
 from glassnet.nn.registry import Registry
 from glassnet.ops import activation as F
 
-__all__ = ["Activation", "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "RReLU", "PReLU",
-           "ELU", "SELU", "Softmax", "get", "registry"]
+__all__ = [
+    "Activation",
+    "Step",
+    "Identity",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "RReLU",
+    "PReLU",
+    "ELU",
+    "SELU",
+    "Softmax",
+    "get",
+    "registry",
+]
 
 registry = Registry("activation")
 
@@ -122,8 +136,10 @@ class PReLU(Activation):
 
     def build(self, input_shape):
         if self.num_parameters > 1 and (len(input_shape) < 2 or input_shape[1] != self.num_parameters):
-            raise ValueError(f"PReLU '{self.name}' has {self.num_parameters} slopes but its input of shape "
-                             f"{tuple(input_shape)} has no axis 1 of that size")
+            raise ValueError(
+                f"PReLU '{self.name}' has {self.num_parameters} slopes but its input of shape "
+                f"{tuple(input_shape)} has no axis 1 of that size"
+            )
         self.add_weight("slope", (self.num_parameters,), initializer=Constant(self.init))
         super().build(input_shape)
 

@@ -8,7 +8,12 @@ __all__ = ["Sequential"]
 
 
 def _format_shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 class Sequential(Module):
@@ -76,8 +81,10 @@ class Sequential(Module):
     def summary_rows(self) -> list:
         """One row per layer: (name, type, output shape, parameter count, trainable count)."""
         if not self.built:
-            raise RuntimeError(f"summary() of '{self.name}' needs the input shape: give input_shape= to "
-                               "Sequential, or call the model once on data")
+            raise RuntimeError(
+                f"summary() of '{self.name}' needs the input shape: give input_shape= to "
+                "Sequential, or call the model once on data"
+            )
         rows, shape = [], self.input_shape
         for layer in self.layers:
             shape = layer.compute_output_shape(shape)
@@ -90,7 +97,9 @@ class Sequential(Module):
         """The summary table as text (what ``summary()`` prints)."""
         rows = self.summary_rows()
         header = ("Layer (type)", "Output Shape", "Param #")
-        body = [(f"{name} ({kind})", _format_shape(shape), f"{count:,}") for name, kind, shape, count, _ in rows]
+        body = [
+            (f"{name} ({kind})", _format_shape(shape), f"{count:,}") for name, kind, shape, count, _ in rows
+        ]
         widths = [max(len(r[i]) for r in [header] + body) for i in range(3)]
         line = "  ".join("-" * w for w in widths)
         fmt = f"{{:<{widths[0]}}}  {{:<{widths[1]}}}  {{:>{widths[2]}}}"
@@ -98,8 +107,12 @@ class Sequential(Module):
         trainable = sum(r[4] for r in rows)
         out = [f'Model: "{self.name}"', line, fmt.format(*header), line]
         out += [fmt.format(*r) for r in body]
-        out += [line, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                f"Non-trainable params: {total - trainable:,}"]
+        out += [
+            line,
+            f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}",
+            f"Non-trainable params: {total - trainable:,}",
+        ]
         return "\n".join(out)
 
     def summary(self, print_fn=print) -> None:

@@ -18,5 +18,19 @@ from glassnet.ops.activation import (
 from glassnet.ops.dropout import dropout
 from glassnet.ops.linalg import linear
 
-__all__ = ["elu", "identity", "leaky_relu", "log_softmax", "prelu", "relu", "rrelu", "selu", "sigmoid",
-           "softmax", "step", "tanh", "dropout", "linear"]
+__all__ = [
+    "elu",
+    "identity",
+    "leaky_relu",
+    "log_softmax",
+    "prelu",
+    "relu",
+    "rrelu",
+    "selu",
+    "sigmoid",
+    "softmax",
+    "step",
+    "tanh",
+    "dropout",
+    "linear",
+]

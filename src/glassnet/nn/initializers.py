@@ -29,9 +29,28 @@ from glassnet.backend import get_default_dtype, get_rng
 from glassnet.nn.registry import Registry
 
 __all__ = [
-    "Initializer", "Zeros", "Ones", "Constant", "Normal", "Uniform", "XavierNormal", "XavierUniform",
-    "HeNormal", "HeUniform", "LecunNormal", "compute_fans", "get", "registry",
-    "zeros", "ones", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform",
+    "Initializer",
+    "Zeros",
+    "Ones",
+    "Constant",
+    "Normal",
+    "Uniform",
+    "XavierNormal",
+    "XavierUniform",
+    "HeNormal",
+    "HeUniform",
+    "LecunNormal",
+    "compute_fans",
+    "get",
+    "registry",
+    "zeros",
+    "ones",
+    "normal",
+    "uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_uniform",
     "lecun_normal",
 ]
 
@@ -172,7 +191,7 @@ class LecunNormal(_VarianceScaling):
 
 
 def get(identifier) -> Initializer:
-    """An initializer from a name ("he_normal"), an ``Initializer``, or any callable (shape, dtype) -> array."""
+    """An initializer from a name ("he_normal"), an ``Initializer``, or a callable (shape, dtype) -> array."""
     return registry.get(identifier)
 
 

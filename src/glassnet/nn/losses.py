@@ -23,8 +23,17 @@ from glassnet.ops import loss as L
 from glassnet.ops.reduction import mean
 from glassnet.ops.reduction import sum as sum_
 
-__all__ = ["Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "CategoricalCrossEntropy",
-           "SparseCategoricalCrossEntropy", "get", "registry"]
+__all__ = [
+    "Loss",
+    "MSE",
+    "MAE",
+    "Huber",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "SparseCategoricalCrossEntropy",
+    "get",
+    "registry",
+]
 
 registry = Registry("loss")
 _REDUCTIONS = ("mean", "sum", "none")
@@ -35,12 +44,16 @@ class Loss:
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+            )
         self.reduction = reduction
 
     def __call__(self, prediction, target):
         if not isinstance(prediction, Tensor):
-            raise TypeError(f"{type(self).__name__} expects the prediction as a Tensor, got {type(prediction).__name__}")
+            raise TypeError(
+                f"{type(self).__name__} expects the prediction as a Tensor, got {type(prediction).__name__}"
+            )
         target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
         return self._reduce(self.compute(prediction, target_array))
 
@@ -113,8 +126,10 @@ class Huber(Loss):
 
 def _check_unit_interval(loss: Loss, name: str, array, hint: str = "") -> None:
     if array.size and (array.min() < 0 or array.max() > 1):
-        raise ValueError(f"{type(loss).__name__} expects {name} in [0, 1], got values in "
-                         f"[{array.min():.4g}, {array.max():.4g}]{hint}")
+        raise ValueError(
+            f"{type(loss).__name__} expects {name} in [0, 1], got values in "
+            f"[{array.min():.4g}, {array.max():.4g}]{hint}"
+        )
 
 
 @registry.register("binary_crossentropy", "bce")
@@ -131,15 +146,20 @@ class BinaryCrossEntropy(Loss):
         _check_unit_interval(self, "targets", target)
         if self.from_logits:
             return L.BinaryCrossEntropyWithLogits.apply(prediction, target)
-        _check_unit_interval(self, "predicted probabilities", prediction.data,
-                             "; pass raw scores with from_logits=True, or end the model with a sigmoid")
+        _check_unit_interval(
+            self,
+            "predicted probabilities",
+            prediction.data,
+            "; pass raw scores with from_logits=True, or end the model with a sigmoid",
+        )
         return L.BinaryCrossEntropy.apply(prediction, target)
 
 
 def _check_classes(loss: Loss, prediction: Tensor) -> None:
     if prediction.ndim < 2:
-        raise ValueError(f"{type(loss).__name__} expects predictions of shape (N, classes), got "
-                         f"{prediction.shape}")
+        raise ValueError(
+            f"{type(loss).__name__} expects predictions of shape (N, classes), got {prediction.shape}"
+        )
 
 
 @registry.register("categorical_crossentropy", "cce")
@@ -162,8 +182,12 @@ class CategoricalCrossEntropy(Loss):
         _check_unit_interval(self, "targets (one-hot rows)", target)
         if self.from_logits:
             return L.SoftmaxCrossEntropy.apply(prediction, target)
-        _check_unit_interval(self, "predicted probabilities", prediction.data,
-                             "; pass raw scores with from_logits=True, or end the model with a softmax")
+        _check_unit_interval(
+            self,
+            "predicted probabilities",
+            prediction.data,
+            "; pass raw scores with from_logits=True, or end the model with a softmax",
+        )
         return L.CategoricalCrossEntropy.apply(prediction, target)
 
 
@@ -192,16 +216,24 @@ class SparseCategoricalCrossEntropy(Loss):
                 "labels with y.astype(int)"
             )
         if labels.shape != expected:
-            raise ValueError(f"SparseCategoricalCrossEntropy: labels of shape {labels.shape} do not match "
-                             f"predictions of shape {prediction.shape}; expected labels of shape {expected}")
+            raise ValueError(
+                f"SparseCategoricalCrossEntropy: labels of shape {labels.shape} do not match "
+                f"predictions of shape {prediction.shape}; expected labels of shape {expected}"
+            )
         classes = prediction.shape[-1]
         if labels.size and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(f"SparseCategoricalCrossEntropy: labels must be in [0, {classes}), got values in "
-                             f"[{labels.min()}, {labels.max()}]")
+            raise ValueError(
+                f"SparseCategoricalCrossEntropy: labels must be in [0, {classes}), got values in "
+                f"[{labels.min()}, {labels.max()}]"
+            )
         if self.from_logits:
             return L.SparseSoftmaxCrossEntropy.apply(prediction, labels)
-        _check_unit_interval(self, "predicted probabilities", prediction.data,
-                             "; pass raw scores with from_logits=True, or end the model with a softmax")
+        _check_unit_interval(
+            self,
+            "predicted probabilities",
+            prediction.data,
+            "; pass raw scores with from_logits=True, or end the model with a softmax",
+        )
         return L.SparseCategoricalCrossEntropy.apply(prediction, labels)
 
 

@@ -95,7 +95,9 @@ class Module:
     # --- registration ---
     def __setattr__(self, name: str, value) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning")
+            raise AttributeError(
+                f"call super().__init__() in {type(self).__name__}.__init__ before assigning"
+            )
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -104,13 +106,15 @@ class Module:
             self._modules[name] = value
         object.__setattr__(self, name, value)
 
-    def add_weight(self, name: str, shape, initializer="zeros", trainable: bool = True,
-                   regularizer=None) -> Parameter:
+    def add_weight(
+        self, name: str, shape, initializer="zeros", trainable: bool = True, regularizer=None
+    ) -> Parameter:
         """Create a parameter ``name`` of ``shape`` drawn by ``initializer``, registered on this module."""
         init = initializers.get(initializer)
         data = init(tuple(shape), dtype=self.dtype or get_default_dtype())
-        parameter = Parameter(data, trainable=trainable, name=f"{self.name}.{name}",
-                              regularizer=regularizers.get(regularizer))
+        parameter = Parameter(
+            data, trainable=trainable, name=f"{self.name}.{name}", regularizer=regularizers.get(regularizer)
+        )
         setattr(self, name, parameter)
         return parameter
 
@@ -224,12 +228,16 @@ class Module:
         """
         own = self.state_dict()
         if not own and state:
-            raise RuntimeError(f"{self.name} has no parameters yet: build it first (call it once on an "
-                               "input, or give input_shape=) and then load the state")
+            raise RuntimeError(
+                f"{self.name} has no parameters yet: build it first (call it once on an "
+                "input, or give input_shape=) and then load the state"
+            )
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict for {self.name}: missing keys {missing}, unexpected keys {unexpected}")
+            raise KeyError(
+                f"load_state_dict for {self.name}: missing keys {missing}, unexpected keys {unexpected}"
+            )
         for module_name, module in self.named_modules():
             prefix = f"{module_name}." if module_name else ""
             for name in list(module._parameters) + list(module._buffers):
@@ -240,8 +248,10 @@ class Module:
                 target = getattr(module, name)
                 target_array = target.data if isinstance(target, Tensor) else target
                 if value.shape != target_array.shape:
-                    raise ValueError(f"load_state_dict: '{key}' has shape {target_array.shape} in "
-                                     f"{self.name} but {value.shape} in the state")
+                    raise ValueError(
+                        f"load_state_dict: '{key}' has shape {target_array.shape} in "
+                        f"{self.name} but {value.shape} in the state"
+                    )
                 if isinstance(target_array, np.ndarray):
                     np.copyto(target_array, value, casting="same_kind")
                 else:

@@ -10,9 +10,31 @@ from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module, get_rng
 
 __all__ = [
-    "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "RReLU", "PReLU", "ELU", "SELU", "Softmax", "LogSoftmax",
-    "step", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "rrelu", "prelu", "elu", "selu",
-    "softmax", "log_softmax", "SELU_ALPHA", "SELU_SCALE",
+    "Step",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "RReLU",
+    "PReLU",
+    "ELU",
+    "SELU",
+    "Softmax",
+    "LogSoftmax",
+    "step",
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "rrelu",
+    "prelu",
+    "elu",
+    "selu",
+    "softmax",
+    "log_softmax",
+    "SELU_ALPHA",
+    "SELU_SCALE",
 ]
 
 # SELU's fixed constants (Klambauer et al., 2017), to the precision PyTorch and Keras use.
@@ -132,8 +154,10 @@ class PReLU(Function):
         shape = [1] * x.ndim
         if slope.size > 1:
             if x.ndim < 2 or x.shape[1] != slope.size:
-                raise ValueError(f"PReLU has {slope.size} slopes but the input of shape {x.shape} has "
-                                 f"{x.shape[1] if x.ndim > 1 else 1} channels on axis 1")
+                raise ValueError(
+                    f"PReLU has {slope.size} slopes but the input of shape {x.shape} has "
+                    f"{x.shape[1] if x.ndim > 1 else 1} channels on axis 1"
+                )
             shape[1] = slope.size
         slope_b = slope.reshape(shape) if x.ndim else slope.reshape(())
         positive = x > 0

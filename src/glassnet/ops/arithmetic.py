@@ -94,7 +94,7 @@ class Pow(Function):
     name, formula, derivative = "pow", "a ** b", "dz/da = b a^(b-1), dz/db = a^b ln(a)"
 
     def forward(self, a, b):
-        z = a ** b
+        z = a**b
         self.saved.update(a=a, b=b, z=z)
         return z
 

@@ -7,8 +7,26 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.backend import as_dtype, get_array_module
 from glassnet.ops._util import as_operand, unbroadcast
 
-__all__ = ["Exp", "Log", "Sqrt", "Abs", "Clip", "Where", "Maximum", "Minimum", "Cast",
-           "exp", "log", "sqrt", "abs", "clip", "where", "maximum", "minimum", "cast"]
+__all__ = [
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Abs",
+    "Clip",
+    "Where",
+    "Maximum",
+    "Minimum",
+    "Cast",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "clip",
+    "where",
+    "maximum",
+    "minimum",
+    "cast",
+]
 
 
 class Exp(Function):
@@ -89,7 +107,11 @@ class Clip(Function):
 class Where(Function):
     """y = a where condition else b;  dy/da = condition, dy/db = not condition (condition is constant)."""
 
-    name, formula, derivative = "where", "a if condition else b", "dy/da = [condition], dy/db = [not condition]"
+    name, formula, derivative = (
+        "where",
+        "a if condition else b",
+        "dy/da = [condition], dy/db = [not condition]",
+    )
 
     def forward(self, condition, a, b):
         xp = get_array_module(a, b)

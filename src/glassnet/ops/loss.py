@@ -15,9 +15,16 @@ from glassnet.backend import get_array_module
 from glassnet.ops.activation import log_softmax_array, stable_sigmoid
 
 __all__ = [
-    "SquaredError", "AbsoluteError", "HuberError", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
-    "CategoricalCrossEntropy", "SoftmaxCrossEntropy", "SparseCategoricalCrossEntropy",
-    "SparseSoftmaxCrossEntropy", "LOG_CLAMP",
+    "SquaredError",
+    "AbsoluteError",
+    "HuberError",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
+    "CategoricalCrossEntropy",
+    "SoftmaxCrossEntropy",
+    "SparseCategoricalCrossEntropy",
+    "SparseSoftmaxCrossEntropy",
+    "LOG_CLAMP",
 ]
 
 LOG_CLAMP = -100.0
@@ -86,7 +93,11 @@ class BinaryCrossEntropy(Function):
     """l = -[y log ŷ + (1 - y) log(1 - ŷ)] for a probability ŷ;
     dl/dŷ = (ŷ - y) / (ŷ(1 - ŷ)) (the denominator kept >= 1e-12, as PyTorch does)."""
 
-    name, formula, derivative = "binary_crossentropy", "-[y log ŷ + (1-y) log(1-ŷ)]", "dl/dŷ = (ŷ - y) / (ŷ (1-ŷ))"
+    name, formula, derivative = (
+        "binary_crossentropy",
+        "-[y log ŷ + (1-y) log(1-ŷ)]",
+        "dl/dŷ = (ŷ - y) / (ŷ (1-ŷ))",
+    )
 
     def forward(self, prediction, target):
         self.saved.update(prediction=prediction, target=target)
@@ -102,7 +113,11 @@ class BinaryCrossEntropyWithLogits(Function):
     """l = -[y log σ(z) + (1 - y) log(1 - σ(z))] = max(z, 0) - z y + log(1 + e^(-|z|)) for a logit z;
     dl/dz = σ(z) - y."""
 
-    name, formula, derivative = "binary_crossentropy_logits", "max(z,0) - z y + log(1 + e^-|z|)", "dl/dz = σ(z) - y"
+    name, formula, derivative = (
+        "binary_crossentropy_logits",
+        "max(z,0) - z y + log(1 + e^-|z|)",
+        "dl/dz = σ(z) - y",
+    )
 
     def forward(self, logits, target):
         xp = get_array_module(logits)
@@ -178,7 +193,11 @@ class SparseSoftmaxCrossEntropy(Function):
     """Softmax and cross-entropy fused, on logits z and integer labels: l = logsumexp(z) - z_label;
     dl/dz = softmax(z) - onehot(label)."""
 
-    name, formula, derivative = "sparse_softmax_crossentropy", "logsumexp(z) - z_label", "dl/dz = ŷ - onehot(y)"
+    name, formula, derivative = (
+        "sparse_softmax_crossentropy",
+        "logsumexp(z) - z_label",
+        "dl/dz = ŷ - onehot(y)",
+    )
 
     def forward(self, logits, labels):
         log_p = log_softmax_array(logits, -1)

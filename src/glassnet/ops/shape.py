@@ -7,8 +7,19 @@ from glassnet.autograd.function import Function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
 
-__all__ = ["Reshape", "Transpose", "GetItem", "Concatenate", "Stack",
-           "reshape", "transpose", "getitem", "concatenate", "stack", "flatten"]
+__all__ = [
+    "Reshape",
+    "Transpose",
+    "GetItem",
+    "Concatenate",
+    "Stack",
+    "reshape",
+    "transpose",
+    "getitem",
+    "concatenate",
+    "stack",
+    "flatten",
+]
 
 
 class Reshape(Function):

@@ -37,8 +37,18 @@ class Dense(Module):
         ((2, 3), (4, 3))
     """
 
-    def __init__(self, units: int, activation=None, use_bias: bool = True, weight_init="xavier_uniform",
-                 bias_init="zeros", weight_regularizer=None, bias_regularizer=None, name=None, dtype=None):
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        weight_init="xavier_uniform",
+        bias_init="zeros",
+        weight_regularizer=None,
+        bias_regularizer=None,
+        name=None,
+        dtype=None,
+    ):
         super().__init__(name=name, dtype=dtype)
         if not isinstance(units, int) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
@@ -50,7 +60,9 @@ class Dense(Module):
 
     def build(self, input_shape):
         if input_shape is None or len(input_shape) < 1 or input_shape[-1] is None:
-            raise ValueError(f"Dense '{self.name}' needs inputs with a known last dimension, got {input_shape}")
+            raise ValueError(
+                f"Dense '{self.name}' needs inputs with a known last dimension, got {input_shape}"
+            )
         inputs = int(input_shape[-1])
         self.add_weight("weight", (inputs, self.units), self.weight_init, regularizer=self.weight_regularizer)
         if self.use_bias:
@@ -67,15 +79,20 @@ class Dense(Module):
     def forward(self, x):
         inputs = self.weight.shape[0]
         if x.ndim < 1 or x.shape[-1] != inputs:
-            raise ValueError(f"Dense '{self.name}' expects input with last dimension {inputs}, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"Dense '{self.name}' expects input with last dimension {inputs}, got shape {x.shape}"
+            )
         if x.dtype != self.weight.dtype:
             x = x.to(self.weight.dtype)
         return self.activation(linear(x, self.weight, self.bias))
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
-                "use_bias": self.use_bias}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation_name,
+            "use_bias": self.use_bias,
+        }
 
     def extra_repr(self):
         activation = f", activation={self.activation_name!r}" if self.activation_name else ""

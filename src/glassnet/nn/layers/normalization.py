@@ -43,11 +43,19 @@ class BatchNorm(Module):
         (N, C) or (N, C, ...) -> same shape.
     """
 
-    def __init__(self, momentum: float | None = None, epsilon: float | None = None, convention: str = "keras",
-                 name=None, dtype=None):
+    def __init__(
+        self,
+        momentum: float | None = None,
+        epsilon: float | None = None,
+        convention: str = "keras",
+        name=None,
+        dtype=None,
+    ):
         super().__init__(name=name, dtype=dtype)
         if convention not in _CONVENTIONS:
-            raise ValueError(f"BatchNorm: convention must be one of {sorted(_CONVENTIONS)}, got {convention!r}")
+            raise ValueError(
+                f"BatchNorm: convention must be one of {sorted(_CONVENTIONS)}, got {convention!r}"
+            )
         default_momentum, default_epsilon, self.running_variance = _CONVENTIONS[convention]
         self.convention = convention
         self.momentum = default_momentum if momentum is None else momentum
@@ -71,8 +79,10 @@ class BatchNorm(Module):
     def forward(self, x):
         features = self.gamma.shape[0]
         if x.ndim < 2 or x.shape[1] != features:
-            raise ValueError(f"BatchNorm '{self.name}' expects inputs with {features} features on axis 1, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"BatchNorm '{self.name}' expects inputs with {features} features on axis 1, "
+                f"got shape {x.shape}"
+            )
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, features) + (1,) * (x.ndim - 2)
         if self.training:
@@ -91,8 +101,10 @@ class BatchNorm(Module):
         with no_grad():
             if self.running_variance == "unbiased":
                 if count < 2:
-                    raise ValueError(f"BatchNorm '{self.name}' needs more than one value per feature in "
-                                     "training (the unbiased variance divides by n - 1)")
+                    raise ValueError(
+                        f"BatchNorm '{self.name}' needs more than one value per feature in "
+                        "training (the unbiased variance divides by n - 1)"
+                    )
                 batch_var = batch_var * (count / (count - 1))
             if self.convention == "pytorch":
                 keep, new = 1 - self.momentum, self.momentum
@@ -104,8 +116,12 @@ class BatchNorm(Module):
             self.running_var += new * batch_var
 
     def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon,
-                "convention": self.convention}
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "convention": self.convention,
+        }
 
     def extra_repr(self):
         return f"convention={self.convention!r}, momentum={self.momentum}, epsilon={self.epsilon}"
