@@ -53,10 +53,11 @@ def test_batchnorm_pytorch_convention_matches_torch(float64):
     )
 
 
-def test_batchnorm_keras_convention_formula(float64):
+@pytest.mark.parametrize("convention", ["notes", "keras"])
+def test_batchnorm_keras_and_notes_convention_formula(float64, convention):
     rng = np.random.default_rng(1)
     batch = rng.normal(1.0, 2.0, size=(6, 3))
-    layer = nn.BatchNorm()  # keras: momentum 0.99, epsilon 1e-3, biased running variance
+    layer = nn.BatchNorm(convention=convention)  # momentum 0.99, epsilon 1e-3, biased running variance
     assert (layer.momentum, layer.epsilon) == (0.99, 1e-3)
     out = layer(gn.tensor(batch))
     mu, var = batch.mean(0), batch.var(0)

@@ -148,3 +148,13 @@ def test_broadcasting_is_undone_in_backward(shapes, op, seed):
     assert a.grad.shape == shape_a and b.grad.shape == shape_b
     np.testing.assert_allclose(a.grad, _sum_to_shape(upstream * local_a, shape_a), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b.grad, _sum_to_shape(upstream * local_b, shape_b), rtol=1e-12, atol=1e-12)
+
+
+def test_comparisons_and_argmax_are_outside_the_graph():
+    x = gn.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+    np.testing.assert_array_equal((x > 0).data, [[True, False], [True, True]])
+    np.testing.assert_array_equal((x <= 0.5).data, [[False, True], [False, True]])
+    np.testing.assert_array_equal((x < x.T).data, [[False, True], [False, False]])
+    np.testing.assert_array_equal((x >= 1).data, [[True, False], [True, False]])
+    assert x.argmax(axis=1).tolist() == [0, 0] and x.argmin().item() == 1
+    assert not (x > 0).requires_grad

@@ -7,6 +7,7 @@ the ops layer above it. The table below is the whole list.
 from __future__ import annotations
 
 from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_array_module
 from glassnet.ops import activation, arithmetic, elementwise, linalg, reduction, shape
 from glassnet.ops._util import as_operand
 
@@ -55,6 +56,27 @@ def _pos(self):
     return self
 
 
+def _compare(ufunc_name: str):
+    """A comparison: a boolean tensor, outside the graph (comparisons have no derivative)."""
+
+    def compare(self, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor(getattr(get_array_module(self.data), ufunc_name)(self.data, other))
+
+    compare.__name__ = ufunc_name
+    return compare
+
+
+def _argmax(self, axis=None):
+    """Indices of the maxima along ``axis`` (an integer tensor, outside the graph)."""
+    return Tensor(self.data.argmax(axis=axis))
+
+
+def _argmin(self, axis=None):
+    """Indices of the minima along ``axis`` (an integer tensor, outside the graph)."""
+    return Tensor(self.data.argmin(axis=axis))
+
+
 METHODS = {
     "__add__": arithmetic.add,
     "__radd__": _radd,
@@ -95,6 +117,12 @@ METHODS = {
     "relu": activation.relu,
     "softmax": activation.softmax,
     "log_softmax": activation.log_softmax,
+    "__lt__": _compare("less"),
+    "__le__": _compare("less_equal"),
+    "__gt__": _compare("greater"),
+    "__ge__": _compare("greater_equal"),
+    "argmax": _argmax,
+    "argmin": _argmin,
 }
 
 

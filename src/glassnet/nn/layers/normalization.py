@@ -13,6 +13,7 @@ __all__ = ["BatchNorm"]
 
 # (momentum, epsilon, running variance) of each convention.
 _CONVENTIONS = {
+    "notes": (0.99, 1e-3, "biased"),
     "keras": (0.99, 1e-3, "biased"),
     "pytorch": (0.1, 1e-5, "unbiased"),
 }
@@ -29,15 +30,17 @@ class BatchNorm(Module):
 
     | convention | update                                   | momentum | ε    | running variance        |
     |------------|------------------------------------------|----------|------|-------------------------|
+    | "notes"    | r = momentum·r + (1 - momentum)·batch     | 0.99     | 1e-3 | biased σ_B²             |
     | "keras"    | r = momentum·r + (1 - momentum)·batch     | 0.99     | 1e-3 | biased σ_B²             |
     | "pytorch"  | r = (1 - momentum)·r + momentum·batch     | 0.1      | 1e-5 | unbiased σ_B²·n/(n - 1)  |
 
-    Both are the exponentially weighted average of the notes (section 6) with β = 0.99 and β = 0.9.
-    The default is Keras's, the vocabulary the notes teach with.
+    Both are the exponentially weighted average of the notes (section 6), V = β V + (1 - β) a, with
+    β = 0.99 and β = 0.9. The notes give the average's form but no values, so "notes" (the default, as
+    for the optimizers) writes the average as they do and takes Keras's values.
 
     Args:
         momentum, epsilon: None takes the convention's value.
-        convention: "keras" (default) or "pytorch".
+        convention: "notes" (default), "keras" or "pytorch".
 
     Shape:
         (N, C) or (N, C, ...) -> same shape.
@@ -47,7 +50,7 @@ class BatchNorm(Module):
         self,
         momentum: float | None = None,
         epsilon: float | None = None,
-        convention: str = "keras",
+        convention: str = "notes",
         name=None,
         dtype=None,
     ):
