@@ -49,8 +49,8 @@ class Adadelta(Optimizer):
     with the U of before the step, one per weight.
 
     Example (first step: U = 0, S = 0.05 g², so Δ = √ε / √(0.05 g²) · g = 0.004472 for ε = 1e-6):
-        >>> import numpy as np; from types import SimpleNamespace
-        >>> w = SimpleNamespace(data=np.zeros(1), grad=np.array([1.0]), requires_grad=True)
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.zeros(1)); w.grad = np.array([1.0])
         >>> Adadelta([w]).step(); w.data.round(6)
         array([-0.004472])
     """

@@ -51,8 +51,8 @@ class Adagrad(Optimizer):
     State: ``sum_sq`` (G). Step records add ``lr_effective`` (η_t, one per weight).
 
     Example (the notes' exercise, step 1: g² = 6, lr = 0.02, ε = 1e-5 gives η₁ = 0.008165):
-        >>> import numpy as np; from types import SimpleNamespace
-        >>> w = SimpleNamespace(data=np.zeros(1), grad=np.sqrt([6.0]), requires_grad=True)
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.zeros(1)); w.grad = np.sqrt([6.0])
         >>> Adagrad([w], lr=0.02, eps=1e-5).step(); (-w.data / w.grad).round(6)
         array([0.008165])
     """

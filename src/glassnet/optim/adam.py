@@ -60,8 +60,8 @@ class Adam(Optimizer):
     multiplying V in the update, one per weight.
 
     Example (the first step moves each weight by about lr, whatever the gradient's size):
-        >>> import numpy as np; from types import SimpleNamespace
-        >>> w = SimpleNamespace(data=np.zeros(2), grad=np.array([100.0, -0.01]), requires_grad=True)
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.zeros(2)); w.grad = np.array([100.0, -0.01])
         >>> Adam([w], lr=0.1).step(); w.data.round(6)
         array([-0.1,  0.1])
     """

@@ -59,8 +59,8 @@ class RMSProp(Optimizer):
     Step records add ``lr_effective`` = lr / D, one per weight.
 
     Example (first step: S = 0.1 g², so the step is lr / √0.1 = 3.16 lr):
-        >>> import numpy as np; from types import SimpleNamespace
-        >>> w = SimpleNamespace(data=np.zeros(1), grad=np.array([2.0]), requires_grad=True)
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.zeros(1)); w.grad = np.array([2.0])
         >>> RMSProp([w], lr=0.01).step(); w.data.round(6)
         array([-0.031623])
     """

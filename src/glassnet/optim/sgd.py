@@ -62,8 +62,8 @@ class SGD(Optimizer):
     (= lr).
 
     Example:
-        >>> import numpy as np; from types import SimpleNamespace
-        >>> w = SimpleNamespace(data=np.array([1.0, 2.0]), grad=np.array([0.5, -0.5]), requires_grad=True)
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.array([1.0, 2.0])); w.grad = np.array([0.5, -0.5])
         >>> SGD([w], lr=0.1).step(); w.data
         array([0.95, 2.05])
     """
