@@ -1,10 +1,12 @@
 """glassnet: a deep-learning framework on NumPy that shows its work.
 
 The public names: ``tensor``, ``Tensor``, ``no_grad``, ``manual_seed``, ``set_default_dtype``,
-``gradcheck``, and the packages ``nn`` and ``optim``.
+``gradcheck``, ``load_model``, and the packages ``nn``, ``optim``, ``data``, ``train``, ``models``.
+Importing glassnet also gives every ``nn.Module`` its ``compile``/``fit``/``evaluate``/``predict`` (from
+``glassnet.train``) and ``save`` (from ``glassnet.io``) methods.
 """
 
-from glassnet import nn, ops
+from glassnet import data, io, models, nn, ops, optim, train
 from glassnet.autograd import (
     Function,
     GradcheckError,
@@ -21,6 +23,7 @@ from glassnet.autograd import (
     zeros,
 )
 from glassnet.backend import get_default_dtype, manual_seed, set_default_dtype
+from glassnet.io import load_model
 from glassnet.ops import concatenate, stack, where
 
 __version__ = "0.1.0"
@@ -44,6 +47,12 @@ __all__ = [
     "Function",
     "nn",
     "ops",
+    "optim",
+    "data",
+    "train",
+    "models",
+    "io",
+    "load_model",
     "concatenate",
     "stack",
     "where",

@@ -91,3 +91,13 @@ def test_batchnorm_errors():
         layer(gn.ones(4, 5))
     with pytest.raises(ValueError, match="more than one value per feature"):
         nn.BatchNorm(convention="pytorch")(gn.ones(1, 3))
+
+
+def test_running_statistics_stay_in_the_state_after_updates():
+    layer = nn.BatchNorm()
+    layer(gn.randn(4, 3))
+    layer(gn.randn(4, 3))
+    state = layer.state_dict()
+    assert list(state) == ["gamma", "beta", "running_mean", "running_var"]
+    np.testing.assert_array_equal(state["running_mean"], layer.running_mean)
+    assert np.abs(state["running_mean"]).sum() > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glassnet.nn.module import Module
+from glassnet.nn.serialization import deserialize, serialize
 
 __all__ = ["Sequential"]
 
@@ -30,8 +31,8 @@ class Sequential(Module):
         19
     """
 
-    def __init__(self, layers=None, input_shape=None, name=None):
-        super().__init__(name=name)
+    def __init__(self, layers=None, input_shape=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
         self.layers: list = []
         for layer in layers or []:
             self.add(layer)
@@ -68,6 +69,18 @@ class Sequential(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def get_config(self):
+        config = {**super().get_config(), "layers": [serialize(layer) for layer in self.layers]}
+        if self.built:
+            config["input_shape"] = list(self.input_shape[1:])
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        layers = [deserialize(layer, custom_objects) for layer in config.pop("layers")]
+        return cls(layers, **config)
 
     def __getitem__(self, index):
         return self.layers[index]

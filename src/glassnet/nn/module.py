@@ -98,12 +98,15 @@ class Module:
             raise AttributeError(
                 f"call super().__init__() in {type(self).__name__}.__init__ before assigning"
             )
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        if name in self._buffers and not isinstance(value, (Parameter, Module)) and value is not None:
+            self._buffers[name] = value  # a buffer stays one when updated (``self.running_mean *= 0.9``)
+        else:
+            for registry in (self._parameters, self._buffers, self._modules):
+                registry.pop(name, None)
+            if isinstance(value, Parameter):
+                self._parameters[name] = value
+            elif isinstance(value, Module):
+                self._modules[name] = value
         object.__setattr__(self, name, value)
 
     def add_weight(
@@ -258,8 +261,21 @@ class Module:
                     module.register_buffer(name, value.copy())
 
     def get_config(self) -> dict:
-        """The constructor arguments that rebuild this module (for saving and summaries)."""
-        return {"name": self.name}
+        """The constructor arguments that rebuild this module, as plain data (for saving and summaries).
+
+        A subclass adds its own arguments; nested objects (an activation module, a regularizer) go through
+        ``nn.serialization.serialize``. A module whose ``__init__`` takes other arguments overrides
+        ``from_config`` too, or cannot be rebuilt from a file (its ``state_dict`` still can be saved).
+        """
+        config = {"name": self.name}
+        if self.dtype is not None:
+            config["dtype"] = self.dtype.name
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuild a module from ``get_config()``'s output (weights not included)."""
+        return cls(**config)
 
     def extra_repr(self) -> str:
         return ""

@@ -31,8 +31,16 @@ class Registry:
         return sorted(self._factories)
 
     def get(self, identifier, **kwargs):
-        """An object for ``identifier``: a registered name (built with ``kwargs``), or an object that is
-        already of the family (returned as is)."""
+        """An object for ``identifier``: a registered name (built with ``kwargs``), a saved config
+        {"class": ..., "config": ...} of a registered class, or an object already of the family (as is)."""
+        if isinstance(identifier, dict) and set(identifier) == {"class", "config"}:
+            classes = {factory.__name__: factory for factory in self._factories.values()}
+            if identifier["class"] not in classes:
+                raise ValueError(
+                    f"unknown {self.family} class {identifier['class']!r}; valid classes: "
+                    f"{', '.join(sorted(classes))}"
+                )
+            return classes[identifier["class"]](**identifier["config"])
         if isinstance(identifier, str):
             key = identifier.lower()
             if key not in self._factories:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from glassnet.nn import activations
+from glassnet.nn import activations, initializers, regularizers
 from glassnet.nn.module import Module
+from glassnet.nn.serialization import serialize
 from glassnet.ops.linalg import linear
 
 __all__ = ["Dense"]
@@ -53,8 +54,11 @@ class Dense(Module):
         if not isinstance(units, int) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units, self.use_bias = units, use_bias
-        self.weight_init, self.bias_init = weight_init, bias_init
-        self.weight_regularizer, self.bias_regularizer = weight_regularizer, bias_regularizer
+        # Names stay names (so that configs read well); objects and saved configs become objects.
+        self.weight_init = weight_init if isinstance(weight_init, str) else initializers.get(weight_init)
+        self.bias_init = bias_init if isinstance(bias_init, str) else initializers.get(bias_init)
+        self.weight_regularizer = regularizers.get(weight_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activation_name = activation if isinstance(activation, str) or activation is None else None
         self.activation = activations.get(activation)
 
@@ -90,8 +94,12 @@ class Dense(Module):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": self.activation_name,
+            "activation": self.activation_name or serialize(self.activation),
             "use_bias": self.use_bias,
+            "weight_init": serialize(self.weight_init),
+            "bias_init": serialize(self.bias_init),
+            "weight_regularizer": serialize(self.weight_regularizer),
+            "bias_regularizer": serialize(self.bias_regularizer),
         }
 
     def extra_repr(self):

@@ -1,0 +1,52 @@
+"""``glassnet``: train a model from a small TOML file, show a model's summary.
+
+One file per subcommand (train.py, summary.py); this one parses the arguments and dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from glassnet import __version__
+from glassnet.cli import summary, train
+
+EXAMPLES = """examples:
+  glassnet train                         train the embedded default: an MLP on scikit-learn's digits
+  glassnet train run.toml --epochs 5     train the run described in run.toml (see `glassnet train --help`)
+  glassnet train --show-default > run.toml
+                                         write the default run to a file, to edit
+  glassnet summary digits-mlp.glassnet   layers, output shapes and parameter counts of a saved model
+  glassnet summary run.toml              the same for the model a run file describes
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glassnet",
+        description="glassnet: a deep-learning framework on NumPy that shows its work.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train.add_parser(commands)
+    summary.add_parser(commands)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args) or 0
+    except (FileNotFoundError, ValueError, TypeError, KeyError, ImportError) as error:
+        print(f"glassnet {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Training runs described in TOML: data, layers, compile settings and fit settings in one small file.
+
+Example (the embedded default of ``glassnet train``, an MLP on scikit-learn's bundled digits)::
+
+    name = "digits-mlp"
+    seed = 0
+
+    [data]
+    source = "sklearn"          # sklearn, mnist, fashion_mnist, csv, gate, moons, circles, spirals, blobs
+    name = "digits"             # for sklearn: digits, iris, breast_cancer, wine, diabetes
+    test_size = 0.2             # held out for the final test (stratified for classification)
+    scale = "standard"          # standard, minmax or none; fitted on the training part only
+
+    [model]
+    layers = [
+        { type = "Dense", units = 64, activation = "relu" },
+        { type = "Dense", units = 10 },
+    ]
+
+    [compile]
+    optimizer = { type = "Adam", lr = 0.002 }   # or a name: "adam"
+    loss = { type = "SparseCategoricalCrossEntropy", from_logits = true }
+    metrics = ["accuracy"]
+
+    [fit]
+    epochs = 20
+    batch_size = 32
+    validation_split = 0.1
+
+Other sources: ``mnist`` / ``fashion_mnist`` (``path`` optional; pixels divided by 255 unless
+``normalize = false``; the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
+``gate`` (``name`` = and, or, nand, nor, xor; no test split), ``moons``/``circles``/``spirals``/``blobs``
+(``n_samples``, ``noise``).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from glassnet import data as datasets
+from glassnet import nn, optim
+from glassnet.backend import manual_seed
+from glassnet.nn.serialization import known_classes
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["RunConfig", "load_config", "parse_config", "DEFAULT_CONFIG", "ConfigError"]
+
+DEFAULT_CONFIG = """
+name = "digits-mlp"
+seed = 0
+
+[data]
+source = "sklearn"
+name = "digits"
+test_size = 0.2
+scale = "standard"
+
+[model]
+layers = [
+    { type = "Dense", units = 64, activation = "relu" },
+    { type = "Dense", units = 10 },
+]
+
+[compile]
+optimizer = { type = "Adam", lr = 0.002 }
+loss = { type = "SparseCategoricalCrossEntropy", from_logits = true }
+metrics = ["accuracy"]
+
+[fit]
+epochs = 20
+batch_size = 32
+validation_split = 0.1
+"""
+
+_SECTIONS = {"name", "seed", "data", "model", "compile", "fit"}
+_FIT_KEYS = {"epochs", "batch_size", "validation_split", "shuffle", "verbose"}
+
+
+class ConfigError(ValueError):
+    """A run description that cannot be used; the message says where and what is expected."""
+
+
+@dataclass
+class RunConfig:
+    """A parsed run: everything ``glassnet train`` needs."""
+
+    name: str
+    seed: int
+    data: dict
+    layers: list
+    compile: dict
+    fit: dict = field(default_factory=dict)
+    source: str = "<embedded default>"
+
+    def build_model(self, input_shape) -> nn.Sequential:
+        """The Sequential model of ``[model].layers``, built for ``input_shape`` (without the batch axis)."""
+        classes = known_classes()
+        layers = []
+        for number, spec in enumerate(self.layers, 1):
+            spec = dict(spec)
+            kind = spec.pop("type", None)
+            if kind not in classes or not issubclass(classes[kind], nn.Module):
+                layer_names = sorted(k for k, c in classes.items() if issubclass(c, nn.Module))
+                raise ConfigError(
+                    f"{self.source}: layer {number} has type {kind!r}; valid types: {', '.join(layer_names)}"
+                )
+            try:
+                layers.append(classes[kind](**spec))
+            except TypeError as error:
+                raise ConfigError(f"{self.source}: layer {number} ({kind}): {error}") from None
+        return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
+
+    def compile_arguments(self) -> dict:
+        """The keyword arguments of ``model.compile``."""
+        settings = dict(self.compile)
+        return {
+            "optimizer": _optimizer(settings.get("optimizer", "adam"), self.source),
+            "loss": _loss(settings.get("loss"), self.source),
+            "metrics": list(settings.get("metrics", [])),
+        }
+
+    def load_data(self):
+        """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
+        manual_seed(self.seed)
+        (x_train, y_train), test = _load(dict(self.data), self.source)
+        scale = self.data.get("scale", "none")
+        if scale != "none":
+            scalers = {"standard": datasets.StandardScaler, "minmax": datasets.MinMaxScaler}
+            if scale not in scalers:
+                raise ConfigError(
+                    f"{self.source}: [data] scale must be standard, minmax or none, got {scale!r}"
+                )
+            scaler = scalers[scale]()
+            shape = x_train.shape
+            x_train = scaler.fit_transform(x_train.reshape(len(x_train), -1)).reshape(shape)
+            if test is not None:
+                test = (scaler.transform(test[0].reshape(len(test[0]), -1)).reshape(test[0].shape), test[1])
+        return (x_train, y_train), test
+
+
+def _optimizer(spec, source: str):
+    if isinstance(spec, str):
+        return optim.get(spec)
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    cls = getattr(optim, kind or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
+        raise ConfigError(
+            f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
+        )
+    return cls(**spec)
+
+
+def _loss(spec, source: str):
+    if spec is None:
+        raise ConfigError(f'{source}: [compile] needs a loss, e.g. loss = "sparse_categorical_crossentropy"')
+    if isinstance(spec, str):
+        return nn.losses.get(spec)
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    cls = getattr(nn.losses, kind or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Loss)):
+        raise ConfigError(
+            f"{source}: [compile] loss type {kind!r}; valid: MSE, MAE, Huber, "
+            "BinaryCrossEntropy, CategoricalCrossEntropy, SparseCategoricalCrossEntropy"
+        )
+    return cls(**spec)
+
+
+def _load(spec: dict, source: str):
+    kind = spec.pop("source", None)
+    spec.pop("scale", None)
+    test_size = spec.pop("test_size", 0.2)
+    if kind in ("mnist", "fashion_mnist"):
+        normalize = spec.pop("normalize", True)
+        loader = datasets.load_mnist if kind == "mnist" else datasets.load_fashion_mnist
+        (x_train, y_train), (x_test, y_test) = loader(**spec)
+        x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+        if normalize:
+            x_train, x_test = x_train / np.float32(255), x_test / np.float32(255)
+        return (x_train, y_train), (x_test, y_test)
+    if kind == "sklearn":
+        x, y = datasets.load_sklearn(spec.pop("name", "digits"))
+    elif kind == "csv":
+        if "path" not in spec or "target" not in spec:
+            raise ConfigError(f"{source}: a csv source needs path and target")
+        x, y, _ = datasets.read_csv(spec.pop("path"), spec.pop("target"), **spec)
+    elif kind == "gate":
+        x, y = datasets.logic_gate(spec.pop("name", "xor"))
+        return (x, y), None
+    elif kind in ("moons", "circles", "spirals", "blobs"):
+        x, y = getattr(datasets, f"make_{kind}")(**spec)
+    else:
+        raise ConfigError(
+            f"{source}: [data] source {kind!r}; valid: sklearn, mnist, fashion_mnist, csv, gate, "
+            "moons, circles, spirals, blobs"
+        )
+    stratify = y if y.dtype.kind in "iu" else None
+    x_train, x_test, y_train, y_test = datasets.train_test_split(x, y, test_size=test_size, stratify=stratify)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def parse_config(text: str, source: str = "<text>") -> RunConfig:
+    """A ``RunConfig`` from TOML text, with errors that name the file and the section."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    unknown = set(raw) - _SECTIONS
+    if unknown:
+        raise ConfigError(f"{source}: unknown keys {sorted(unknown)}; a run has {sorted(_SECTIONS)}")
+    for section in ("data", "model", "compile"):
+        if not isinstance(raw.get(section), dict):
+            raise ConfigError(f"{source}: missing section [{section}]")
+    layers = raw["model"].get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ConfigError(f'{source}: [model] needs layers = [{{ type = "Dense", units = 10 }}, ...]')
+    fit = dict(raw.get("fit", {}))
+    if set(fit) - _FIT_KEYS:
+        raise ConfigError(
+            f"{source}: unknown [fit] keys {sorted(set(fit) - _FIT_KEYS)}; valid: {sorted(_FIT_KEYS)}"
+        )
+    return RunConfig(
+        name=str(raw.get("name", Path(source).stem)),
+        seed=int(raw.get("seed", 0)),
+        data=raw["data"],
+        layers=layers,
+        compile=raw["compile"],
+        fit=fit,
+        source=source,
+    )
+
+
+def load_config(path=None) -> RunConfig:
+    """The run described in the TOML file at ``path``, or the embedded default when ``path`` is None."""
+    if path is None:
+        return parse_config(DEFAULT_CONFIG, "<embedded default>")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no run file at {path}")
+    return parse_config(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,33 @@
+"""Training (layer 5 of glassnet): compile, fit, evaluate, predict, metrics and callbacks.
+
+Importing it gives every ``nn.Module`` the methods ``compile``, ``fit``, ``evaluate`` and ``predict``.
+"""
+
+from glassnet.train import metrics
+from glassnet.train.callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+)
+from glassnet.train.loop import run_epoch
+from glassnet.train.model import compile, evaluate, fit, install, predict  # noqa: A004 - Keras's word
+
+install()
+
+__all__ = [
+    "compile",
+    "fit",
+    "evaluate",
+    "predict",
+    "run_epoch",
+    "metrics",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+]

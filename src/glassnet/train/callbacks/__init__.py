@@ -1,0 +1,18 @@
+"""Callbacks of the fit loop."""
+
+from glassnet.train.callbacks.base import Callback, CallbackList
+from glassnet.train.callbacks.checkpoint import ModelCheckpoint
+from glassnet.train.callbacks.early_stopping import EarlyStopping
+from glassnet.train.callbacks.history import History
+from glassnet.train.callbacks.lr_scheduler import LearningRateScheduler
+from glassnet.train.callbacks.progress import ProgressBar
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "History",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "LearningRateScheduler",
+    "ProgressBar",
+]

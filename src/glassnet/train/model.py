@@ -1,0 +1,246 @@
+"""``compile``, ``fit``, ``evaluate`` and ``predict``: the Keras-style training surface of every model.
+
+They are attached to ``nn.Module`` when ``glassnet.train`` is imported (as ``glassnet`` does), so a
+``Sequential`` and a PyTorch-style subclass of ``Module`` alike can be compiled and fitted; the arrow of
+imports still points down (train -> nn).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import optim
+from glassnet.autograd.grad_mode import no_grad
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_default_dtype
+from glassnet.data.loader import DataLoader
+from glassnet.nn import losses
+from glassnet.nn.module import Module
+from glassnet.train import metrics as metrics_module
+from glassnet.train.callbacks import CallbackList, History, ProgressBar
+from glassnet.train.loop import deferred_interrupt, run_epoch
+
+__all__ = ["compile", "fit", "evaluate", "predict", "install"]
+
+
+def compile(model, optimizer="adam", loss=None, metrics=None):  # noqa: A001 - Keras's word
+    """Choose how ``model`` learns: the optimizer, the loss and the metrics to report.
+
+    Args:
+        optimizer: a name ("sgd", "adam", ... with the notes' defaults) or an optimizer object, whose
+            parameters may be left out: ``optim.Adam(lr=1e-3)`` is bound to the model's parameters here or,
+            for a model not yet built, at the start of ``fit``.
+        loss: a name ("binary_crossentropy", "sparse_categorical_crossentropy", "mse", ...) or a loss object.
+        metrics: names ("accuracy", "precision", "recall", "f1", "mae", "mse", "r2") or metric objects.
+
+    Example:
+        >>> from glassnet import nn, optim
+        >>> model = nn.Sequential([nn.Dense(1, activation="sigmoid")], input_shape=(2,))
+        >>> model.compile(optimizer=optim.SGD(lr=0.5), loss="binary_crossentropy", metrics=["accuracy"])
+    """
+    if loss is None:
+        raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
+    model.optimizer = optim.get(optimizer)
+    model.loss = losses.get(loss)
+    model.compiled_metrics = [metrics_module.get(m, loss=model.loss) for m in (metrics or [])]
+    if model.built:
+        _bind(model)
+
+
+def _bind(model) -> None:
+    if not model.optimizer.param_groups:
+        model.optimizer.bind(model.parameters())
+
+
+def _require_compiled(model, what: str) -> None:
+    if getattr(model, "loss", None) is None or getattr(model, "optimizer", None) is None:
+        raise RuntimeError(
+            f"{what}() needs a compiled model: call model.compile(optimizer=..., loss=...) first"
+        )
+
+
+def _model_dtype(model):
+    parameters = model.parameters()
+    return parameters[0].dtype if parameters else get_default_dtype()
+
+
+def _as_array(data, name: str):
+    if isinstance(data, Tensor):
+        return data.data
+    array = np.asarray(data)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}")
+    return array
+
+
+def _check_finite(array, name: str) -> None:
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        row = int(np.argwhere(~np.isfinite(array.reshape(len(array), -1)))[0][0])
+        raise ValueError(
+            f"{name} contains NaN or infinite values (first in row {row}); drop or fill them before training"
+        )
+
+
+def _prepare(model, x, y, what: str):
+    """Arrays of the model's dtype (inputs) and checked targets, the model built for them."""
+    x = _as_array(x, "x")
+    if y is None:
+        raise ValueError(f"{what}() got x without y; pass y, or a DataLoader as x")
+    y = _as_array(y, "y")
+    if len(x) != len(y):
+        raise ValueError(f"{what}(): x has {len(x)} samples but y has {len(y)}; they must be the same length")
+    if len(x) == 0:
+        raise ValueError(f"{what}() got no samples")
+    _check_finite(x, "x")
+    _check_finite(y, "y")
+    if not model.built:
+        model.build((None,) + tuple(x.shape[1:]))
+    dtype = _model_dtype(model)
+    x = x.astype(dtype, copy=False)  # inputs in the model's dtype, once, not per batch (as Keras casts)
+    if y.dtype.kind == "f":
+        y = y.astype(dtype, copy=False)
+    return x, y
+
+
+def _loader(model, x, y, batch_size, shuffle: bool, what: str):
+    if isinstance(x, DataLoader):
+        if y is not None:
+            raise ValueError(f"{what}() got a DataLoader and y; the loader already yields (x, y) batches")
+        return x
+    x, y = _prepare(model, x, y, what)
+    return DataLoader((x, y), batch_size=batch_size, shuffle=shuffle)
+
+
+def _split(x, y, validation_split: float):
+    """Keras's rule: the last ``validation_split`` of the samples (before shuffling) are held out."""
+    if not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+    x, y = _as_array(x, "x"), _as_array(y, "y")
+    if len(x) != len(y):
+        raise ValueError(f"fit(): x has {len(x)} samples but y has {len(y)}; they must be the same length")
+    held = int(len(x) * validation_split)
+    if held == 0:
+        raise ValueError(f"validation_split={validation_split} of {len(x)} samples holds out none")
+    return (x[:-held], y[:-held]), (x[-held:], y[-held:])
+
+
+def fit(
+    model,
+    x,
+    y=None,
+    epochs: int = 1,
+    batch_size=32,
+    shuffle: bool = True,
+    validation_split: float = 0.0,
+    validation_data=None,
+    callbacks=None,
+    verbose="auto",
+    initial_epoch: int = 0,
+) -> History:
+    """Train for ``epochs`` passes over (x, y) and return the ``History``.
+
+    Args:
+        x, y: arrays (or tensors) of inputs and targets, or a ``DataLoader`` as x (then no y). Inputs are
+            converted once to the model's float dtype (uint8 pixels become float32 0..255: scale them
+            yourself if you want [0, 1]); NaN or infinite values are refused.
+        epochs: passes over the training data (the last epoch number, with ``initial_epoch``).
+        batch_size: examples per update: "full" = gradient descent (one update per epoch), 1 = SGD (one per
+            example), otherwise mini-batch SGD (CURRICULUM section 6).
+        shuffle: reshuffle the training data every epoch, from the generator seeded by ``gn.manual_seed``.
+        validation_split: hold out this fraction (the last samples) to report "val_loss" and "val_<metric>".
+        validation_data: (x_val, y_val) or a DataLoader, instead of ``validation_split``.
+        callbacks: e.g. ``[EarlyStopping(patience=3), ModelCheckpoint("best.glassnet")]``.
+        verbose: "auto" (a bar in a terminal, a line per epoch otherwise), 0, 1 (bar) or 2 (lines).
+        initial_epoch: the epoch to start from (to resume).
+
+    Ctrl-C stops at the end of the current batch (a second Ctrl-C at once): the model keeps every update
+    made so far and the returned history its completed epochs (``history.interrupted`` is True).
+    """
+    _require_compiled(model, "fit")
+    if validation_data is not None and validation_split:
+        raise ValueError("give validation_data or validation_split, not both")
+    if validation_split:
+        if isinstance(x, DataLoader):
+            raise ValueError("validation_split needs arrays; with a DataLoader give validation_data")
+        (x, y), validation_data = _split(x, y, validation_split)
+    train_batches = _loader(model, x, y, batch_size, shuffle, "fit")
+    validation = None
+    if validation_data is not None:
+        if isinstance(validation_data, DataLoader):
+            validation = validation_data
+        else:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be (x_val, y_val) or a DataLoader")
+            validation = _loader(model, *validation_data, train_batches.batch_size, False, "fit")
+    if not model.built:
+        raise RuntimeError("fit() with a DataLoader needs a built model: give input_shape= or call it once")
+    _bind(model)
+
+    history = History()
+    samples = len(train_batches.dataset)
+    history.params = {
+        "epochs": epochs,
+        "steps": len(train_batches),
+        "samples": samples,
+        "batch_size": train_batches.batch_size or samples,
+    }
+    model.history = history
+    model.stop_training = False
+    # History after the user's callbacks, so that what they add to the logs (the "lr") is recorded.
+    callback_list = CallbackList([*(callbacks or []), history, ProgressBar(verbose)], model)
+    callback_list.on_train_begin()
+    try:
+        with deferred_interrupt() as interrupt:
+            for epoch in range(initial_epoch, epochs):
+                callback_list.on_epoch_begin(epoch)
+                logs = run_epoch(model, train_batches, True, callback_list, interrupt, epoch)
+                if validation is not None:
+                    logs.update(("val_" + k, v) for k, v in run_epoch(model, validation, False).items())
+                callback_list.on_epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        model.train(True)
+        callback_list.on_train_end({"interrupted": history.interrupted})
+    return history
+
+
+def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False):
+    """The loss and metrics on (x, y) in evaluation mode: a float (loss only), a list [loss, metrics...],
+    or with ``return_dict`` a dict by name."""
+    _require_compiled(model, "evaluate")
+    was_training = model.training
+    try:
+        logs = run_epoch(model, _loader(model, x, y, batch_size, False, "evaluate"), training=False)
+    finally:
+        model.train(was_training)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size: int = 256):
+    """The model's outputs for ``x`` as a NumPy array, computed in evaluation mode without a graph."""
+    x = _as_array(x, "x")
+    _check_finite(x, "x")
+    if not model.built:
+        model.build((None,) + tuple(x.shape[1:]))
+    x = x.astype(_model_dtype(model), copy=False)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            outputs = [model(Tensor(x[i : i + batch_size])).data for i in range(0, len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outputs) if outputs else np.empty((0,))
+
+
+def install() -> None:
+    """Give every ``nn.Module`` the methods compile, fit, evaluate and predict (idempotent)."""
+    Module.compile, Module.fit, Module.evaluate, Module.predict = compile, fit, evaluate, predict
+    Module.loss = Module.optimizer = None
+    Module.compiled_metrics = ()
