@@ -16,12 +16,24 @@ from glassnet.data.datasets import idx
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-def shared_dir(name: str) -> Path:
+def _shared_dir(name: str) -> Path:
     """The shared copy of a data set, or skip the test with the reason."""
     directory = SHARED_DATA / name
     if not (directory / "train-labels-idx1-ubyte.gz").is_file():
         pytest.skip(f"the real data sets are not at {directory} (../shared/data beside the checkout)")
     return directory
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The four published MNIST files."""
+    return _shared_dir("mnist")
+
+
+@pytest.fixture(scope="session")
+def fashion_dir() -> Path:
+    """The four published Fashion-MNIST files."""
+    return _shared_dir("fashion-mnist")
 
 
 @pytest.fixture

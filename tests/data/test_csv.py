@@ -32,7 +32,14 @@ def test_numeric_one_hot_and_class_names(write):
     X, y, info = read_csv(write(PETS), target="kind")
     assert info.columns == ["weight", "colour", "legs", "kind"]
     assert info.target == "kind"
-    assert info.feature_names == ["weight", "colour=black", "colour=brown", "colour=green", "colour=white", "legs"]
+    assert info.feature_names == [
+        "weight",
+        "colour=black",
+        "colour=brown",
+        "colour=green",
+        "colour=white",
+        "legs",
+    ]
     assert info.categories == {"colour": ["black", "brown", "green", "white"]}
     assert X.dtype == np.float64
     np.testing.assert_array_equal(
@@ -99,8 +106,11 @@ def test_many_missing_lines_are_abbreviated(write):
 
 def test_a_missing_column_lists_the_available_ones(write):
     path = write(PETS)
-    with pytest.raises(ValueError, match="target column 'species' is not in .*data.csv; available columns: "
-                       "'weight', 'colour', 'legs', 'kind'"):
+    with pytest.raises(
+        ValueError,
+        match="target column 'species' is not in .*data.csv; available columns: "
+        "'weight', 'colour', 'legs', 'kind'",
+    ):
         read_csv(path, target="species")
     with pytest.raises(ValueError, match="feature column 'size' is not in"):
         read_csv(path, target="kind", features=["weight", "size"])

@@ -57,7 +57,7 @@ def test_full_batch_is_the_whole_set(full):
     X, y = arrays(10)
     loader = DataLoader((X, y), batch_size=full, drop_last=True)
     assert len(loader) == 1
-    (xb, yb), = list(loader)
+    ((xb, yb),) = list(loader)
     np.testing.assert_array_equal(xb.data, X)
     np.testing.assert_array_equal(yb.data, y)
 
@@ -114,7 +114,9 @@ def test_mismatched_lengths_are_named():
         TensorDataset(X, y, y[:4])
 
 
-@pytest.mark.parametrize("size, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "size, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)]
+)
 def test_bad_batch_size(size, error):
     X, y = arrays(4)
     with pytest.raises(error, match="batch_size"):
@@ -124,6 +126,8 @@ def test_bad_batch_size(size, error):
 def test_not_a_dataset():
     with pytest.raises(TypeError, match="Dataset or a tuple of arrays"):
         DataLoader(5)
+    with pytest.raises(TypeError, match=r"a tuple of arrays such as \(X, y\), got list"):
+        DataLoader([[1.0, 2.0], [3.0, 4.0]])  # samples as a list: ambiguous, so refused
 
 
 def test_tensor_dataset_items_and_tensors_inside():

@@ -85,9 +85,15 @@ def test_sparse_label_errors():
     assert a == pytest.approx(nn.SparseCategoricalCrossEntropy()(probs, np.array([2, 0])).item())
 
 
-def test_shape_mismatch_is_refused():
-    with pytest.raises(ValueError, match=r"MSE: prediction shape \(4, 1\) and target shape \(4,\) differ"):
-        nn.MSE()(gn.zeros(4, 1), np.zeros(4))
+def test_shape_mismatch_is_refused_but_a_column_of_targets_is_read_as_such(float64):
+    with pytest.raises(ValueError, match=r"MSE: prediction shape \(4, 2\) and target shape \(4,\) differ"):
+        nn.MSE()(gn.zeros(4, 2), np.zeros(4))
+    with pytest.raises(ValueError, match=r"MSE: prediction shape \(4,\) and target shape \(4, 1\) differ"):
+        nn.MSE()(gn.zeros(4), np.zeros((4, 1)))
+    prediction = gn.tensor([[1.0], [2.0], [3.0]])
+    assert nn.MSE()(prediction, np.array([1.0, 1.0, 1.0])).item() == pytest.approx(
+        5 / 3
+    )  # not a 3x3 broadcast
 
 
 def test_unknown_loss_name_lists_valid_names():

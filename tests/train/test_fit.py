@@ -191,7 +191,7 @@ def test_bad_input_errors():
         model.fit(x, y[:-1], verbose=0)
     bad = x.copy()
     bad[17, 1] = np.nan
-    with pytest.raises(ValueError, match=r"x contains NaN or infinite values \(first in row 17\)"):
+    with pytest.raises(ValueError, match=r"x contains NaN at row 17, column 1"):
         model.fit(bad, y, verbose=0)
     with pytest.raises(TypeError, match="expects integer class labels, got dtype float32"):
         model.fit(x, y.astype(np.float32), verbose=0)

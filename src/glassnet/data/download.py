@@ -69,7 +69,7 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    failures, checksum_failures = [], 0
+    failures, checksum_failures, http_failures = [], 0, 0
     for url in urls:
         handle, temporary = tempfile.mkstemp(
             dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
@@ -84,17 +84,22 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
         except ChecksumError as err:
             checksum_failures += 1
             failures.append(f"{url}: {err}")
-        except (OSError, http.client.HTTPException) as err:  # URLError, HTTPError, timeouts, cut connections
-            reason = getattr(err, "reason", None) or err
-            failures.append(f"{url}: {reason}")
+        except urllib.error.HTTPError as err:  # the server answered, without the file
+            http_failures += 1
+            failures.append(f"{url}: HTTP {err.code} {err.reason}")
+        except (OSError, http.client.HTTPException) as err:  # no connection, timeouts, cut connections
+            failures.append(f"{url}: {getattr(err, 'reason', None) or err}")
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
     details = "\n  ".join(failures)
     if failures and checksum_failures == len(failures):
         raise ChecksumError(f"every mirror served a wrong {destination.name}:\n  {details}")
+    if failures and checksum_failures + http_failures == len(failures):
+        hint = "The mirrors answered but do not serve the file: try another mirror (mirror=...), or "
+    else:
+        hint = "Are you offline? Try again when connected, or try another mirror (mirror=...), or "
     raise DownloadError(
-        f"could not download {destination.name}:\n  {details}\n"
-        "Are you offline? Download the file yourself and put it in a directory that the loader searches "
-        "(pass path=..., or set GLASSNET_DATA to that directory), or try another mirror (mirror=...)."
+        f"could not download {destination.name}:\n  {details}\n{hint}download the file yourself and put it "
+        "in a directory that the loader searches (pass path=..., or set GLASSNET_DATA to that directory)."
     )

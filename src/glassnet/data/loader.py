@@ -73,7 +73,8 @@ class DataLoader:
     """Iterate over a dataset in batches, as tuples of ``Tensor``; one full pass is one epoch.
 
     Args:
-        data: a ``Dataset``, or a tuple ``(X, y)`` (or ``(X,)``) of arrays of equal first length.
+        data: a ``Dataset``, or a tuple ``(X, y)`` (or ``(X,)``) of arrays of equal first length, or one
+            array.
         batch_size: samples per batch (>= 1), or ``"full"`` / ``None`` for the whole set in one batch
             (gradient descent). 1 gives stochastic gradient descent, anything between mini-batches.
         shuffle: draw a new order of the samples at the start of every epoch (every ``iter(loader)``), from
@@ -139,7 +140,7 @@ class DataLoader:
 def _as_dataset(data) -> Dataset:
     if isinstance(data, Dataset):
         return data
-    if isinstance(data, (tuple, list)):
+    if isinstance(data, tuple):
         return TensorDataset(*data)
     if isinstance(data, (np.ndarray, Tensor)):
         return TensorDataset(data)

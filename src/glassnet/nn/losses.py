@@ -10,7 +10,8 @@ SparseCategoricalCrossEntropy (integer labels). With ``from_logits=True`` the lo
 z and applies sigmoid/softmax itself, in the stable log-sum-exp form (dL/dz = ŷ - y).
 
 ``reduction="none"`` returns one value per element for MSE, MAE, Huber and BCE (PyTorch's behaviour) and
-one per example for the categorical losses.
+one per example for the categorical losses. Targets must have the prediction's shape; the one exception
+is a vector of N targets for an (N, 1) output, read as that column (never broadcast to (N, N)).
 """
 
 from __future__ import annotations
@@ -69,9 +70,15 @@ class Loss:
 
     # --- shared checks ---
     def _float_target(self, prediction: Tensor, target):
-        """Numeric targets of the prediction's shape, as the prediction's dtype."""
+        """Numeric targets of the prediction's shape, as the prediction's dtype.
+
+        One column of outputs (N, 1) with a vector of N targets is the one mismatch accepted (as Keras
+        does): the targets are read as that column, never broadcast to (N, N).
+        """
         if target.dtype.kind not in "fiub":
             raise TypeError(f"{type(self).__name__} expects numeric targets, got dtype {target.dtype}")
+        if prediction.ndim >= 1 and prediction.shape[-1] == 1 and target.shape == prediction.shape[:-1]:
+            target = target.reshape(prediction.shape)
         if target.shape != prediction.shape:
             raise ValueError(
                 f"{type(self).__name__}: prediction shape {prediction.shape} and target shape {target.shape} "

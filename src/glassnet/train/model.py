@@ -13,7 +13,7 @@ from glassnet import optim
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_default_dtype
-from glassnet.data.loader import DataLoader
+from glassnet.data import DataLoader, check_finite
 from glassnet.nn import losses
 from glassnet.nn.module import Module
 from glassnet.train import metrics as metrics_module
@@ -73,14 +73,6 @@ def _as_array(data, name: str):
     return array
 
 
-def _check_finite(array, name: str) -> None:
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        row = int(np.argwhere(~np.isfinite(array.reshape(len(array), -1)))[0][0])
-        raise ValueError(
-            f"{name} contains NaN or infinite values (first in row {row}); drop or fill them before training"
-        )
-
-
 def _prepare(model, x, y, what: str):
     """Arrays of the model's dtype (inputs) and checked targets, the model built for them."""
     x = _as_array(x, "x")
@@ -91,8 +83,8 @@ def _prepare(model, x, y, what: str):
         raise ValueError(f"{what}(): x has {len(x)} samples but y has {len(y)}; they must be the same length")
     if len(x) == 0:
         raise ValueError(f"{what}() got no samples")
-    _check_finite(x, "x")
-    _check_finite(y, "y")
+    check_finite(x, "x")
+    check_finite(y, "y")
     if not model.built:
         model.build((None,) + tuple(x.shape[1:]))
     dtype = _model_dtype(model)
@@ -225,7 +217,7 @@ def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False)
 def predict(model, x, batch_size: int = 256):
     """The model's outputs for ``x`` as a NumPy array, computed in evaluation mode without a graph."""
     x = _as_array(x, "x")
-    _check_finite(x, "x")
+    check_finite(x, "x")
     if not model.built:
         model.build((None,) + tuple(x.shape[1:]))
     x = x.astype(_model_dtype(model), copy=False)
