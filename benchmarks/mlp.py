@@ -4,7 +4,8 @@ momentum): glassnet, PyTorch and scikit-learn's MLPClassifier in the same run, a
     python benchmarks/mlp.py [--steps 300] [--repeats 5]
 
 PyTorch and scikit-learn are optional: a peer that is not installed is reported as missing.
-Each figure is the best of ``--repeats`` timed runs of ``--steps`` steps, after a warm-up.
+Each figure is the best of ``--repeats`` timed runs of ``--steps`` steps, after a warm-up; the
+frameworks take turns, so that a slow spell of the machine hurts them alike.
 """
 
 from __future__ import annotations
@@ -24,15 +25,21 @@ def make_data(steps: int, seed: int = 0):
     return x, y
 
 
-def best_rate(run, steps: int, repeats: int) -> float:
-    """Samples per second of the fastest of ``repeats`` runs of ``run(steps)``."""
-    run(min(steps, 20))  # warm-up: allocations, caches, thread pools
-    best = float("inf")
+def best_rates(runners: dict, steps: int, repeats: int) -> dict:
+    """Samples per second of each runner: the fastest of ``repeats`` timed runs of ``steps`` steps.
+
+    The runners take turns (glassnet, PyTorch, scikit-learn, glassnet, ...) so that a slow spell of a
+    shared machine hurts all of them alike instead of whichever ran during it.
+    """
+    for run in runners.values():
+        run(min(steps, 20))  # warm-up: allocations, caches, thread pools
+    best = dict.fromkeys(runners, float("inf"))
     for _ in range(repeats):
-        start = time.perf_counter()
-        run(steps)
-        best = min(best, time.perf_counter() - start)
-    return steps * BATCH / best
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run(steps)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: steps * BATCH / seconds for name, seconds in best.items()}
 
 
 def glassnet_runner(x, y):
@@ -117,18 +124,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     x, y = make_data(args.steps)
-    rates = {}
+    runners = {}
     for name, factory in (
         ("glassnet", glassnet_runner),
         ("pytorch", torch_runner),
         ("scikit-learn", sklearn_runner),
     ):
         try:
-            runner = factory(x, y)
+            runners[name] = factory(x, y)
         except ImportError as error:
             print(f"{name:>12}: not installed ({error.name})")
-            continue
-        rates[name] = best_rate(runner, args.steps, args.repeats)
+    rates = best_rates(runners, args.steps, args.repeats)
     print(f"MLP 784-256-128-10, batch {BATCH}, float32, SGD momentum: samples/s (best of {args.repeats})")
     for name, rate in rates.items():
         ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""

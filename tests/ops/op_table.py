@@ -20,6 +20,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -626,6 +627,11 @@ LOSS = [
 
 ROWS = [*ARITHMETIC, *ELEMENTWISE, *REDUCTION, *SHAPE, *LINALG, *ACTIVATION, *LOSS]
 SEEDS = (0, 1, 2)
+
+# Op families with many cases keep their rows in files of their own beside this one, op_table_<family>.py,
+# each defining ROWS with the helpers above (``from op_table import Row, normal, ...``).
+for _path in sorted(Path(__file__).parent.glob("op_table_*.py")):
+    ROWS += importlib.import_module(_path.stem).ROWS
 
 _names = [row.name for row in ROWS]
 if len(set(_names)) != len(_names):

@@ -45,6 +45,11 @@ def check_finite(X, name: str = "X"):
     if data.dtype.kind not in "fc":
         return X
     xp = get_array_module(data)
+    # Fast path without a full-size temporary: a float64 sum is finite exactly when every value is (NaN and
+    # infinities propagate; float32 data cannot overflow a float64 sum). Only a non-finite sum (or float64
+    # data so large that its sum overflows) takes the element-wise look below.
+    if data.dtype.kind == "f" and bool(xp.isfinite(data.sum(dtype=xp.float64))):
+        return X
     finite = xp.isfinite(data)
     if bool(finite.all()):
         return X
