@@ -25,9 +25,9 @@ x_test = x_test.reshape(-1, 784) / np.float32(255)
 
 model = nn.Sequential(
     [
-        nn.Dense(256, activation="relu"),
-        nn.Dense(128, activation="relu"),
-        nn.Dense(10),
+        nn.Dense(256, activation="relu", weight_init="he_normal"),
+        nn.Dense(128, activation="relu", weight_init="he_normal"),
+        nn.Dense(10, weight_init="he_normal"),
     ],
     input_shape=(784,),
 )
