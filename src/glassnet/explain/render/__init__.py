@@ -1,0 +1,1 @@
+"""Renderers of ``explain.document.Document``: text (terminal), Markdown, LaTeX, HTML."""
