@@ -60,5 +60,5 @@ def test_layers_use_named_initializers():
     layer.build((None, FAN_IN))
     assert abs(layer.weight.data.var() - 2 / FAN_IN) < 0.05 * 2 / FAN_IN
     np.testing.assert_array_equal(layer.bias.data, 1.0)
-    with pytest.raises(ValueError, match="unknown initializer 'orthogonal'; valid names:"):
-        nn.Dense(3, weight_init="orthogonal").build((None, 4))
+    with pytest.raises(ValueError, match="unknown initializer 'identity_ish'; valid names:"):
+        nn.Dense(3, weight_init="identity_ish").build((None, 4))

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from glassnet import __version__
-from glassnet.cli import summary, train
+from glassnet.cli import explain, summary, train
 
 EXAMPLES = """examples:
   glassnet train                         train the embedded default: an MLP on scikit-learn's digits
@@ -18,6 +18,8 @@ EXAMPLES = """examples:
                                          write the default run to a file, to edit
   glassnet summary digits-mlp.glassnet   layers, output shapes and parameter counts of a saved model
   glassnet summary run.toml              the same for the model a run file describes
+  glassnet explain examples/explain/notes_2x2_image.toml --format md
+                                         the worked solution of a training step, in Markdown
 """
 
 
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     train.add_parser(commands)
     summary.add_parser(commands)
+    explain.add_parser(commands)
     return parser
 
 

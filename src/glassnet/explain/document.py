@@ -198,8 +198,15 @@ def format_number(value, precision: int = 6) -> str:
         return "0"
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    short = repr(value)  # a number given as 0.01 or 2.5 is printed as given
-    if "e" not in short and len(short.split(".")[1]) < precision:
+    # A number given as 0.01 or 2.5 is printed as given, and so is one that differs from such a short
+    # decimal by rounding error alone (0.8 - 0.1 = 0.7000000000000001 prints as 0.7).
+    rounded = round(value, precision)
+    short = repr(rounded)
+    if (
+        "e" not in short
+        and len(short.split(".")[1]) < precision
+        and abs(rounded - value) <= 1e-12 * abs(value)
+    ):
         return short
     if abs(value) < 10.0 ** -min(precision, 4) or abs(value) >= 1e9:
         return f"{value:.{precision}e}"

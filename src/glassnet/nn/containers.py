@@ -65,9 +65,14 @@ class Sequential(Module):
             shape = layer.compute_output_shape(shape)
         return shape
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
+        # A layer with compute_mask (Embedding(mask_zero=True), a recurrent layer returning sequences)
+        # hands its mask to the next layer that takes one (supports_masking); any other layer ends it.
         for layer in self.layers:
-            x = layer(x)
+            takes_mask = mask is not None and getattr(layer, "supports_masking", False)
+            y = layer(x, mask=mask) if takes_mask else layer(x)
+            mask = layer.compute_mask(x, mask) if hasattr(layer, "compute_mask") else None
+            x = y
         return x
 
     def get_config(self):
@@ -106,8 +111,10 @@ class Sequential(Module):
             rows.append((layer.name, type(layer).__name__, shape, sum(p.size for p in parameters), trainable))
         return rows
 
-    def format_summary(self) -> str:
-        """The summary table as text (what ``summary()`` prints)."""
+    def format_summary(self, explain: bool = False) -> str:
+        """The summary table as text (what ``summary()`` prints); with ``explain`` each layer is followed
+        by how its output shape and parameter count follow from its input (the size formula, with
+        numbers)."""
         rows = self.summary_rows()
         header = ("Layer (type)", "Output Shape", "Param #")
         body = [
@@ -119,7 +126,12 @@ class Sequential(Module):
         total = sum(r[3] for r in rows)
         trainable = sum(r[4] for r in rows)
         out = [f'Model: "{self.name}"', line, fmt.format(*header), line]
-        out += [fmt.format(*r) for r in body]
+        shape = self.input_shape
+        for layer, row in zip(self.layers, body):
+            out.append(fmt.format(*row))
+            if explain:
+                out.append(f"    {layer.explain_shape(shape)}")
+            shape = layer.compute_output_shape(shape)
         out += [
             line,
             f"Total params: {total:,}",
@@ -128,6 +140,7 @@ class Sequential(Module):
         ]
         return "\n".join(out)
 
-    def summary(self, print_fn=print) -> None:
-        """Print each layer's output shape and parameter count, and the totals."""
-        print_fn(self.format_summary())
+    def summary(self, explain: bool = False, print_fn=print) -> None:
+        """Print each layer's output shape and parameter count, and the totals; with ``explain``, also
+        the size formula of each layer with the numbers."""
+        print_fn(self.format_summary(explain))

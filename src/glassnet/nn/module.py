@@ -136,6 +136,13 @@ class Module:
         """The output shape for ``input_shape`` (batch axis included); the same shape by default."""
         return tuple(input_shape)
 
+    def explain_shape(self, input_shape) -> str:
+        """How the output shape and the parameter count follow from ``input_shape``, with the numbers
+        (``summary(explain=True)`` prints it). This default covers layers that keep the shape."""
+        count = self.count_params()
+        params = f"; {count:,} parameters" if count else ""
+        return f"same shape as the input{params}"
+
     def forward(self, *args, **kwargs):
         """Compute the output; override this (PyTorch style) or ``call`` (Keras style)."""
         return self.call(*args, **kwargs)

@@ -80,6 +80,16 @@ class Dense(Module):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def explain_shape(self, input_shape) -> str:
+        inputs = int(input_shape[-1])
+        shape = tuple(input_shape[:-1]) + (self.units,)
+        bias = f" + {self.units} biases" if self.use_bias else ""
+        total = inputs * self.units + (self.units if self.use_bias else 0)
+        return (
+            f"last axis {inputs} -> units {self.units}: {_shape(shape)}; parameters = {inputs}·{self.units} "
+            f"weights{bias} = {total:,}"
+        )
+
     def forward(self, x):
         inputs = self.weight.shape[0]
         if x.ndim < 1 or x.shape[-1] != inputs:
@@ -105,3 +115,7 @@ class Dense(Module):
     def extra_repr(self):
         activation = f", activation={self.activation_name!r}" if self.activation_name else ""
         return f"{self.units}{activation}"
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"

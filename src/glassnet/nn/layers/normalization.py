@@ -79,6 +79,13 @@ class BatchNorm(Module):
         self.register_buffer("running_var", np.ones(features, dtype=dtype))
         super().build(input_shape)
 
+    def explain_shape(self, input_shape) -> str:
+        features = int(input_shape[1])
+        return (
+            f"same shape; γ and β per feature: 2·{features} = {2 * features} parameters (the running mean "
+            "and variance are kept as buffers, not learned)"
+        )
+
     def forward(self, x):
         features = self.gamma.shape[0]
         if x.ndim < 2 or x.shape[1] != features:

@@ -1,0 +1,188 @@
+"""``glassnet explain FILE``: print the worked solution that a small TOML file describes.
+
+Kinds of file (``kind = ...``, "network" by default):
+
+- "network": layers with given weights (``weights``, ``bias``) or drawn with ``seed``, an ``input`` (or
+  several ``inputs``), ``target``/``targets``, ``loss``, ``optimizer`` and ``steps``. One step on one example
+  prints the full worked solution; more steps add a per-step table of the loss and every parameter.
+- "perceptron": a logic ``gate`` learned by Rosenblatt's rule (``threshold``, ``learning_rate``,
+  ``initial_weights``, ``use_bias``), printed as the case-by-case table of the notes.
+- "derivative": ``function`` (an activation, a loss or "chain_drill") decomposed into primitive ops at ``x``,
+  each local derivative and their product.
+
+The files of the notes' examples are in examples/explain/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from glassnet import backend, nn, optim
+from glassnet.data import logic_gate
+from glassnet.explain import Document, worked_step
+from glassnet.explain.document import Table, Text
+from glassnet.models import Perceptron
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "explain",
+        help="print the worked solution a TOML file describes (examples/explain/)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", help="the TOML description")
+    parser.add_argument(
+        "--format",
+        default="text",
+        choices=["text", "md", "tex", "html"],
+        help="terminal text (default), Markdown, LaTeX or HTML",
+    )
+    parser.add_argument("--precision", type=int, default=6, help="decimals printed (default 6)")
+    parser.add_argument("--output", help="write to this file instead of the terminal")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise FileNotFoundError(f"no explain file at {path}")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    document = explain_document(spec, str(path))
+    if args.format == "tex" and args.output:
+        text = document.to_latex(args.precision, standalone=True)
+    else:
+        text = document.render(args.format, args.precision)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
+def explain_document(spec: dict, source: str = "<spec>") -> Document:
+    """The Document for an explain description (a parsed TOML table)."""
+    kind = spec.get("kind", "network")
+    builders = {"network": _network, "perceptron": _perceptron, "derivative": _derivative}
+    if kind not in builders:
+        raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
+    return builders[kind](spec, source)
+
+
+def _network(spec: dict, source: str) -> Document:
+    layers = spec.get("layers")
+    if not layers:
+        raise ValueError(f"{source}: a network needs [[layers]] with units (and weights or a seed)")
+    inputs = spec.get("inputs", [spec["input"]] if "input" in spec else None)
+    targets = spec.get("targets", [spec["target"]] if "target" in spec else None)
+    if inputs is None or targets is None or len(inputs) != len(targets):
+        raise ValueError(f"{source}: give input and target (or inputs and targets of the same length)")
+    previous = backend.get_default_dtype()
+    backend.set_default_dtype("float64")  # worked solutions are exact
+    try:
+        model = _build(layers, len(inputs[0]), spec.get("seed", 0), source)
+        optimizer = _optimizer(spec.get("optimizer", {"type": "SGD", "lr": 0.01}), source)
+        optimizer.bind(model.parameters())
+        loss = spec.get("loss", "mse")
+        steps = int(spec.get("steps", 1))
+        document, rows = None, []
+        for step in range(1, steps + 1):
+            for number, (x, y) in enumerate(zip(inputs, targets), 1):
+                title = (
+                    spec.get("title")
+                    if len(inputs) == 1
+                    else f"{spec.get('title', 'Example')}, case {number}"
+                )
+                solution = worked_step(model, x, y, loss=loss, optimizer=optimizer, title=title)
+                if step == 1:
+                    document = _join(document, solution.document)
+                rows.append([step, number, solution.loss] + [solution.after[k] for k in solution.after])
+        if steps > 1 or len(inputs) > 1:
+            names = [name for name, _ in model.named_parameters()]
+            section = document.section("Per step")
+            section.add(Text("The loss of each step and every parameter after its update:"))
+            section.add(Table(["step", "case", "loss", *names], rows))
+        return document
+    finally:
+        backend.set_default_dtype(previous)
+
+
+def _join(first: Document | None, second: Document) -> Document:
+    if first is None:
+        return second
+    for section in second.sections:
+        section.title = f"{second.title}: {section.title}"
+    first.sections += second.sections
+    return first
+
+
+def _build(layers: list, inputs: int, seed: int, source: str) -> nn.Sequential:
+    backend.manual_seed(seed)
+    dense, state = [], {}
+    for number, layer in enumerate(layers):
+        if "units" not in layer:
+            raise ValueError(f"{source}: layer {number + 1} needs units")
+        use_bias = layer.get("use_bias", True)
+        dense.append(nn.Dense(int(layer["units"]), activation=layer.get("activation"), use_bias=use_bias))
+        if "weights" in layer:
+            state[f"{number}.weight"] = np.array(layer["weights"], dtype=float)
+        if use_bias:
+            state[f"{number}.bias"] = np.array(layer.get("bias", [0.0] * int(layer["units"])), dtype=float)
+    model = nn.Sequential(dense, input_shape=(inputs,))
+    if state:
+        model.load_state_dict({**model.state_dict(), **state})
+    return model
+
+
+def _optimizer(spec, source: str):
+    if isinstance(spec, str):
+        return optim.get(spec)
+    spec = dict(spec)
+    cls = getattr(optim, spec.pop("type", "SGD"), None)
+    if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
+        raise ValueError(f"{source}: optimizer type must be one of SGD, Adagrad, Adadelta, RMSProp, Adam")
+    return cls(**spec)
+
+
+def _perceptron(spec: dict, source: str) -> Document:
+    x, y = logic_gate(spec.get("gate", "and"))
+    perceptron = Perceptron(
+        learning_rate=spec.get("learning_rate", 0.5),
+        threshold=spec.get("threshold", 0.0),
+        use_bias=spec.get("use_bias", True),
+        max_epochs=spec.get("max_epochs", 100),
+        initial_weights=spec.get("initial_weights"),
+    )
+    perceptron.fit(x, y.reshape(-1).astype(int), trace=True)
+    headers, cells = perceptron.trace_.table()
+    document = Document(spec.get("title", "The perceptron"))
+    section = document.section("Rosenblatt's rule, case by case")
+    section.add(Text("w ← w + η (target − predicted) x, output 1 iff w·x + b > θ"))
+    section.add(Table(headers, cells))
+    outcome = (
+        f"converged after {perceptron.epochs_} epochs"
+        if perceptron.converged_
+        else f"did not converge in {perceptron.epochs_} epochs: the cases are not linearly separable"
+    )
+    section.add(Text(f"{outcome}; w = {np.round(perceptron.weights_, 6).tolist()}"))
+    return document
+
+
+def _derivative(spec: dict, source: str) -> Document:
+    try:
+        from glassnet.explain.derivatives import derive  # noqa: PLC0415 - being written
+    except ImportError:
+        raise ValueError(f"{source}: derivative explanations are not available in this version") from None
+    return derive(spec.get("function", "sigmoid"), x=spec.get("x", 0.5)).to_document()

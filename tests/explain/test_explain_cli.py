@@ -1,0 +1,76 @@
+"""`glassnet explain` on the notes' example files, in every format; summary(explain=True)."""
+
+from pathlib import Path
+
+import pytest
+
+from glassnet import nn
+from glassnet.cli.main import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "explain"
+
+
+@pytest.mark.parametrize(
+    "fmt, needle",
+    [("text", "z₁⁽¹⁾ = x₁·w₁₁⁽¹⁾"), ("md", "$$ z_{1}^{[1]}"), ("tex", r"\[ z_{1}^{[1]}"), ("html", "<table")],
+)
+def test_notes_example_in_each_format(capsys, fmt, needle):
+    assert main(["explain", str(EXAMPLES / "notes_2x2_image.toml"), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert needle in out and "0.765580" in out and "4.000143" in out and "0.047645" in out
+
+
+def test_latex_file_is_a_complete_document(tmp_path):
+    target = tmp_path / "step.tex"
+    assert (
+        main(["explain", str(EXAMPLES / "notes_2x2_image.toml"), "--format", "tex", "--output", str(target)])
+        == 0
+    )
+    text = target.read_text()
+    assert text.startswith(r"\documentclass{article}") and text.rstrip().endswith(r"\end{document}")
+
+
+def test_perceptron_file_reproduces_the_and_trace(capsys):
+    assert main(["explain", str(EXAMPLES / "perceptron_and.toml")]) == 0
+    out = capsys.readouterr().out
+    lines = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
+    assert len(lines) == 8
+    assert lines[2][-2:] == ["(1.2,", "0.6)"] or "(0.7, 0.6)" in out
+    assert "converged after 2 epochs; w = [0.7, 0.6]" in out
+
+
+def test_xor_file_computes_xor_with_zero_loss(capsys):
+    assert main(["explain", str(EXAMPLES / "xor_relu.toml"), "--precision", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("L = ") == 4 and "Per step" in out
+    outputs = [line for line in out.splitlines() if line.startswith("a₁⁽²⁾ = ")]
+    assert [line.rsplit("= ", 1)[1] for line in outputs] == ["0", "1", "1", "0"]
+
+
+def test_regression_file_has_a_per_step_table(capsys):
+    assert main(["explain", str(EXAMPLES / "regression_004.toml")]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("Per step") :].splitlines()
+    assert sum(1 for line in table if line.strip().startswith(("1 ", "2 "))) == 2
+    # one gradient-descent step on MSE: y_hat = 1.2·0.6 - 0.7·0.7 + 0.05 = 0.28; dL/dy_hat = 2(0.28 - 1.5)
+    assert "z₁⁽²⁾ = a₁⁽¹⁾·w₁₁⁽²⁾ + a₂⁽¹⁾·w₂₁⁽²⁾ + b₁⁽²⁾ = 0.6·1.2 + 0.7·(-0.7) + 0.05 = 0.28" in out
+    assert "∂L/∂ŷ = (2/n)(ŷ - y) = (2/1)(0.28 - 1.5) = -2.44" in out
+    chain = "∂L/∂ŷ·∂a₁⁽²⁾/∂z₁⁽²⁾·∂z₁⁽²⁾/∂a₁⁽¹⁾·∂a₁⁽¹⁾/∂z₁⁽¹⁾·∂z₁⁽¹⁾/∂w₁₁⁽¹⁾"
+    assert f"∂L/∂w₁₁⁽¹⁾ = {chain} = -2.44·1·1.2·1·1 = -2.928" in out
+
+
+def test_bad_files(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("kind = 'poem'\n")
+    assert main(["explain", str(bad)]) == 2
+    assert "kind 'poem'; valid: network, perceptron, derivative" in capsys.readouterr().err
+    bad.write_text("input = [1, 2]\ntarget = 1\n")
+    assert main(["explain", str(bad)]) == 2
+    assert "needs [[layers]]" in capsys.readouterr().err
+
+
+def test_summary_explain_gives_the_formulas():
+    model = nn.Sequential([nn.Dense(3, activation="sigmoid"), nn.BatchNorm(), nn.Dense(1)], input_shape=(4,))
+    lines = model.format_summary(explain=True).splitlines()
+    assert "    last axis 4 -> units 3: (None, 3); parameters = 4·3 weights + 3 biases = 15" in lines
+    assert any("γ and β per feature: 2·3 = 6 parameters" in line for line in lines)
