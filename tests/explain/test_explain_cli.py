@@ -74,3 +74,13 @@ def test_summary_explain_gives_the_formulas():
     lines = model.format_summary(explain=True).splitlines()
     assert "    last axis 4 -> units 3: (None, 3); parameters = 4·3 weights + 3 biases = 15" in lines
     assert any("γ and β per feature: 2·3 = 6 parameters" in line for line in lines)
+
+
+def test_chain_rule_drill_and_adagrad_exercise_files(capsys):
+    assert main(["explain", str(EXAMPLES / "chain_rule_drill.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "dy/dx = 2z · 2m · 2x = 136.6875" in out  # x = 1.5: 2·5.0625 · 2·2.25 · 2·1.5
+    assert main(["explain", str(EXAMPLES / "adagrad_exercise.toml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    last = [line for line in lines if line.strip().startswith("10 ")][0].split()
+    assert last[2:4] == ["75.467355", "0.002302"]

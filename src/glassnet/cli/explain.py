@@ -7,8 +7,10 @@ Kinds of file (``kind = ...``, "network" by default):
   prints the full worked solution; more steps add a per-step table of the loss and every parameter.
 - "perceptron": a logic ``gate`` learned by Rosenblatt's rule (``threshold``, ``learning_rate``,
   ``initial_weights``, ``use_bias``), printed as the case-by-case table of the notes.
-- "derivative": ``function`` (an activation, a loss or "chain_drill") decomposed into primitive ops at ``x``,
-  each local derivative and their product.
+- "derivative": ``function`` (an activation, a loss or "chain_rule_drill") decomposed into primitive ops
+  at ``x``, each local derivative and their product.
+- "optimizer": an ``optimizer`` (type and hyperparameters) over given ``gradients`` from ``w0``: the table of
+  its state and effective learning rate, step by step.
 
 The files of the notes' examples are in examples/explain/.
 """
@@ -22,10 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from glassnet import backend, nn, optim
-from glassnet.data import logic_gate
-from glassnet.explain import Document, worked_step
+from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.document import Table, Text
-from glassnet.models import Perceptron
+from glassnet.models.exercises import perceptron_document
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,7 +76,8 @@ def run(args) -> int:
 def explain_document(spec: dict, source: str = "<spec>") -> Document:
     """The Document for an explain description (a parsed TOML table)."""
     kind = spec.get("kind", "network")
-    builders = {"network": _network, "perceptron": _perceptron, "derivative": _derivative}
+    builders = {"network": _network, "perceptron": _perceptron, "derivative": _derivative,
+                "optimizer": _optimizer_table}
     if kind not in builders:
         raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
     return builders[kind](spec, source)
@@ -157,32 +159,21 @@ def _optimizer(spec, source: str):
 
 
 def _perceptron(spec: dict, source: str) -> Document:
-    x, y = logic_gate(spec.get("gate", "and"))
-    perceptron = Perceptron(
-        learning_rate=spec.get("learning_rate", 0.5),
-        threshold=spec.get("threshold", 0.0),
-        use_bias=spec.get("use_bias", True),
-        max_epochs=spec.get("max_epochs", 100),
-        initial_weights=spec.get("initial_weights"),
-    )
-    perceptron.fit(x, y.reshape(-1).astype(int), trace=True)
-    headers, cells = perceptron.trace_.table()
-    document = Document(spec.get("title", "The perceptron"))
-    section = document.section("Rosenblatt's rule, case by case")
-    section.add(Text("w ← w + η (target − predicted) x, output 1 iff w·x + b > θ"))
-    section.add(Table(headers, cells))
-    outcome = (
-        f"converged after {perceptron.epochs_} epochs"
-        if perceptron.converged_
-        else f"did not converge in {perceptron.epochs_} epochs: the cases are not linearly separable"
-    )
-    section.add(Text(f"{outcome}; w = {np.round(perceptron.weights_, 6).tolist()}"))
+    spec = {**spec, "weights": spec.get("initial_weights", spec.get("weights"))}
+    document, _ = perceptron_document(spec, spec.get("title", "The perceptron"))
     return document
 
 
 def _derivative(spec: dict, source: str) -> Document:
-    try:
-        from glassnet.explain.derivatives import derive  # noqa: PLC0415 - being written
-    except ImportError:
-        raise ValueError(f"{source}: derivative explanations are not available in this version") from None
     return derive(spec.get("function", "sigmoid"), x=spec.get("x", 0.5)).to_document()
+
+
+def _optimizer_table(spec: dict, source: str) -> Document:
+    if "gradients" not in spec:
+        raise ValueError(f"{source}: an optimizer explanation needs gradients = [...]")
+    table = optimizer_table(_optimizer(spec.get("optimizer", "sgd"), source), spec["gradients"],
+                            w0=spec.get("w0", 0.0))
+    document = table.to_document()
+    if "title" in spec:
+        document.title = spec["title"]
+    return document

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from glassnet import __version__
-from glassnet.cli import explain, summary, train
+from glassnet.cli import exercise, explain, summary, train
 
 EXAMPLES = """examples:
   glassnet train                         train the embedded default: an MLP on scikit-learn's digits
@@ -20,6 +20,9 @@ EXAMPLES = """examples:
   glassnet summary run.toml              the same for the model a run file describes
   glassnet explain examples/explain/notes_2x2_image.toml --format md
                                          the worked solution of a training step, in Markdown
+  glassnet exercise --kind backprop --seed 7 --solution
+                                         a fresh backpropagation exercise and its worked solution
+  glassnet exercise check answers.toml   mark a student's answers
 """
 
 
@@ -35,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     summary.add_parser(commands)
     explain.add_parser(commands)
+    exercise.add_parser(commands)
     return parser
 
 

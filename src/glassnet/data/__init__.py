@@ -10,6 +10,15 @@ Arrays come back as NumPy arrays; the loader wraps batches in tensors. Every ran
 noise, splits) comes from the generator seeded by ``gn.manual_seed``.
 """
 
+from glassnet.data import augmentation
+from glassnet.data.augmentation import (
+    Compose,
+    GaussianNoise,
+    RandomHorizontalFlip,
+    RandomRotation,
+    RandomShift,
+    RandomZoom,
+)
 from glassnet.data.datasets import (
     FASHION_MNIST_CLASSES,
     GATE_INPUTS,
@@ -38,6 +47,14 @@ from glassnet.data.download import ChecksumError, DownloadError, cache_dir
 from glassnet.data.loader import DataLoader, Dataset, TensorDataset
 from glassnet.data.scalers import MinMaxScaler, NotFittedError, StandardScaler
 from glassnet.data.split import train_test_split
+from glassnet.data.text import (
+    CharTokenizer,
+    WordTokenizer,
+    language_model_dataset,
+    load_tokenizer,
+    pad_sequences,
+)
+from glassnet.data.timeseries import WindowedSeries, make_windows, windowed_series
 from glassnet.data.validation import check_finite, check_same_length
 
 __all__ = [
@@ -75,4 +92,19 @@ __all__ = [
     "cache_dir",
     "ChecksumError",
     "DownloadError",
+    "augmentation",
+    "Compose",
+    "RandomShift",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomHorizontalFlip",
+    "GaussianNoise",
+    "CharTokenizer",
+    "WordTokenizer",
+    "load_tokenizer",
+    "pad_sequences",
+    "language_model_dataset",
+    "make_windows",
+    "windowed_series",
+    "WindowedSeries",
 ]

@@ -80,6 +80,10 @@ class DataLoader:
         shuffle: draw a new order of the samples at the start of every epoch (every ``iter(loader)``), from
             the generator seeded by ``gn.manual_seed``, so that a seeded run repeats exactly.
         drop_last: leave out the last batch when it is smaller than ``batch_size``; by default it is kept.
+        transform: a function applied to each batch's inputs (the first array) as it is drawn, e.g. an
+            augmentation from ``glassnet.data.augmentation``; it gets and returns a NumPy array. Give it to
+            the training loader only: ``fit`` builds its validation batches without one, and a loader for
+            ``evaluate`` or ``validation_data`` should have none.
 
     Each batch is a tuple with one ``Tensor`` per array (``(xb, yb)``); the tensors wrap the gathered rows
     with their dtype unchanged and do not require gradients. ``len(loader)`` is the number of batches.
@@ -91,7 +95,10 @@ class DataLoader:
         (3, [[0, 1], [2, 3], [4]])
     """
 
-    def __init__(self, data, batch_size=32, shuffle: bool = False, drop_last: bool = False):
+    def __init__(self, data, batch_size=32, shuffle: bool = False, drop_last: bool = False, transform=None):
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be a function of a batch of inputs, got {transform!r}")
+        self.transform = transform
         self.dataset = _as_dataset(data)
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
@@ -125,15 +132,21 @@ class DataLoader:
 
     def _gather(self, index) -> tuple:
         if isinstance(self.dataset, TensorDataset):
-            return tuple(Tensor(array[index]) for array in self.dataset.arrays)
-        positions = range(index.start, index.stop) if isinstance(index, slice) else index.tolist()
-        return _collate([self.dataset[i] for i in positions])
+            batch = tuple(Tensor(array[index]) for array in self.dataset.arrays)
+        else:
+            positions = range(index.start, index.stop) if isinstance(index, slice) else index.tolist()
+            batch = _collate([self.dataset[i] for i in positions])
+        if self.transform is None:
+            return batch
+        inputs = np.asarray(self.transform(batch[0].data))
+        return (Tensor(inputs),) + batch[1:]
 
     def __repr__(self) -> str:
         size = "'full'" if self.batch_size is None else self.batch_size
         return (
             f"DataLoader({len(self.dataset)} samples, batch_size={size}, shuffle={self.shuffle}, "
-            f"drop_last={self.drop_last}, {len(self)} batches)"
+            f"drop_last={self.drop_last}, {len(self)} batches"
+            + (f", transform={self.transform!r})" if self.transform is not None else ")")
         )
 
 

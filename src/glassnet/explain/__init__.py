@@ -7,9 +7,25 @@ and plots.
 - ``plot_history`` and the other plots (matplotlib, an optional extra).
 """
 
+from glassnet.explain.derivatives import Derivation, derive
 from glassnet.explain.document import Document
-from glassnet.explain.plots import plot_history
+from glassnet.explain.graph import render_graph, to_dot, to_mermaid
+from glassnet.explain.optimizer_table import OptimizerTable, optimizer_table
+from glassnet.explain.plots import (
+    GradientNormRecorder,
+    plot_activations,
+    plot_decision_boundary,
+    plot_gradient_norms,
+    plot_history,
+    plot_tsne,
+    plot_weight_histograms,
+)
 from glassnet.explain.recorder import Trace, record
+from glassnet.explain.vanishing import gradient_norms_by_layer, vanishing_gradient_demo
 from glassnet.explain.worked import WorkedStep, worked_step
 
 __all__ = ["Document", "record", "Trace", "worked_step", "WorkedStep", "plot_history"]
+__all__ += ["derive", "Derivation", "optimizer_table", "OptimizerTable"]
+__all__ += ["to_dot", "to_mermaid", "render_graph"]
+__all__ += ["gradient_norms_by_layer", "vanishing_gradient_demo", "GradientNormRecorder", "plot_activations"]
+__all__ += ["plot_decision_boundary", "plot_gradient_norms", "plot_weight_histograms", "plot_tsne"]

@@ -1,10 +1,42 @@
-"""Plots (matplotlib, an optional extra: ``pip install "glassnet[plot]"``)."""
+"""Plots (matplotlib, an optional extra: ``pip install "glassnet[plot]"``).
+
+Each ``plot_*`` function draws one picture of the issue's list and returns the path it wrote (PNG, or any
+format matplotlib knows by the suffix) or, without a path, the figure. The numbers behind each picture come
+from helpers that need no matplotlib, so they can be checked and printed on their own:
+
+- ``activation_curve(name, x)``: an activation and its derivative, the derivative taken by autograd;
+- ``decision_grid(model, x)``: the class a 2-D classifier predicts on a grid around the data;
+- ``GradientNormRecorder``: a ``fit`` callback keeping each layer's gradient norm per batch and epoch;
+- ``layer_outputs(model, x, layer)``: what a layer of a ``Sequential`` outputs (for t-SNE).
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-__all__ = ["plot_history"]
+import numpy as np
+
+from glassnet.autograd.grad_mode import no_grad
+from glassnet.autograd.tensor import Tensor
+from glassnet.nn import activations
+from glassnet.nn.containers import Sequential
+from glassnet.train.callbacks import Callback
+
+__all__ = [
+    "plot_history",
+    "plot_activations",
+    "plot_decision_boundary",
+    "plot_gradient_norms",
+    "plot_weight_histograms",
+    "plot_tsne",
+    "activation_curve",
+    "activation_names",
+    "decision_grid",
+    "layer_outputs",
+    "tsne_embedding",
+    "GradientNormRecorder",
+]
 
 
 def _pyplot():
@@ -50,3 +82,465 @@ def plot_history(history, path=None, metrics=None):
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _save(plt, figure, path):
+    """Lay out ``figure``; write it to ``path`` (closing it) and return the path, or return the figure."""
+    figure.tight_layout()
+    if path is None:
+        return figure
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def _as_array(data) -> np.ndarray:
+    return np.asarray(data.data if isinstance(data, Tensor) else data)
+
+
+def _model_dtype(model):
+    parameters = model.parameters()
+    return parameters[0].dtype if parameters else np.dtype(np.float64)
+
+
+def _run(model, inputs: np.ndarray, layers=None) -> np.ndarray:
+    """The model's (or the first ``layers`` of a Sequential's) outputs in evaluation mode, without a graph."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            out = Tensor(inputs.astype(_model_dtype(model), copy=False))
+            for layer in model.layers[:layers] if layers is not None else [model]:
+                out = layer(out)
+    finally:
+        model.train(was_training)
+    return np.asarray(out.data)
+
+
+# --- every activation with its derivative ---
+
+# The order the notes teach them in (CURRICULUM section 5); names the registry adds later come after.
+_TEACHING_ORDER = (
+    "step",
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "rrelu",
+    "prelu",
+    "elu",
+    "selu",
+    "softmax",
+)
+
+
+def activation_names() -> list:
+    """One name per activation of ``nn.activations`` (``identity`` for identity/linear), in the notes' order.
+
+    Example:
+        >>> activation_names()[:4]
+        ['step', 'identity', 'sigmoid', 'tanh']
+    """
+    names, classes = [], set()
+    registered = activations.registry.names()
+    for name in [*(n for n in _TEACHING_ORDER if n in registered), *registered]:
+        kind = type(activations.get(name))
+        if kind not in classes:
+            classes.add(kind)
+            names.append(name)
+    return names
+
+
+def activation_curve(name, x=None):
+    """An activation f and its derivative f' at the points ``x``, f' taken by autograd (not a second formula).
+
+    The activation module runs on a float64 tensor of the points and ``backward`` is seeded with ones: for
+    an element-wise function the Jacobian is diagonal, so each point's gradient is f'(x) there. Softmax is
+    not element-wise: it is shown on the 2-class slice s = softmax([x, 0])₀ = σ(x), whose derivative
+    ∂s/∂x = s(1 − s) is read from the backward pass seeded with (1, 0). RReLU uses its evaluation slope
+    (lower + upper)/2; PReLU its initial slope 0.25.
+
+    Args:
+        name: an activation name ("relu") or module.
+        x: the points (default 401 points on [−5, 5]).
+
+    Returns:
+        ``(y, dy_dx)``: float64 arrays of the shape of ``x``.
+
+    Example:
+        >>> y, dy = activation_curve("sigmoid", [0.0, 2.0])
+        >>> y.round(6).tolist(), dy.round(6).tolist()
+        ([0.5, 0.880797], [0.25, 0.104994])
+    """
+    grid = np.linspace(-5.0, 5.0, 401) if x is None else np.array(x, dtype=np.float64)
+    module = activations.get(name)
+    module.eval()  # RReLU: the deterministic slope
+    if isinstance(module, activations.Softmax):
+        inputs = Tensor(np.stack([grid, np.zeros_like(grid)], axis=-1), requires_grad=True)
+        seed = np.zeros(inputs.shape)
+        seed[..., 0] = 1.0
+        output = module(inputs)
+        output.backward(seed)
+        return output.data[..., 0].copy(), inputs.grad[..., 0].copy()
+    inputs = Tensor(grid.copy(), requires_grad=True)
+    output = module(inputs)
+    output.backward(np.ones_like(grid))
+    return np.asarray(output.data, dtype=np.float64).copy(), np.asarray(inputs.grad, dtype=np.float64).copy()
+
+
+def plot_activations(names=None, path=None, x=None, columns: int = 4):
+    """Every activation with its derivative, one panel each (CURRICULUM section 5).
+
+    Args:
+        names: activation names or modules (default: ``activation_names()``, all of them).
+        path: where to write the picture; without it the figure is returned.
+        x: the points (default 401 points on [−5, 5]).
+        columns: panels per row.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    plt = _pyplot()
+    names = list(names or activation_names())
+    grid = np.linspace(-5.0, 5.0, 401) if x is None else np.asarray(x, dtype=np.float64)
+    rows = math.ceil(len(names) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.8 * rows), squeeze=False)
+    for axis, name in zip(axes.flat, names):
+        y, dy = activation_curve(name, grid)
+        label = name if isinstance(name, str) else type(name).__name__.lower()
+        axis.plot(grid, y, label="f(x)")
+        axis.plot(grid, dy, linestyle="--", label="f'(x) (autograd)")
+        axis.axhline(0, color="grey", linewidth=0.5)
+        axis.axvline(0, color="grey", linewidth=0.5)
+        is_softmax = isinstance(activations.get(name), activations.Softmax)
+        axis.set_title("softmax([x, 0])₀" if is_softmax else label)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    for axis in list(axes.flat)[len(names) :]:
+        axis.set_visible(False)
+    return _save(plt, figure, path)
+
+
+# --- the decision boundary of a 2-D classifier ---
+
+
+def _classes(outputs: np.ndarray, threshold) -> np.ndarray:
+    """Predicted classes: argmax over several outputs; one output compared with ``threshold``."""
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        return outputs.argmax(axis=1)
+    scores = outputs.reshape(len(outputs))
+    if threshold is None:  # probabilities (a sigmoid output) or logits
+        threshold = 0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0
+    return (scores > threshold).astype(np.int64)
+
+
+def decision_grid(model, x, resolution: int = 200, margin: float = 0.5, threshold=None):
+    """The class ``model`` predicts at each point of a grid covering the 2-D inputs ``x``.
+
+    Args:
+        model: a classifier of 2 inputs, with one output (a probability, or a logit) or one per class.
+        x: the inputs, shape (n, 2): the grid spans their range plus ``margin`` on each side.
+        resolution: points along each axis.
+        threshold: for one output, the value above which class 1 is predicted. Default: 0.5 when every
+            output on the grid lies in [0, 1] (a sigmoid), else 0 (a logit); give it to be explicit.
+
+    Returns:
+        ``(xx, yy, classes)``: arrays of shape (resolution, resolution), as ``np.meshgrid`` gives.
+
+    Example (a fixed linear classifier of logits: class 1 above the diagonal):
+        >>> import numpy as np; from glassnet import nn
+        >>> model = nn.Sequential([nn.Dense(1)], input_shape=(2,))
+        >>> model[0].weight.data[:] = [[-1.0], [1.0]]
+        >>> xx, yy, classes = decision_grid(model, np.array([[0.0, 0.0], [1.0, 1.0]]), resolution=3)
+        >>> classes.tolist()
+        [[0, 0, 0], [1, 0, 0], [1, 1, 0]]
+    """
+    x = _as_array(x)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"decision_grid needs 2-D inputs of shape (n, 2), got shape {x.shape}")
+    low, high = x.min(axis=0) - margin, x.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    outputs = _run(model, np.stack([xx.ravel(), yy.ravel()], axis=1))
+    return xx, yy, _classes(outputs, threshold).reshape(xx.shape)
+
+
+def plot_decision_boundary(model, x, y, path=None, resolution: int = 200, threshold=None, title=None):
+    """The regions a 2-D classifier assigns to each class, with the data points on top.
+
+    Args:
+        model: a classifier of 2 inputs (one sigmoid or logit output, or one output per class).
+        x, y: the points, shape (n, 2), and their labels (integers, one-hot rows or a column of 0/1).
+        path: where to write the picture; without it the figure is returned.
+        resolution, threshold: as in ``decision_grid``.
+        title: the panel's title.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    plt = _pyplot()
+    x, labels = _as_array(x), _as_array(y)
+    labels = labels.argmax(axis=1) if labels.ndim == 2 and labels.shape[1] > 1 else labels.reshape(len(x))
+    xx, yy, classes = decision_grid(model, x, resolution=resolution, threshold=threshold)
+    count = int(max(classes.max(), labels.max())) + 1
+    figure, axis = plt.subplots(figsize=(5.5, 4.6))
+    levels = np.arange(count + 1) - 0.5
+    axis.contourf(xx, yy, classes, levels=levels, cmap="coolwarm", alpha=0.35)
+    axis.contour(xx, yy, classes, levels=levels[1:-1], colors="black", linewidths=0.8)
+    scatter = axis.scatter(
+        x[:, 0],
+        x[:, 1],
+        c=labels,
+        cmap="coolwarm",
+        vmin=0,
+        vmax=max(count - 1, 1),
+        edgecolors="black",
+        linewidths=0.4,
+        s=18,
+    )
+    axis.legend(*scatter.legend_elements(), title="class", fontsize=8)
+    axis.set_xlabel("x₁")
+    axis.set_ylabel("x₂")
+    axis.set_title(title or "decision boundary")
+    return _save(plt, figure, path)
+
+
+# --- per-layer gradient norms during training ---
+
+
+class GradientNormRecorder(Callback):
+    """A ``fit`` callback recording each layer's gradient norm ‖∂L/∂W‖ after every batch, and its mean per
+    epoch: the picture of vanishing gradients (``plot_gradient_norms``).
+
+    Args:
+        weights_only: only each layer's ``weight`` (default); False: all its parameters (bias, slopes...)
+            together, as one norm √(Σ g²).
+        add_to_logs: also put each epoch's means into the epoch logs as ``"grad_norm/<layer>"``, so that
+            the ``History`` keeps them (and the progress bar shows them).
+
+    Attributes:
+        layers: the layers' names, input side first.
+        batch_norms: layer name -> one norm per batch (update).
+        epoch_norms: layer name -> the mean of that epoch's batch norms, one per epoch.
+
+    Example:
+        >>> recorder = GradientNormRecorder()
+        >>> # model.fit(x, y, epochs=5, callbacks=[recorder]); recorder.epoch_norms["dense"]
+    """
+
+    def __init__(self, weights_only: bool = True, add_to_logs: bool = False):
+        self.weights_only, self.add_to_logs = weights_only, add_to_logs
+        self.layers: list = []
+        self.batch_norms: dict = {}
+        self.epoch_norms: dict = {}
+        self._epoch_start = 0
+
+    def _groups(self) -> dict:
+        """Layer name -> the parameters whose gradients make its norm, input side first."""
+        modules, groups = dict(self.model.named_modules()), {}
+        for full_name, parameter in self.model.named_parameters():
+            path, _, leaf = full_name.rpartition(".")
+            if leaf == "weight" or not self.weights_only:
+                groups.setdefault(modules[path].name, []).append(parameter)
+        return groups
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.layers:
+            self.layers = list(self._groups())
+            self.batch_norms = {layer: [] for layer in self.layers}
+            self.epoch_norms = {layer: [] for layer in self.layers}
+        self._epoch_start = len(self.batch_norms[self.layers[0]]) if self.layers else 0
+
+    def on_batch_end(self, batch, logs=None):
+        for layer, parameters in self._groups().items():
+            grads = [p.grad for p in parameters if p.grad is not None]
+            norm = (
+                math.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads)) if grads else math.nan
+            )
+            self.batch_norms.setdefault(layer, []).append(norm)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for layer in self.layers:
+            mean = float(np.mean(self.batch_norms[layer][self._epoch_start :]))
+            self.epoch_norms[layer].append(mean)
+            if self.add_to_logs and logs is not None:
+                logs[f"grad_norm/{layer}"] = mean
+
+
+def _norm_series(source, per: str) -> dict:
+    if isinstance(source, GradientNormRecorder):
+        return source.epoch_norms if per == "epoch" else source.batch_norms
+    records = getattr(source, "history", None)
+    if isinstance(records, dict):
+        if per != "epoch":
+            raise ValueError(
+                "a History holds gradient norms per epoch only; pass the recorder for per='batch'"
+            )
+        series = {
+            key.split("/", 1)[1]: values for key, values in records.items() if key.startswith("grad_norm/")
+        }
+        if not series:
+            raise ValueError(
+                "this History has no 'grad_norm/<layer>' entries: train with "
+                "GradientNormRecorder(add_to_logs=True), or pass the recorder itself"
+            )
+        return series
+    if isinstance(source, dict):
+        return source
+    raise TypeError(
+        f"plot_gradient_norms expects a GradientNormRecorder, a History or a dict, got {source!r}"
+    )
+
+
+def plot_gradient_norms(source, path=None, per: str = "epoch", log_scale: bool = True, title=None):
+    """Each layer's gradient norm over training, on a log scale: the vanishing-gradient picture.
+
+    Args:
+        source: a ``GradientNormRecorder``, a ``History`` recorded with ``add_to_logs=True``, or a dict
+            layer -> values.
+        path: where to write the picture; without it the figure is returned.
+        per: "epoch" (the mean per epoch) or "batch" (every update; recorder only).
+        log_scale: a logarithmic y axis (norms differ by orders of magnitude).
+        title: the panel's title.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    if per not in ("epoch", "batch"):
+        raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
+    series = _norm_series(source, per)
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6.5, 4.2))
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(len(series), 1)))
+    for color, (layer, values) in zip(colors, series.items()):
+        axis.plot(np.arange(1, len(values) + 1), values, color=color, marker="o", markersize=2, label=layer)
+    if log_scale:
+        axis.set_yscale("log")
+    axis.set_xlabel(per if per == "epoch" else "batch (update)")
+    axis.set_ylabel("‖∂L/∂W‖")
+    axis.set_title(title or "gradient norm per layer (input side first)")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=7, ncol=2)
+    return _save(plt, figure, path)
+
+
+# --- weight histograms ---
+
+
+def plot_weight_histograms(model, path=None, bins: int = 30, weights_only: bool = False):
+    """A histogram of every parameter of ``model`` (one panel each, with its mean and standard deviation).
+
+    Args:
+        model: a built module.
+        path: where to write the picture; without it the figure is returned.
+        bins: bars per histogram.
+        weights_only: only the parameters named ``weight``.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    named = [(name, p) for name, p in model.named_parameters() if not weights_only or name.endswith("weight")]
+    if not named:
+        raise ValueError(f"{type(model).__name__} has no parameters to draw (is it built?)")
+    plt = _pyplot()
+    columns = min(len(named), 4)
+    rows = math.ceil(len(named) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.8 * rows), squeeze=False)
+    for axis, (name, parameter) in zip(axes.flat, named):
+        values = np.asarray(parameter.data, dtype=np.float64).ravel()
+        axis.hist(values, bins=bins, color="tab:blue", edgecolor="white", linewidth=0.3)
+        axis.set_title(
+            f"{name} {parameter.shape}\nmean {values.mean():.3g}, std {values.std():.3g}", fontsize=8
+        )
+        axis.grid(alpha=0.3)
+    for axis in list(axes.flat)[len(named) :]:
+        axis.set_visible(False)
+    return _save(plt, figure, path)
+
+
+# --- t-SNE of a layer's outputs ---
+
+
+def _layer_index(model, layer) -> int:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"layer outputs need a Sequential model, got {type(model).__name__}")
+    count = len(model.layers)
+    if layer is None:
+        return count - 2 if count > 1 else 0
+    if isinstance(layer, int) and not isinstance(layer, bool):
+        if not -count <= layer < count:
+            raise ValueError(f"layer {layer} is out of range for a model of {count} layers")
+        return layer % count
+    for index, module in enumerate(model.layers):
+        if module is layer or module.name == layer:
+            return index
+    names = ", ".join(module.name for module in model.layers)
+    raise ValueError(f"no layer {layer!r} in '{model.name}'; its layers: {names}")
+
+
+def layer_outputs(model, x, layer=None) -> np.ndarray:
+    """What a layer of a ``Sequential`` outputs for the inputs ``x`` (evaluation mode, no graph).
+
+    Args:
+        model: a ``Sequential``.
+        x: the inputs.
+        layer: an index (negative counts from the end), a layer name or the layer itself; default the last
+            hidden layer (the one before the output).
+
+    Returns:
+        The outputs, flattened to shape (n, features).
+
+    Example:
+        >>> import numpy as np; from glassnet import nn
+        >>> model = nn.Sequential([nn.Dense(3, activation="relu"), nn.Dense(1)], input_shape=(2,))
+        >>> layer_outputs(model, np.ones((5, 2))).shape
+        (5, 3)
+    """
+    index = _layer_index(model, layer)
+    outputs = _run(model, _as_array(x), layers=index + 1)
+    return outputs.reshape(len(outputs), -1)
+
+
+def tsne_embedding(model, x, layer=None, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """A 2-D t-SNE (scikit-learn's ``TSNE``; exact up to 500 points, Barnes-Hut beyond) of
+    ``layer_outputs(model, x, layer)``; shape (n, 2)."""
+    try:
+        from sklearn.manifold import TSNE  # noqa: PLC0415 - an optional extra, imported when asked for
+    except ImportError:
+        raise ImportError('t-SNE needs scikit-learn: pip install "glassnet[sklearn]"') from None
+    features = layer_outputs(model, x, layer)
+    perplexity = min(perplexity, (len(features) - 1) / 3)
+    # Exact t-SNE up to a few hundred points: faster there than Barnes-Hut, whose threads can stall.
+    method = "exact" if len(features) <= 500 else "barnes_hut"
+    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", method=method, random_state=seed)
+    return tsne.fit_transform(features)
+
+
+def plot_tsne(model, x, y, layer=None, path=None, perplexity: float = 30.0, seed: int = 0):
+    """The t-SNE map of a layer's outputs, points coloured by label (CURRICULUM section 12).
+
+    Args:
+        model: a ``Sequential``.
+        x, y: the inputs and their labels (integers or one-hot rows).
+        layer: which layer's outputs (see ``layer_outputs``; default the last hidden layer).
+        path: where to write the picture; without it the figure is returned.
+        perplexity: t-SNE's perplexity (lowered to (n − 1)/3 for few points).
+        seed: t-SNE's random state.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    labels = _as_array(y)
+    labels = labels.argmax(axis=1) if labels.ndim == 2 and labels.shape[1] > 1 else labels.reshape(-1)
+    embedding = tsne_embedding(model, x, layer, perplexity, seed)
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(5.5, 4.6))
+    scatter = axis.scatter(embedding[:, 0], embedding[:, 1], c=labels, cmap="tab10", s=12)
+    axis.legend(*scatter.legend_elements(), title="label", fontsize=7)
+    name = model.layers[_layer_index(model, layer)].name
+    axis.set_title(f"t-SNE of the outputs of '{name}'")
+    axis.set_xticks([])
+    axis.set_yticks([])
+    return _save(plt, figure, path)

@@ -27,8 +27,18 @@ Example (the embedded default of ``glassnet train``, an MLP on scikit-learn's bu
     batch_size = 32
     validation_split = 0.1
 
+Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet.models`` with its keyword
+arguments (the input shape comes from the data)::
+
+    [model]
+    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34
+    num_classes = 10
+    activation = "relu"
+
 Other sources: ``mnist`` / ``fashion_mnist`` (``path`` optional; pixels divided by 255 unless
-``normalize = false``; the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
+``normalize = false``; images flattened to 784 values unless ``flatten = false``, which is the default when
+the model is convolutional (an ``architecture``, or a first layer Conv2D or a pooling layer) and gives
+(N, 1, 28, 28); the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
 ``gate`` (``name`` = and, or, nand, nor, xor; no test split), ``moons``/``circles``/``spirals``/``blobs``
 (``n_samples``, ``noise``).
 """
@@ -42,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet import data as datasets
-from glassnet import nn, optim
+from glassnet import models, nn, optim
 from glassnet.backend import manual_seed
 from glassnet.nn.serialization import known_classes
 
@@ -81,6 +91,15 @@ validation_split = 0.1
 """
 
 _SECTIONS = {"name", "seed", "data", "model", "compile", "fit"}
+_IMAGE_LAYERS = {"Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"}
+# The ready architectures a run file may name: glassnet.models' builders of networks.
+ARCHITECTURES = {
+    "LeNet5": models.LeNet5,
+    "AlexNet": models.AlexNet,
+    "VGG16": models.VGG16,
+    "ResNet18": models.ResNet18,
+    "ResNet34": models.ResNet34,
+}
 _FIT_KEYS = {"epochs", "batch_size", "validation_split", "shuffle", "verbose"}
 
 
@@ -99,9 +118,19 @@ class RunConfig:
     compile: dict
     fit: dict = field(default_factory=dict)
     source: str = "<embedded default>"
+    architecture: dict | None = None  # {"architecture": "LeNet5", **keyword arguments} instead of layers
 
-    def build_model(self, input_shape) -> nn.Sequential:
-        """The Sequential model of ``[model].layers``, built for ``input_shape`` (without the batch axis)."""
+    @property
+    def convolutional(self) -> bool:
+        """A ready architecture, or layers that start with a convolution or pooling: images stay (C, H, W)."""
+        first = self.layers[0].get("type") if self.layers else None
+        return self.architecture is not None or first in _IMAGE_LAYERS
+
+    def build_model(self, input_shape) -> nn.Module:
+        """The model of ``[model]`` (its ``layers`` as a Sequential, or its ``architecture`` from
+        ``glassnet.models``), built for ``input_shape`` (without the batch axis)."""
+        if self.architecture is not None:
+            return self._build_architecture(input_shape)
         classes = known_classes()
         layers = []
         for number, spec in enumerate(self.layers, 1):
@@ -118,6 +147,18 @@ class RunConfig:
                 raise ConfigError(f"{self.source}: layer {number} ({kind}): {error}") from None
         return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
 
+    def _build_architecture(self, input_shape) -> nn.Module:
+        options = dict(self.architecture)
+        kind = options.pop("architecture")
+        if kind not in ARCHITECTURES:
+            raise ConfigError(
+                f"{self.source}: [model] architecture {kind!r}; valid: {', '.join(sorted(ARCHITECTURES))}"
+            )
+        try:
+            return ARCHITECTURES[kind](input_shape=tuple(input_shape), **options)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{self.source}: [model] architecture {kind}: {error}") from None
+
     def compile_arguments(self) -> dict:
         """The keyword arguments of ``model.compile``."""
         settings = dict(self.compile)
@@ -130,7 +171,9 @@ class RunConfig:
     def load_data(self):
         """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
         manual_seed(self.seed)
-        (x_train, y_train), test = _load(dict(self.data), self.source)
+        spec = dict(self.data)
+        spec.setdefault("flatten", not self.convolutional)
+        (x_train, y_train), test = _load(spec, self.source)
         scale = self.data.get("scale", "none")
         if scale != "none":
             scalers = {"standard": datasets.StandardScaler, "minmax": datasets.MinMaxScaler}
@@ -178,12 +221,16 @@ def _loss(spec, source: str):
 def _load(spec: dict, source: str):
     kind = spec.pop("source", None)
     spec.pop("scale", None)
+    flatten = spec.pop("flatten", True)
     test_size = spec.pop("test_size", 0.2)
     if kind in ("mnist", "fashion_mnist"):
         normalize = spec.pop("normalize", True)
         loader = datasets.load_mnist if kind == "mnist" else datasets.load_fashion_mnist
         (x_train, y_train), (x_test, y_test) = loader(**spec)
-        x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+        if flatten:
+            x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+        else:  # grey images with their channel axis, NCHW
+            x_train, x_test = x_train[:, None], x_test[:, None]
         if normalize:
             x_train, x_test = x_train / np.float32(255), x_test / np.float32(255)
         return (x_train, y_train), (x_test, y_test)
@@ -221,8 +268,16 @@ def parse_config(text: str, source: str = "<text>") -> RunConfig:
         if not isinstance(raw.get(section), dict):
             raise ConfigError(f"{source}: missing section [{section}]")
     layers = raw["model"].get("layers")
-    if not isinstance(layers, list) or not layers:
-        raise ConfigError(f'{source}: [model] needs layers = [{{ type = "Dense", units = 10 }}, ...]')
+    architecture = None
+    if "architecture" in raw["model"]:
+        if layers is not None:
+            raise ConfigError(f"{source}: [model] has both layers and architecture; give one")
+        architecture, layers = dict(raw["model"]), []
+    elif not isinstance(layers, list) or not layers:
+        raise ConfigError(
+            f'{source}: [model] needs layers = [{{ type = "Dense", units = 10 }}, ...] or '
+            'architecture = "LeNet5"'
+        )
     fit = dict(raw.get("fit", {}))
     if set(fit) - _FIT_KEYS:
         raise ConfigError(
@@ -236,6 +291,7 @@ def parse_config(text: str, source: str = "<text>") -> RunConfig:
         compile=raw["compile"],
         fit=fit,
         source=source,
+        architecture=architecture,
     )
 
 

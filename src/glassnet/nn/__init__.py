@@ -1,7 +1,7 @@
 """Neural-network modules (layer 3 of glassnet): Module, Parameter, Sequential, layers, activations,
 losses, initializers and regularizers."""
 
-from glassnet.nn import activations, functional, initializers, losses, regularizers
+from glassnet.nn import activations, functional, initializers, losses, regularizers, utils
 from glassnet.nn import initializers as init
 from glassnet.nn.activations import (
     ELU,
@@ -17,7 +17,22 @@ from glassnet.nn.activations import (
     Tanh,
 )
 from glassnet.nn.containers import Sequential
-from glassnet.nn.layers import BatchNorm, Dense, Dropout
+from glassnet.nn.layers import (
+    GRU,
+    LSTM,
+    AvgPool2D,
+    BatchNorm,
+    Bidirectional,
+    Conv2D,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAvgPool2D,
+    MaxPool2D,
+    SimpleRNN,
+    TimeDistributed,
+)
 from glassnet.nn.losses import (
     MAE,
     MSE,
@@ -37,6 +52,17 @@ __all__ = [
     "Dense",
     "Dropout",
     "BatchNorm",
+    "Conv2D",
+    "MaxPool2D",
+    "AvgPool2D",
+    "GlobalAvgPool2D",
+    "Flatten",
+    "Embedding",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "Bidirectional",
+    "TimeDistributed",
     "Step",
     "Identity",
     "Sigmoid",
@@ -64,4 +90,5 @@ __all__ = [
     "init",
     "losses",
     "regularizers",
+    "utils",
 ]

@@ -10,6 +10,10 @@ Each optimizer file holds one update rule written three ways, one per ``conventi
 - ``"pytorch"``: ``torch.optim`` 2.13 exactly, including its defaults and where epsilon sits.
 - ``"keras"``: Keras 3 exactly, including its defaults and its decoupled weight decay.
 
+Gradient clipping, the same for every optimizer, lives here too (``clipnorm``, ``clipvalue``,
+``global_clipnorm``, as Keras's): the update reads clipped copies of the gradients, made before weight decay
+is added; ``param.grad`` itself is left as backward made it.
+
 Weight decay, the same for every optimizer, lives here: with ``"notes"`` and ``"pytorch"`` it is an L2 term
 added to the gradient, g <- g + wd * w (coupled); with ``"keras"`` it shrinks the weight before the update,
 w <- w - lr * wd * w (decoupled, Keras 3 ``base_optimizer._apply_weight_decay``).
@@ -72,6 +76,13 @@ class Optimizer:
             "lr": 0.1}``; keys not given take the optimizer's values). ``None`` binds later with ``bind``.
         convention: ``"notes"`` (default), ``"pytorch"`` or ``"keras"``: which published form of the rule
             and which defaults to use.
+        clipnorm: rescale each parameter's gradient g to norm at most ``clipnorm``:
+            g <- g · clipnorm / max(||g||, clipnorm) (Keras's ``clipnorm``; the cure for exploding
+            gradients in recurrent networks).
+        clipvalue: clip each gradient entry to [-clipvalue, clipvalue].
+        global_clipnorm: rescale all gradients together so that the norm of their concatenation is at most
+            ``global_clipnorm`` (Keras's ``global_clipnorm``, PyTorch's ``clip_grad_norm_`` without the
+            1e-6). At most one of ``clipnorm`` and ``global_clipnorm``; ``clipvalue`` applies first.
         **hyperparameters: the subclass's hyperparameters (``lr``, ``weight_decay``, ...); ``None`` means
             the convention's default. Aliases such as ``learning_rate`` (Keras) are accepted.
 
@@ -86,12 +97,30 @@ class Optimizer:
     aliases: dict = {"learning_rate": "lr", "epsilon": "eps"}
     state_names: tuple = ()
 
-    def __init__(self, params=None, *, convention: str = "notes", **hyperparameters):
+    def __init__(
+        self,
+        params=None,
+        *,
+        convention: str = "notes",
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        **hyperparameters,
+    ):
         name = type(self).__name__
         if convention not in CONVENTIONS:
             raise ValueError(
                 f"{name}: convention must be one of {', '.join(map(repr, CONVENTIONS))}, got {convention!r}"
             )
+        clipping = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        for key, value in clipping.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
+                raise ValueError(f"{name}: {key} must be a number > 0, got {value!r}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(f"{name}: give clipnorm or global_clipnorm, not both")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.convention = convention
         given = self._canonical(hyperparameters)
         self.defaults = {}
@@ -235,14 +264,38 @@ class Optimizer:
             raise RuntimeError(
                 f"{type(self).__name__} has no parameters: pass them to the constructor or call bind(params)"
             )
+        clipped = self._clipped_gradients()
         if hooks._step_listeners:
-            self._step_and_record()
+            self._step_and_record(clipped)
             return
         for group in self.param_groups:
             for param in group["params"]:
                 grad = param.grad
                 if grad is not None and param.requires_grad:
-                    self._apply(param, grad, group)
+                    self._apply(param, clipped.get(id(param), grad), group)
+
+    def _clipped_gradients(self) -> dict:
+        """Clipped copies of the gradients, by ``id(param)``; empty when no clipping is asked for."""
+        if self.clipnorm is None and self.clipvalue is None and self.global_clipnorm is None:
+            return {}
+        clipped = {}
+        params = [p for group in self.param_groups for p in group["params"]]
+        for param in (p for p in params if p.grad is not None and p.requires_grad):
+            grad = param.grad
+            xp = get_array_module(grad)
+            if self.clipvalue is not None:
+                grad = xp.clip(grad, -self.clipvalue, self.clipvalue)
+            if self.clipnorm is not None:
+                norm = float(xp.sqrt((grad.astype(xp.float64) ** 2).sum()))
+                if norm > self.clipnorm:
+                    grad = grad * (self.clipnorm / norm)
+            clipped[id(param)] = grad
+        if self.global_clipnorm is not None:
+            total = sum(float((g.astype("float64") ** 2).sum()) for g in clipped.values()) ** 0.5
+            if total > self.global_clipnorm:
+                scale = self.global_clipnorm / total
+                clipped = {key: g * scale for key, g in clipped.items()}
+        return clipped
 
     def _apply(self, param, grad, group: dict) -> None:
         """One parameter: count the step, apply weight decay, then the rule of the chosen convention."""
@@ -279,14 +332,16 @@ class Optimizer:
     def _public_state(self, state: dict) -> dict:
         return {key: state[key].copy() for key in self.state_names if key in state}
 
-    def _step_and_record(self) -> None:
+    def _step_and_record(self, clipped=None) -> None:
         """``step()`` while someone listens: the same updates, each reported as a ``StepRecord``."""
+        clipped = clipped or {}
         for group in self.param_groups:
             hyperparameters = {key: value for key, value in group.items() if key != "params"}
             for param in group["params"]:
                 grad = param.grad
                 if grad is None or not param.requires_grad:
                     continue
+                grad = clipped.get(id(param), grad)
                 value_before, grad_copy = param.data.copy(), grad.copy()
                 previous = self._public_state(self.state.get(id(param), {}))
                 self._apply(param, grad, group)

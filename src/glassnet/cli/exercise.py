@@ -1,0 +1,81 @@
+"""``glassnet exercise``: a fresh numerical problem from a seed; ``glassnet exercise check``: mark answers.
+
+    glassnet exercise --kind backprop --seed 7               the question
+    glassnet exercise --kind backprop --seed 7 --solution    and its worked solution
+    glassnet exercise --kind backprop --seed 7 --answers-template > answers.toml
+    glassnet exercise check answers.toml                     which answers are wrong, and by how much
+
+An answers file is TOML: ``kind`` and ``seed`` of the exercise, then ``name = number`` lines under
+``[answers]`` (the names are those of --answers-template: z1_2, a1_2, yhat, L, "dL/dw2_11", w2_11_new ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from glassnet.explain import exercises
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "exercise",
+        help="generate a numerical exercise (and its solution), or check answers to one",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("action", nargs="?", choices=["check"], help="check the answers in ANSWERS")
+    parser.add_argument("answers", nargs="?", metavar="ANSWERS", help="the answers file (with check)")
+    parser.add_argument("--kind", default="backprop", help=f"one of: {', '.join(exercises.KINDS)}")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="which exercise (the same seed, the same problem)"
+    )
+    parser.add_argument("--solution", action="store_true", help="print the worked solution too")
+    parser.add_argument("--answers-template", action="store_true", help="print an answers file to fill in")
+    parser.add_argument("--format", default="text", choices=["text", "md", "tex", "html"])
+    parser.add_argument("--precision", type=int, default=6)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.action == "check":
+        return _check(args)
+    exercise = exercises.generate(args.kind, args.seed)
+    if args.answers_template:
+        print(f'kind = "{exercise.kind}"\nseed = {exercise.seed}\n\n[answers]')
+        for name in exercise.answers:
+            print(f'"{name}" = 0.0' if "/" in name else f"{name} = 0.0")
+        return 0
+    print(exercise.question.render(args.format, args.precision), end="")
+    if args.solution:
+        print()
+        print(exercise.solution.render(args.format, args.precision), end="")
+    return 0
+
+
+def _check(args) -> int:
+    if not args.answers:
+        raise ValueError("exercise check needs the answers file: glassnet exercise check answers.toml")
+    path = Path(args.answers)
+    if not path.exists():
+        raise FileNotFoundError(f"no answers file at {path}")
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    if "kind" not in content or "seed" not in content or not isinstance(content.get("answers"), dict):
+        raise ValueError(
+            f"{path}: an answers file needs kind, seed and an [answers] table "
+            "(print one with --answers-template)"
+        )
+    exercise = exercises.generate(content["kind"], int(content["seed"]))
+    result = exercises.check(exercise, content["answers"])
+    print(f"exercise {exercise.kind} #{exercise.seed}:")
+    print(result)
+    return 0 if result.all_correct else 1

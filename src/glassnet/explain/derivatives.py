@@ -1,0 +1,794 @@
+"""Derivatives explained: an activation or a loss taken apart into primitive ops, each with its local
+derivative, multiplied along every path by the chain rule, and checked against autograd.
+
+``derive("sigmoid", x=0.5)`` writes σ the way the notes derive σ' (CURRICULUM section 4):
+
+    p = −x,  q = e^p,  r = 1 + q,  f = 1/r,
+    df/dx = df/dr · dr/dq · dq/dp · dp/dx = (−1/r²) · 1 · e^p · (−1) = σ(x)(1 − σ(x)).
+
+Each step is computed by a glassnet op while ``explain.record()`` watches; its local derivative is
+evaluated by that op's own backward (the text shown is the op's ``derivative`` attribute). Where the
+variable reaches the result along several paths (binary cross-entropy: through log ŷ and through
+log(1 − ŷ)), each path's product is listed and the products are summed. The sum is compared with
+autograd's derivative of the fused op (``Sigmoid``, ``BinaryCrossEntropy`` ...) at the same point.
+
+Decompositions: the activations sigmoid, tanh, relu, leaky_relu, elu, selu, softmax (one component),
+identity, step; the losses mse, mae, huber, bce, bce_logits, cce, cce_logits, sparse_cce,
+sparse_cce_logits (the derivative by one component of the prediction, for one example); and the notes'
+chain-rule drill (m = x², z = m², y = z²: dy/dx = 2z · 2m · 2x). ``DECOMPOSITIONS`` lists them.
+
+Example:
+    >>> result = derive("sigmoid", x=0.5)
+    >>> [step.op for step in result.steps]
+    ['neg', 'exp', 'add', 'div']
+    >>> round(result.chain_rule, 6), result.agrees
+    (0.235004, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glassnet.autograd.tensor import Tensor
+from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
+from glassnet.explain.recorder import record
+from glassnet.nn import activations, losses
+from glassnet.ops.activation import SELU_ALPHA, SELU_SCALE
+
+__all__ = ["derive", "Derivation", "DerivationStep", "ChainPath", "DECOMPOSITIONS"]
+
+TOLERANCE = 1e-12
+
+
+def _sym(text: str, latex: str | None = None) -> Sym:
+    return Sym(text, text if latex is None else latex)
+
+
+@dataclass
+class DerivationStep:
+    """One primitive op of a decomposition.
+
+    Attributes:
+        symbol: the name given to its result (p, q, r, ...).
+        expression: the step in the decomposition's symbols (e^p).
+        op, formula, derivative: the op's name, and its ``formula`` and ``derivative`` text.
+        value: the result at the point.
+        inputs: the symbols of the inputs that depend on the variable, in the op's order.
+        local: ∂(symbol)/∂(input) for each of those, from the op's backward.
+    """
+
+    symbol: Sym
+    expression: Sym
+    op: str
+    formula: str
+    derivative: str
+    value: float
+    inputs: tuple
+    local: tuple
+
+
+@dataclass
+class ChainPath:
+    """One path from the result back to the variable: the symbols along it (result first) and the local
+    derivative of each link, ∂symbols[i]/∂symbols[i+1]."""
+
+    symbols: tuple
+    factors: tuple
+
+    @property
+    def product(self) -> float:
+        return math.prod(self.factors)
+
+
+@dataclass
+class Derivation:
+    """The result of ``derive``: the steps, the chain-rule paths, and the check against autograd.
+
+    Attributes:
+        name: the decomposition's name ("sigmoid").
+        title: what is derived, e.g. "sigmoid σ(x) = 1 / (1 + e^(−x))".
+        variable: the symbol differentiated by (x, ŷ, z₀ ...), and ``point`` its value (with the other
+            inputs: target, the rest of a vector, hyperparameters).
+        steps, paths: the decomposition and the chain rule along each path.
+        chain_rule: the sum over paths of the products of local derivatives.
+        autograd_decomposed: autograd's derivative of the decomposition (the same ops, one backward).
+        fused_op, fused_formula, fused_derivative: the op glassnet uses for the function itself, and its
+            text; ``fused_value`` its value and ``fused`` autograd's derivative through it.
+        identity: the closed form the notes give, (text, value), where there is one.
+    """
+
+    name: str
+    title: str
+    variable: Sym
+    point: dict
+    steps: list
+    paths: list
+    chain_rule: float
+    autograd_decomposed: float
+    fused_op: str
+    fused_formula: str
+    fused_derivative: str
+    fused_value: float
+    fused: float
+    identity: tuple | None = None
+    tolerance: float = field(default=TOLERANCE, repr=False)
+
+    @property
+    def value(self) -> float:
+        """The function's value at the point, from the decomposition."""
+        return self.steps[-1].value
+
+    @property
+    def agrees(self) -> bool:
+        """The chain-rule sum and the fused op's autograd derivative agree to ``tolerance`` (relative to
+        the larger of 1 and the derivative), and so do the two values."""
+        scale = max(1.0, abs(self.fused))
+        values_agree = abs(self.value - self.fused_value) <= self.tolerance * max(1.0, abs(self.fused_value))
+        return abs(self.chain_rule - self.fused) <= self.tolerance * scale and values_agree
+
+    def _result_symbol(self) -> Sym:
+        return self.steps[-1].symbol
+
+    def __str__(self) -> str:
+        f, x = self._result_symbol().text, self.variable.text
+        point = ", ".join(f"{key} = {_plain(value)}" for key, value in self.point.items())
+        lines = [f"{self.title}, at {point}", ""]
+        for step in self.steps:
+            locals_ = ", ".join(
+                f"∂{step.symbol.text}/∂{name.text} = {value:.6g}"
+                for name, value in zip(step.inputs, step.local)
+            )
+            lines.append(
+                f"  {step.symbol.text} = {step.expression.text} = {step.value:.6g}   [{step.op}: "
+                f"{step.derivative}]   {locals_}"
+            )
+        lines.append("")
+        for number, path in enumerate(self.paths, 1):
+            links = " · ".join(f"∂{a.text}/∂{b.text}" for a, b in zip(path.symbols, path.symbols[1:]))
+            numbers = " · ".join(f"{factor:.6g}" for factor in path.factors)
+            lines.append(f"  path {number}: {links} = {numbers} = {path.product:.6g}")
+        lines.append(
+            f"  d{f}/d{x} = {self.chain_rule:.12g} (chain rule, summed over {len(self.paths)} path(s))"
+        )
+        if self.identity is not None:
+            lines.append(f"  {self.identity[0].text} = {self.identity[1]:.12g}")
+        lines.append(f"  autograd through the decomposition: {self.autograd_decomposed:.12g}")
+        lines.append(f"  autograd through {self.fused_op} ({self.fused_derivative}): {self.fused:.12g}")
+        verdict = "agree" if self.agrees else "DISAGREE"
+        lines.append(f"  {verdict} (|difference| = {abs(self.chain_rule - self.fused):.1e}, tolerance 1e-12)")
+        return "\n".join(lines)
+
+    def to_document(self) -> Document:
+        """The derivation as an ``explain.document.Document`` (text, Markdown, LaTeX, HTML)."""
+        f, x = self._result_symbol(), self.variable
+        document = Document(f"Derivative of {self.title}")
+        point = document.section("The point")
+        point.add(Text(*_point_items(self.point)))
+        steps = document.section("Decomposition into primitive ops")
+        rows = []
+        for step in self.steps:
+            for position, (name, value) in enumerate(zip(step.inputs, step.local)):
+                partial = _partial(step.symbol, name)
+                first = position == 0
+                rows.append(
+                    [
+                        step.symbol if first else "",
+                        step.expression if first else "",
+                        step.op if first else "",
+                        step.value if first else "",
+                        step.derivative if first else "",
+                        partial,
+                        value,
+                    ]
+                )
+        steps.add(Table(["step", "expression", "op", "value", "op's derivative", "local", "value"], rows))
+        chain = document.section("Chain rule")
+        for number, path in enumerate(self.paths, 1):
+            links, numbers = [], []
+            for a, b, factor in zip(path.symbols, path.symbols[1:], path.factors):
+                links += [_partial(a, b), "*"]
+                numbers += [factor, "*"]
+            label = _sym(f"path {number}", rf"\text{{path {number}}}")
+            chain.add(Equation(label, Expr(links[:-1]), Expr(numbers[:-1]), path.product))
+        total = _partial(f, x, total=True)
+        if len(self.paths) > 1:
+            sum_items = []
+            for path in self.paths:
+                sum_items += [path.product, "+"]
+            chain.add(Equation(total, Expr(sum_items[:-1]), self.chain_rule))
+        else:
+            chain.add(Equation(total, self.chain_rule))
+        if self.identity is not None:
+            chain.add(Equation(self.identity[0], self.identity[1]))
+        check = document.section("Check against autograd")
+        check.add(
+            Table(
+                [
+                    "chain rule",
+                    "autograd (decomposition)",
+                    f"autograd ({self.fused_op})",
+                    "difference",
+                    "agree",
+                ],
+                [
+                    [
+                        self.chain_rule,
+                        self.autograd_decomposed,
+                        self.fused,
+                        abs(self.chain_rule - self.fused),
+                        "yes" if self.agrees else "NO",
+                    ]
+                ],
+            )
+        )
+        check.add(Text(f"{self.fused_op}: {self.fused_formula}; {self.fused_derivative}"))
+        return document
+
+    def _repr_html_(self) -> str:
+        return self.to_document().to_html()
+
+
+def _plain(value) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(f"{float(v):.6g}" for v in np.ravel(value)) + "]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _point_items(point: dict) -> list:
+    items = []
+    for key, value in point.items():
+        if items:
+            items.append(", ")
+        items += [_sym(key, _LATEX_NAMES.get(key, key)), " = ", _plain(value)]
+    return items
+
+
+_LATEX_NAMES = {"ŷ": r"\hat{y}", "α": r"\alpha", "δ": r"\delta", "θ": r"\theta", "λ": r"\lambda"}
+
+
+def _partial(numerator: Sym, denominator: Sym, total: bool = False) -> Sym:
+    mark, latex_mark = ("d", "d") if total else ("∂", r"\partial ")
+    return Sym(
+        f"{mark}{numerator.text}/{mark}{denominator.text}",
+        rf"\frac{{{latex_mark}{numerator.latex}}}{{{latex_mark}{denominator.latex}}}",
+    )
+
+
+# --- the decompositions: each written with glassnet Tensor ops, one op per named step ---
+# A builder takes the variable (a float64 scalar tensor that requires a gradient) and the context (the
+# rest of the point, hyperparameters) and returns [(symbol, tensor, expression), ...], the result last.
+
+
+def _sigmoid_steps(x, ctx):
+    p = -x
+    q = p.exp()
+    r = 1.0 + q
+    f = 1.0 / r
+    return [
+        (_sym("p"), p, _sym("−x", "-x")),
+        (_sym("q"), q, _sym("e^p", "e^{p}")),
+        (_sym("r"), r, _sym("1 + q")),
+        (_sym("f"), f, _sym("1/r", r"\frac{1}{r}")),
+    ]
+
+
+def _tanh_steps(x, ctx):
+    # tanh(x) = 2σ(2x) − 1: one path from x to the result
+    a = 2.0 * x
+    p = -a
+    q = p.exp()
+    r = 1.0 + q
+    s = 1.0 / r
+    t = 2.0 * s
+    f = t - 1.0
+    return [
+        (_sym("a"), a, _sym("2x")),
+        (_sym("p"), p, _sym("−a", "-a")),
+        (_sym("q"), q, _sym("e^p", "e^{p}")),
+        (_sym("r"), r, _sym("1 + q")),
+        (_sym("s"), s, _sym("1/r  (= σ(2x))", r"\frac{1}{r} = \sigma(2x)")),
+        (_sym("t"), t, _sym("2s")),
+        (_sym("f"), f, _sym("t − 1", "t - 1")),
+    ]
+
+
+def _slope_steps(slope, text: str, latex: str):
+    """f = s·x with the slope s = ``slope(x, ctx)`` a constant on each side of 0."""
+
+    def steps(x, ctx):
+        s = slope(x.item(), ctx)
+        f = x * s
+        return [(_sym("f"), f, _sym(f"s·x, s = {text} = {s:g}", rf"s x,\ s = {latex} = {s:g}"))]
+
+    return steps
+
+
+def _relu_slope(x, ctx):
+    return 1.0 if x > 0 else 0.0  # relu'(0) = 0, as the fused op
+
+
+def _leaky_slope(x, ctx):
+    return 1.0 if x > 0 else ctx["α"]
+
+
+def _elu_steps(scale: float):
+    def steps(x, ctx):
+        alpha = ctx["α"]
+        if x.item() > 0:
+            f = x * scale
+            text = "λ·x" if scale != 1.0 else "1·x (x > 0)"
+            return [(_sym("f"), f, _sym(text, r"\lambda x" if scale != 1.0 else "1 \\cdot x"))]
+        q = x.exp()
+        r = q - 1.0
+        n = alpha * r
+        result = [
+            (_sym("q"), q, _sym("e^x", "e^{x}")),
+            (_sym("r"), r, _sym("q − 1", "q - 1")),
+            (_sym("n"), n, _sym("α·r", r"\alpha r")),
+        ]
+        if scale != 1.0:
+            result.append((_sym("f"), scale * n, _sym("λ·n", r"\lambda n")))
+        else:
+            result[-1] = (_sym("f"), n, _sym("α·r", r"\alpha r"))
+        return result
+
+    return steps
+
+
+def _identity_steps(x, ctx):
+    return [(_sym("f"), x * 1.0, _sym("1·x", r"1 \cdot x"))]
+
+
+def _step_steps(x, ctx):
+    s = 1.0 if x.item() > ctx["θ"] else 0.0
+    m = x * 0.0
+    f = m + s
+    return [
+        (_sym("m"), m, _sym("0·x", r"0 \cdot x")),
+        (_sym("f"), f, _sym(f"m + s, s = [x > θ] = {s:g}", rf"m + s,\ s = [x > \theta] = {s:g}")),
+    ]
+
+
+def _softmax_steps(x, ctx):
+    others = float(np.exp(ctx["others"]).sum())
+    e = x.exp()
+    total = e + others
+    f = e / total
+    return [
+        (_sym("e"), e, _sym("e^xₖ", "e^{x_k}")),
+        (_sym("S"), total, _sym(f"e + Σ_(j≠k) e^xⱼ = e + {others:.6g}", r"e + \sum_{j \ne k} e^{x_j}")),
+        (_sym("f"), f, _sym("e/S", r"\frac{e}{S}")),
+    ]
+
+
+def _error_steps(x, ctx):
+    return x - ctx["y"]
+
+
+def _mse_steps(x, ctx):
+    e = _error_steps(x, ctx)
+    f = e**2
+    return [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y")), (_sym("L"), f, _sym("e²", "e^{2}"))]
+
+
+def _mae_steps(x, ctx):
+    e = _error_steps(x, ctx)
+    return [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y")), (_sym("L"), e.abs(), _sym("|e|"))]
+
+
+def _huber_steps(x, ctx):
+    delta = ctx["δ"]
+    e = _error_steps(x, ctx)
+    steps = [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y"))]
+    if abs(e.item()) <= delta:
+        h = e**2
+        f = 0.5 * h
+        return steps + [(_sym("h"), h, _sym("e²", "e^{2}")), (_sym("L"), f, _sym("½·h", r"\frac{1}{2} h"))]
+    a = e.abs()
+    b = delta * a
+    f = b - 0.5 * delta * delta
+    return steps + [
+        (_sym("a"), a, _sym("|e|  (|e| > δ)", r"|e| \quad (|e| > \delta)")),
+        (_sym("b"), b, _sym("δ·a", r"\delta a")),
+        (_sym("L"), f, _sym("b − ½δ²", r"b - \frac{1}{2}\delta^{2}")),
+    ]
+
+
+def _bce_of(p, y, steps):
+    """−[y log p + (1 − y) log(1 − p)] from p (a tensor), appended to ``steps``: two paths from p."""
+    a = p.log()
+    b = a * y
+    c = 1.0 - p
+    d = c.log()
+    e = d * (1.0 - y)
+    s = b + e
+    f = -s
+    p_latex = steps[-1][0].latex if steps else r"\hat{y}"
+    p_text = steps[-1][0].text if steps else "ŷ"
+    return steps + [
+        (_sym("a"), a, _sym(f"log {p_text}", rf"\log {p_latex}")),
+        (_sym("b"), b, _sym("y·a", "y a")),
+        (_sym("c"), c, _sym(f"1 − {p_text}", f"1 - {p_latex}")),
+        (_sym("d"), d, _sym("log c", r"\log c")),
+        (_sym("g"), e, _sym("(1 − y)·d", "(1 - y) d")),
+        (_sym("s"), s, _sym("b + g")),
+        (_sym("L"), f, _sym("−s", "-s")),
+    ]
+
+
+def _bce_steps(x, ctx):
+    return _bce_of(x, ctx["y"], [])
+
+
+def _bce_logits_steps(x, ctx):
+    steps = _sigmoid_steps(x, ctx)
+    steps[0] = (_sym("p"), steps[0][1], _sym("−z", "-z"))
+    steps[-1] = (_sym("ŷ", r"\hat{y}"), steps[-1][1], _sym("1/r  (= σ(z))", r"\frac{1}{r} = \sigma(z)"))
+    return _bce_of(steps[-1][1], ctx["y"], steps)
+
+
+def _cce_steps(x, ctx):
+    y_k, rest = ctx["y_k"], ctx["rest"]  # rest = Σ_(j≠k) y_j log ŷ_j, a constant
+    l = x.log()
+    m = l * y_k
+    n = -m
+    f = n - rest
+    return [
+        (_sym("l"), l, _sym("log ŷₖ", r"\log \hat{y}_k")),
+        (_sym("m"), m, _sym(f"yₖ·l, yₖ = {y_k:g}", rf"y_k l,\ y_k = {y_k:g}")),
+        (_sym("n"), n, _sym("−m", "-m")),
+        (
+            _sym("L"),
+            f,
+            _sym(f"n − Σ_(j≠k) yⱼ log ŷⱼ = n − ({rest:.6g})", r"n - \sum_{j \ne k} y_j \log \hat{y}_j"),
+        ),
+    ]
+
+
+def _cce_logits_steps(x, ctx):
+    y_k, others, rest = ctx["y_k"], ctx["others"], ctx["rest"]  # others = Σ_(j≠k) e^z_j; rest = Σ y_j z_j
+    e = x.exp()
+    total = e + others
+    l = total.log()
+    m = x * y_k
+    n = l - m
+    f = n - rest
+    return [
+        (_sym("e"), e, _sym("e^zₖ", "e^{z_k}")),
+        (_sym("S"), total, _sym(f"e + Σ_(j≠k) e^zⱼ = e + {others:.6g}", r"e + \sum_{j \ne k} e^{z_j}")),
+        (_sym("l"), l, _sym("log S  (log-sum-exp)", r"\log S")),
+        (_sym("m"), m, _sym(f"yₖ·zₖ, yₖ = {y_k:g}", rf"y_k z_k,\ y_k = {y_k:g}")),
+        (_sym("n"), n, _sym("l − m", "l - m")),
+        (_sym("L"), f, _sym(f"n − Σ_(j≠k) yⱼ zⱼ = n − ({rest:.6g})", r"n - \sum_{j \ne k} y_j z_j")),
+    ]
+
+
+def _drill_steps(x, ctx):
+    m = x**2
+    z = m**2
+    y = z**2
+    return [
+        (_sym("m"), m, _sym("x²", "x^{2}")),
+        (_sym("z"), z, _sym("m²", "m^{2}")),
+        (_sym("y"), y, _sym("z²", "z^{2}")),
+    ]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A decomposition: how to build it, what it is, and the fused op it is checked against."""
+
+    kind: str  # "activation", "softmax", "loss", "class_loss", "drill"
+    title: str
+    variable: Sym
+    build: object
+    fused: str  # an activation or loss name (with ``options``), or "pow" for the drill
+    defaults: dict
+    options: tuple = ()  # (hyperparameter symbol, keyword of the fused module)
+    identity: object = None  # (values, ctx) -> (Sym, value)
+
+
+def _sigmoid_identity(values, ctx):
+    f = values["f"]
+    return _sym("σ'(x) = σ(x)(1 − σ(x))", r"\sigma'(x) = \sigma(x)(1 - \sigma(x))"), f * (1 - f)
+
+
+def _tanh_identity(values, ctx):
+    f = values["f"]
+    return _sym("tanh'(x) = 1 − tanh²(x)", r"\tanh'(x) = 1 - \tanh^{2}(x)"), 1 - f * f
+
+
+def _softmax_identity(values, ctx):
+    f = values["f"]
+    return _sym("∂yₖ/∂xₖ = yₖ(1 − yₖ)", r"\frac{\partial y_k}{\partial x_k} = y_k(1 - y_k)"), f * (1 - f)
+
+
+def _sigmoid_bce_identity(values, ctx):
+    return _sym("∂L/∂z = ŷ − y", r"\frac{\partial L}{\partial z} = \hat{y} - y"), values["ŷ"] - ctx["y"]
+
+
+def _softmax_cce_identity(values, ctx):
+    p = values["e"] / values["S"]
+    return _sym("∂L/∂zₖ = ŷₖ − yₖ", r"\frac{\partial L}{\partial z_k} = \hat{y}_k - y_k"), p - ctx["y_k"]
+
+
+def _drill_identity(values, ctx):
+    x = ctx["x"]
+    return _sym("dy/dx = 2z · 2m · 2x", r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (
+        2 * values["z"] * 2 * values["m"] * 2 * x
+    )
+
+
+_X, _P, _Z = _sym("x"), _sym("ŷ", r"\hat{y}"), _sym("z")
+_PK, _ZK = _sym("ŷₖ", r"\hat{y}_k"), _sym("zₖ", "z_k")
+
+_E = _Entry
+DECOMPOSITIONS = {
+    "sigmoid": _E(
+        "activation", "sigmoid σ(x) = 1/(1 + e^(−x))", _X, _sigmoid_steps, "sigmoid", {"x": 0.5},
+        identity=_sigmoid_identity,
+    ),
+    "tanh": _E(
+        "activation", "tanh(x) = 2σ(2x) − 1", _X, _tanh_steps, "tanh", {"x": 0.5}, identity=_tanh_identity
+    ),
+    "relu": _E(
+        "activation", "relu(x) = max(0, x)", _X, _slope_steps(_relu_slope, "[x > 0]", "[x > 0]"), "relu",
+        {"x": 0.5},
+    ),
+    "leaky_relu": _E(
+        "activation", "leaky relu(x) = x if x > 0 else αx", _X,
+        _slope_steps(_leaky_slope, "1 if x > 0 else α", r"1 \text{ if } x > 0 \text{ else } \alpha"),
+        "leaky_relu", {"x": -0.5, "α": 0.01}, options=(("α", "alpha"),),
+    ),
+    "elu": _E(
+        "activation", "elu(x) = x if x > 0 else α(e^x − 1)", _X, _elu_steps(1.0), "elu",
+        {"x": -0.5, "α": 1.0}, options=(("α", "alpha"),),
+    ),
+    "selu": _E(
+        "activation", "selu(x) = λ(x if x > 0 else α(e^x − 1))", _X, _elu_steps(SELU_SCALE), "selu",
+        {"x": -0.5, "α": SELU_ALPHA},
+    ),
+    "softmax": _E(
+        "softmax", "softmax component yₖ = e^xₖ / Σⱼ e^xⱼ", _sym("xₖ", "x_k"), _softmax_steps, "softmax",
+        {"x": [1.0, 2.0, 0.5], "k": 0}, identity=_softmax_identity,
+    ),
+    "identity": _E("activation", "identity(x) = x", _X, _identity_steps, "identity", {"x": 0.5}),
+    "step": _E(
+        "activation", "step(x) = 1 if x > θ else 0", _X, _step_steps, "step", {"x": 0.5, "θ": 0.0},
+        options=(("θ", "threshold"),),
+    ),
+    "mse": _E("loss", "squared error L = (ŷ − y)²", _P, _mse_steps, "mse", {"x": 2.5, "y": 1.0}),
+    "mae": _E("loss", "absolute error L = |ŷ − y|", _P, _mae_steps, "mae", {"x": 2.5, "y": 1.0}),
+    "huber": _E(
+        "loss", "Huber loss L = ½e² if |e| ≤ δ else δ(|e| − ½δ)", _P, _huber_steps, "huber",
+        {"x": 2.5, "y": 1.0, "δ": 1.0}, options=(("δ", "delta"),),
+    ),
+    "bce": _E(
+        "loss", "binary cross-entropy L = −[y log ŷ + (1 − y) log(1 − ŷ)]", _P, _bce_steps,
+        "binary_crossentropy", {"x": 0.6, "y": 1.0},
+    ),
+    "bce_logits": _E(
+        "loss", "binary cross-entropy of a logit z, ŷ = σ(z)", _Z, _bce_logits_steps,
+        "binary_crossentropy/logits", {"x": 0.4, "y": 1.0}, identity=_sigmoid_bce_identity,
+    ),
+    "cce": _E(
+        "class_loss", "categorical cross-entropy L = −Σⱼ yⱼ log ŷⱼ", _PK, _cce_steps,
+        "categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": [1.0, 0.0, 0.0]},
+    ),
+    "cce_logits": _E(
+        "class_loss", "categorical cross-entropy of logits z, ŷ = softmax(z)", _ZK, _cce_logits_steps,
+        "categorical_crossentropy/logits", {"x": [2.0, 1.0, 0.1], "y": [1.0, 0.0, 0.0]},
+        identity=_softmax_cce_identity,
+    ),
+    "sparse_cce": _E(
+        "class_loss", "sparse categorical cross-entropy L = −log ŷ_label", _PK, _cce_steps,
+        "sparse_categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": 0},
+    ),
+    "sparse_cce_logits": _E(
+        "class_loss", "sparse categorical cross-entropy of logits z", _ZK, _cce_logits_steps,
+        "sparse_categorical_crossentropy/logits", {"x": [2.0, 1.0, 0.1], "y": 0},
+        identity=_softmax_cce_identity,
+    ),
+    "chain_rule_drill": _E(
+        "drill", "the notes' drill m = x², z = m², y = z² (y = x⁸)", _X, _drill_steps, "pow", {"x": 1.5},
+        identity=_drill_identity,
+    ),
+}  # fmt: skip
+
+
+# --- running a decomposition ---
+
+
+def _scalar(value) -> Tensor:
+    return Tensor(np.array(float(value), dtype=np.float64), requires_grad=True)
+
+
+def _fused(entry: _Entry, x, ctx: dict, k):
+    """Value and autograd derivative of the fused op at the point, and the op that computed it."""
+    options = {keyword: ctx[name] for name, keyword in entry.options}
+    with record() as trace:
+        if entry.kind == "drill":
+            leaf = _scalar(x)
+            out = leaf**8
+            out.backward()
+            return float(out.item()), float(leaf.grad), trace.ops[-1]
+        if entry.kind in ("activation", "softmax"):
+            module = activations.registry.get(entry.fused, **options)
+            module.eval()
+            leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
+            out = module(leaf)  # the identity returns the leaf itself: backward then seeds its .grad
+            seed = np.zeros(out.shape)
+            seed[0, k or 0] = 1.0
+            out.backward(seed)
+            value, derivative = float(out.data[0, k or 0]), float(leaf.grad[0, k or 0])
+        else:
+            name, _, logits = entry.fused.partition("/")
+            loss = losses.get(name, from_logits=True) if logits else losses.get(name, **options)
+            leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
+            target = ctx["target"]
+            out = loss(leaf, target)
+            out.backward()
+            value, derivative = float(out.item()), float(leaf.grad[0, k or 0])
+    families = ("glassnet.ops.activation", "glassnet.ops.loss")
+    ops = [op for op in trace.ops if type(op.function).__module__ in families]
+    return value, derivative, (ops[0] if ops else None)
+
+
+def _context(name: str, entry: _Entry, point: dict):
+    """The variable's value, its index k in a vector, the builders' context and the point to print."""
+    ctx = {key: value for key, value in point.items() if key not in ("x", "y", "k")}
+    shown = {}
+    if entry.kind in ("activation", "drill"):
+        x = float(point["x"])
+        ctx["x"] = x
+        shown[entry.variable.text] = x
+        shown.update({key: ctx[key] for key, _ in entry.options})
+        if name == "selu":
+            ctx["α"] = SELU_ALPHA
+        return x, None, ctx, shown
+    vector = np.array(point["x"], dtype=np.float64).ravel()
+    if point.get("k") is not None and not 0 <= int(point["k"]) < vector.size:
+        raise ValueError(f"derive({name!r}): component k = {point['k']} is not in [0, {vector.size})")
+    if entry.kind == "softmax":
+        k = int(point.get("k", 0))
+        ctx["others"] = np.delete(vector, k)
+        shown.update({"x": vector.tolist(), "k": k})
+        return float(vector[k]), k, ctx, shown
+    if entry.kind == "loss":
+        y = float(point["y"])
+        ctx.update(y=y, target=np.array([[y]]))
+        shown.update({entry.variable.text: float(vector[0]), "y": y})
+        shown.update({key: ctx[key] for key, _ in entry.options})
+        return float(vector[0]), None, ctx, shown
+    # class losses: one-hot targets (cce) or an integer label (sparse)
+    if name.startswith("sparse"):
+        label = int(point["y"])
+        if not 0 <= label < vector.size:
+            raise ValueError(f"derive({name!r}): label {label} is not in [0, {vector.size})")
+        one_hot = np.eye(vector.size)[label]
+        ctx["target"] = np.array([label])
+        k = int(point.get("k", label))
+    else:
+        one_hot = np.array(point["y"], dtype=np.float64).ravel()
+        if one_hot.shape != vector.shape:
+            raise ValueError(f"derive({name!r}): x has {vector.size} classes but y has {one_hot.size}")
+        ctx["target"] = one_hot[None, :]
+        k = int(point.get("k", int(one_hot.argmax())))
+    rest_mask = np.arange(vector.size) != k
+    ctx["y_k"] = float(one_hot[k])
+    if name.endswith("logits"):
+        ctx["others"] = float(np.exp(vector[rest_mask]).sum())
+        ctx["rest"] = float((one_hot[rest_mask] * vector[rest_mask]).sum())
+    else:
+        ctx["rest"] = float((one_hot[rest_mask] * np.log(vector[rest_mask])).sum())
+    shown.update({"ŷ" if not name.endswith("logits") else "z": vector.tolist(), "y": point["y"], "k": k})
+    return float(vector[k]), k, ctx, shown
+
+
+def _paths(result: Sym, variable: Sym, edges: dict) -> list:
+    """Every path from ``result`` back to ``variable``; ``edges[symbol]`` = [(input symbol, local), ...]."""
+    paths, stack = [], [((result,), ())]
+    while stack:
+        symbols, factors = stack.pop()
+        last = symbols[-1]
+        if last == variable:
+            paths.append(ChainPath(symbols, factors))
+            continue
+        for source, local in reversed(edges.get(last, [])):
+            stack.append((symbols + (source,), factors + (local,)))
+    return paths
+
+
+def derive(name: str, x=None, y=None, k=None, **hyperparameters) -> Derivation:
+    """Take an activation or a loss apart into primitive ops at a point, and check the chain rule.
+
+    Args:
+        name: a key of ``DECOMPOSITIONS``: "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu",
+            "softmax", "identity", "step", "mse", "mae", "huber", "bce", "bce_logits", "cce",
+            "cce_logits", "sparse_cce", "sparse_cce_logits", "chain_rule_drill".
+        x: the point: the activation's input; the prediction ŷ of a loss (the logit z for the ``_logits``
+            losses); a vector for softmax and the categorical losses (one example's classes). Each
+            decomposition has a default point (the notes' numbers where they have some).
+        y: a loss's target: a number, a one-hot vector (cce) or an integer label (sparse).
+        k: for a vector, the component differentiated by (softmax: ∂yₖ/∂xₖ; default 0, or the label /
+            the target's 1 for the losses).
+        **hyperparameters: by the notes' names: ``alpha`` (leaky_relu, elu), ``delta`` (huber),
+            ``threshold`` (step).
+
+    Returns:
+        A ``Derivation``: print it, or ``.to_document()`` for the four formats.
+
+    Example (the notes' chain-rule drill at x = 1.5):
+        >>> d = derive("chain_rule_drill", x=1.5)
+        >>> [s.expression.text for s in d.steps], d.chain_rule, d.identity[1]
+        (['x²', 'm²', 'z²'], 136.6875, 136.6875)
+    """
+    if name not in DECOMPOSITIONS:
+        raise ValueError(f"no decomposition {name!r}; valid names: {', '.join(DECOMPOSITIONS)}")
+    entry = DECOMPOSITIONS[name]
+    point = dict(entry.defaults)
+    greek = {"alpha": "α", "delta": "δ", "threshold": "θ"}
+    for key, value in hyperparameters.items():
+        if greek.get(key) not in point or name == "selu":
+            valid = [word for word, letter in greek.items() if letter in point and name != "selu"]
+            raise TypeError(
+                f"derive({name!r}) got an unexpected hyperparameter {key!r}; valid: {valid or 'none'}"
+            )
+        point[greek[key]] = float(value)
+    for key, value in (("x", x), ("y", y), ("k", k)):
+        if value is not None:
+            point[key] = value
+    value, k, ctx, shown = _context(name, entry, point)
+
+    leaf = _scalar(value)
+    with record() as trace:
+        built = entry.build(leaf, ctx)
+        result = built[-1][1]
+        result.backward(retain_graph=True)
+    symbols = {id(leaf): entry.variable}
+    symbols.update({id(tensor): symbol for symbol, tensor, _ in built})
+    steps, edges = [], {}
+    for symbol, tensor, expression in built:
+        op = trace.op_for(tensor)
+        if op is None:
+            raise RuntimeError(f"internal: step {symbol.text} of {name!r} is not the output of an op")
+        partials = op.function.backward(np.ones_like(op.output))
+        partials = partials if isinstance(partials, tuple) else (partials,)
+        inputs, local = [], []
+        for source, partial in zip(op.input_tensors, partials):
+            if isinstance(source, Tensor) and source.requires_grad:
+                if id(source) not in symbols:
+                    raise RuntimeError(
+                        f"internal: step {symbol.text} of {name!r} uses an unnamed intermediate"
+                    )
+                inputs.append(symbols[id(source)])
+                local.append(float(partial) + 0.0)  # + 0.0: no "-0" in print
+        edges[symbol] = list(zip(inputs, local))
+        steps.append(
+            DerivationStep(symbol, expression, op.name, op.formula, op.derivative, float(op.output) + 0.0,
+                           tuple(inputs), tuple(local))
+        )  # fmt: skip
+    paths = _paths(steps[-1].symbol, entry.variable, edges)
+    fused_value, fused_derivative, fused_op = _fused(entry, point["x"], ctx, k)
+    values = {step.symbol.text: step.value for step in steps}
+    return Derivation(
+        name=name,
+        title=entry.title,
+        variable=entry.variable,
+        point=shown,
+        steps=steps,
+        paths=paths,
+        chain_rule=math.fsum(path.product for path in paths),
+        autograd_decomposed=float(leaf.grad),
+        fused_op=fused_op.name if fused_op is not None else "identity",
+        fused_formula=fused_op.formula if fused_op is not None else "x",
+        fused_derivative=fused_op.derivative if fused_op is not None else "dy/dx = 1",
+        fused_value=fused_value,
+        fused=fused_derivative,
+        identity=entry.identity(values, ctx) if entry.identity is not None else None,
+    )

@@ -1,0 +1,523 @@
+r"""Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU`` (CURRICULUM section 10), batch-first.
+
+Input x has shape (batch, time, features). Each layer computes the input projections of all steps with
+one matrix product, P = X W_ih + b_ih, then runs the cell over time with one fused op
+(``glassnet.ops.recurrent``), whose backward is backpropagation through time: the gradients of W_ih and
+W_hh are sums over time steps (the notes' BPTT). ``fused=False`` runs the same cell as a loop of primitive
+ops (matmul, add, sigmoid, tanh, mul) through plain autograd: the same values and gradients, slower, one
+graph node per operation (what ``gn.explain`` shows).
+
+Weights, whatever the convention: ``kernel`` W_ih (features, G·units), ``recurrent_kernel`` W_hh
+(units, G·units), ``bias`` b_ih (G·units,) and, where the convention has a second bias, ``recurrent_bias``
+b_hh (G·units,); G = 1 (SimpleRNN), 4 (LSTM), 3 (GRU). The kernels are stored (inputs, outputs), as
+``Dense``'s weight and the notes' w_ab; PyTorch stores the transposes.
+
+``convention=``
+
+- ``"keras"`` (default, the notes' framework): Keras 3. One bias (LSTM, SimpleRNN), LSTM gate order
+  i, f, c, o, ``unit_forget_bias`` (b_f starts at 1), GRU with ``reset_after=True`` (gate order z, r, h and
+  two biases, Keras's bias (2, 3·units) stored as ``bias`` and ``recurrent_bias``); kernel glorot-uniform,
+  recurrent kernel orthogonal, biases zero.
+- ``"pytorch"``: ``torch.nn.RNN/LSTM/GRU`` exactly. Two biases b_ih and b_hh, LSTM gate order i, f, g, o,
+  GRU gate order r, z, n with the reset gate applied after the recurrent product; every weight starts
+  U(-1/√units, 1/√units). ``from_torch_state_dict`` loads a PyTorch module's weights.
+
+Calling a layer: ``layer(x, initial_state=None, mask=None)``. ``initial_state`` is h_0 (B, units) for
+SimpleRNN and GRU, [h_0, c_0] for LSTM. ``mask`` (B, T) booleans marks the real steps: at a padded step the
+state is carried over unchanged and the output is 0, so padding changes neither the outputs nor the
+gradients of the real steps (pre- and post-padding alike). ``Embedding(mask_zero=True)`` makes this mask,
+and ``Sequential`` hands it to the next layer that takes one.
+
+Outputs: the last state h_T (B, units), or with ``return_sequences=True`` every h_t (B, T, units); with
+``return_state=True`` a list [output, h_T] ([output, h_T, c_T] for LSTM), as Keras.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_array_module, get_rng
+from glassnet.nn import initializers
+from glassnet.nn.initializers import Initializer
+from glassnet.nn.module import Module
+from glassnet.nn.serialization import serialize
+from glassnet.ops import arithmetic, shape
+from glassnet.ops import recurrent as R
+from glassnet.ops.linalg import linear
+
+__all__ = ["SimpleRNN", "LSTM", "GRU", "Orthogonal", "from_torch_state_dict", "CONVENTIONS"]
+
+CONVENTIONS = ("keras", "pytorch")
+
+
+@initializers.registry.register("orthogonal")
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2014; Keras's default for recurrent kernels):
+    the Q of the QR decomposition of a normal draw, with the signs of R's diagonal, so that repeated
+    products by W_hh neither shrink nor blow up a vector at first."""
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = gain
+
+    def sample(self, shape):
+        rows, cols = shape[0], int(np.prod(shape[1:]))
+        draw = get_rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(draw)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+
+class _Recurrent(Module):
+    """What SimpleRNN, LSTM and GRU share: config, weights, checks, states, masks, outputs."""
+
+    gates = 1
+    state_names = ("h",)
+    supports_masking = True
+
+    def __init__(
+        self,
+        units: int,
+        use_bias: bool = True,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        stateful: bool = False,
+        reverse: bool = False,
+        convention: str = "keras",
+        fused: bool = True,
+        kernel_init=None,
+        recurrent_init=None,
+        bias_init=None,
+        name=None,
+        dtype=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        kind = type(self).__name__
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
+        if convention not in CONVENTIONS:
+            raise ValueError(f"{kind}: convention must be 'keras' or 'pytorch', got {convention!r}")
+        self.units, self.use_bias, self.convention, self.fused = (
+            units,
+            bool(use_bias),
+            convention,
+            bool(fused),
+        )
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.stateful, self.reverse = bool(stateful), bool(reverse)
+        self.kernel_init, self.recurrent_init, self.bias_init = kernel_init, recurrent_init, bias_init
+        self.states = None  # the carried states of a stateful layer (arrays), None = zeros
+
+    # --- weights ---
+    def _initializer(self, given, role: str):
+        if given is not None:
+            return given if isinstance(given, str) else initializers.get(given)
+        if self.convention == "pytorch":
+            bound = 1.0 / math.sqrt(self.units)
+            return initializers.Uniform(-bound, bound)
+        return {"kernel": "xavier_uniform", "recurrent": Orthogonal(), "bias": "zeros"}[role]
+
+    def _has_recurrent_bias(self) -> bool:
+        return self.convention == "pytorch"
+
+    def build(self, input_shape):
+        kind = type(self).__name__
+        if input_shape is None or len(input_shape) != 3 or input_shape[-1] is None:
+            raise ValueError(
+                f"{kind} '{self.name}' expects input of shape (batch, time, features), got input shape "
+                f"{input_shape}; a single sequence needs a batch axis: x[None]"
+            )
+        width = self.gates * self.units
+        self.add_weight(
+            "kernel", (int(input_shape[-1]), width), self._initializer(self.kernel_init, "kernel")
+        )
+        self.add_weight(
+            "recurrent_kernel", (self.units, width), self._initializer(self.recurrent_init, "recurrent")
+        )
+        if self.use_bias:
+            self.add_weight("bias", (width,), self._initializer(self.bias_init, "bias"))
+            if self._has_recurrent_bias():
+                self.add_weight("recurrent_bias", (width,), self._initializer(self.bias_init, "bias"))
+            else:
+                self.recurrent_bias = None
+        else:
+            self.bias = self.recurrent_bias = None
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], self.units)
+        return (input_shape[0], self.units)
+
+    def compute_mask(self, x, mask=None):
+        """The mask for the next layer: the same steps when the output is a sequence, else none."""
+        return mask if self.return_sequences else None
+
+    # --- checks at the edge ---
+    def _check_input(self, x):
+        kind = type(self).__name__
+        if x.ndim != 3:
+            raise ValueError(
+                f"{kind} '{self.name}' expects input of shape (batch, time, features), got shape {x.shape}; "
+                "a single sequence needs a batch axis: x[None]"
+            )
+        features = self.kernel.shape[0]
+        if x.shape[-1] != features:
+            raise ValueError(
+                f"{kind} '{self.name}' expects input with last dimension {features}, got shape {x.shape}"
+            )
+        if x.dtype != self.kernel.dtype:
+            x = x.to(self.kernel.dtype)
+        return x
+
+    def _check_mask(self, mask, x):
+        if mask is None:
+            return None
+        array = mask.data if isinstance(mask, Tensor) else get_array_module(x.data).asarray(mask)
+        if array.shape != x.shape[:2]:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': mask of shape {array.shape} does not fit input of "
+                f"shape {x.shape}; expected (batch, time) = {x.shape[:2]}"
+            )
+        array = array.astype(bool, copy=False)
+        return None if array.all() else array
+
+    def _initial_states(self, initial_state, batch: int, like) -> list:
+        kind, count = type(self).__name__, len(self.state_names)
+        xp = get_array_module(like.data)
+        if initial_state is None and self.stateful and self.states is not None:
+            initial_state = [Tensor(s) for s in self.states]
+            if initial_state[0].shape[0] != batch:
+                raise ValueError(
+                    f"{kind} '{self.name}' is stateful with batch size {initial_state[0].shape[0]}, got a "
+                    f"batch of {batch}; keep the batch size fixed (drop the last partial batch) or call "
+                    "reset_states()"
+                )
+        if initial_state is None:
+            return [Tensor(xp.zeros((batch, self.units), dtype=like.dtype)) for _ in range(count)]
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) != count:
+            raise ValueError(
+                f"{kind} '{self.name}' takes {count} initial state(s) ({', '.join(self.state_names)}), "
+                f"got {len(states)}"
+            )
+        checked = []
+        for name, state in zip(self.state_names, states):
+            state = state if isinstance(state, Tensor) else Tensor(xp.asarray(state, dtype=like.dtype))
+            if state.shape != (batch, self.units):
+                raise ValueError(
+                    f"{kind} '{self.name}': initial state {name} has shape {state.shape}, expected "
+                    f"(batch, units) = ({batch}, {self.units})"
+                )
+            checked.append(state.to(like.dtype) if state.dtype != like.dtype else state)
+        return checked
+
+    # --- the computation ---
+    def _projections(self, x):
+        """P = X W_ih + b_ih for every step at once: one (T·B, F) x (F, G·units) product, time-major
+        (T, B, G·units), so that each step's rows are one contiguous block."""
+        batch, steps, features = x.shape
+        bias = self.bias
+        if self.use_bias and self.recurrent_bias is not None and self._folds_recurrent_bias():
+            bias = arithmetic.add(
+                self.bias, self.recurrent_bias
+            )  # b_hh adds like b_ih where no gate scales it
+        time_major = shape.reshape(shape.transpose(x, 1, 0, 2), (steps * batch, features))
+        return shape.reshape(linear(time_major, self.kernel, bias), (steps, batch, self.gates * self.units))
+
+    def _folds_recurrent_bias(self) -> bool:
+        return True
+
+    def _recurrent_bias_for_cell(self):
+        return None if self._folds_recurrent_bias() else self.recurrent_bias
+
+    def forward(self, x, initial_state=None, mask=None):
+        x = self._check_input(x)
+        mask = self._check_mask(mask, x)
+        states = self._initial_states(initial_state, x.shape[0], x)
+        with_cell = len(self.state_names) > 1 and (self.return_state or self.stateful)
+        y = self._run(self._projections(x), states, mask, self.return_sequences, with_cell)
+        units = self.units
+        last = 0 if self.reverse else x.shape[1] - 1
+        if self.return_sequences:
+            sequence = shape.getitem(y, (Ellipsis, slice(0, units))) if with_cell else y
+            final = (
+                [
+                    shape.getitem(y, (slice(None), last, slice(k * units, (k + 1) * units)))
+                    for k in range(len(self.state_names))
+                ]
+                if (self.return_state or self.stateful)
+                else []
+            )
+            output = sequence
+            if mask is not None:
+                output = arithmetic.mul(sequence, mask[..., None].astype(sequence.dtype))
+        else:
+            final = (
+                [
+                    shape.getitem(y, (slice(None), slice(k * units, (k + 1) * units)))
+                    for k in range(len(self.state_names))
+                ]
+                if with_cell
+                else [y]
+            )
+            output = final[0]
+        if self.stateful:
+            self.states = [state.data.copy() for state in final]
+        return [output, *final] if self.return_state else output
+
+    def reset_states(self, states=None) -> None:
+        """Forget the carried states of a stateful layer (the next batch starts from zeros), or set them."""
+        self.states = None if states is None else [np.array(s, copy=True) for s in states]
+
+    # --- saving ---
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "use_bias": self.use_bias,
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "stateful": self.stateful,
+            "reverse": self.reverse,
+            "convention": self.convention,
+            "fused": self.fused,
+            "kernel_init": serialize(self.kernel_init),
+            "recurrent_init": serialize(self.recurrent_init),
+            "bias_init": serialize(self.bias_init),
+        }
+
+    def extra_repr(self):
+        flags = [f for f in ("return_sequences", "return_state", "stateful", "reverse") if getattr(self, f)]
+        return ", ".join([str(self.units), f"convention={self.convention!r}", *(f"{f}=True" for f in flags)])
+
+    # --- PyTorch weights ---
+    def load_torch_state_dict(self, state_dict, layer: int = 0, reverse: bool = False) -> None:
+        """Copy the weights of layer ``layer`` (its reverse direction with ``reverse``) of a PyTorch
+        ``nn.RNN``/``nn.LSTM``/``nn.GRU`` state dict into this layer (built, ``convention="pytorch"``).
+
+        PyTorch's weight_ih_l{k} (G·units, features) becomes ``kernel`` (transposed), weight_hh_l{k}
+        ``recurrent_kernel``, bias_ih_l{k} ``bias`` and bias_hh_l{k} ``recurrent_bias``.
+        """
+        kind = type(self).__name__
+        if self.convention != "pytorch":
+            raise ValueError(f"{kind} '{self.name}': PyTorch weights need convention='pytorch'")
+        if not self.built:
+            raise RuntimeError(f"{kind} '{self.name}' is not built: call it once or build(input_shape) first")
+        suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+        pairs = [("kernel", "weight_ih", True), ("recurrent_kernel", "weight_hh", True)]
+        if self.use_bias:
+            pairs += [("bias", "bias_ih", False), ("recurrent_bias", "bias_hh", False)]
+        for ours, theirs, transpose in pairs:
+            key = theirs + suffix
+            if key not in state_dict:
+                raise KeyError(f"{kind} '{self.name}': the PyTorch state dict has no {key!r}")
+            value = _to_numpy(state_dict[key])
+            value = value.T if transpose else value
+            target = getattr(self, ours)
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"{kind} '{self.name}': PyTorch's {key} gives shape {value.shape}, "
+                    f"{ours} has {target.shape}"
+                )
+            target.data[...] = value
+
+
+class SimpleRNN(_Recurrent):
+    r"""The plain recurrent layer (the notes' RNN): o_t = f(x_t W_i + o_{t-1} W_h + b).
+
+        h_t = f(x_t W_ih + b_ih + h_{t-1} W_hh + b_hh),   h_0 = 0 (or ``initial_state``)
+
+    BPTT (the notes): dL/dW_ih and dL/dW_hh are sums over t of h_{t-1}^T dL/dz_t and x_t^T dL/dz_t, with
+    dL/dz_t = (dL/dh_t + dL/dz_{t+1} W_hh^T) ⊙ f'(z_t).
+
+    Args:
+        units: size of the state h.
+        activation: f, "tanh" (default) or "relu".
+        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
+        name, dtype: as every layer.
+
+    Shape:
+        input (B, T, features) -> (B, units), or (B, T, units) with ``return_sequences``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> layer = SimpleRNN(4, return_sequences=True)
+        >>> layer(gn.ones(2, 5, 3)).shape, layer.recurrent_kernel.shape
+        ((2, 5, 4), (4, 4))
+    """
+
+    def __init__(self, units: int, activation: str = "tanh", **kwargs):
+        super().__init__(units, **kwargs)
+        R.activation_fn(activation)  # validates the name
+        self.activation = activation
+
+    def _run(self, x_proj, states, mask, sequence, with_cell):
+        w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
+        if self.fused:
+            return R.RNNSequence.apply(
+                x_proj,
+                states[0],
+                w,
+                b,
+                mask,
+                activation=self.activation,
+                reverse=self.reverse,
+                sequence=sequence,
+            )
+        return R.rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.reverse, sequence)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation}
+
+
+class LSTM(_Recurrent):
+    r"""Long short-term memory (the notes' LSTM): a cell state c (long-term memory) beside the hidden
+    state h (short-term memory), with forget, input and output gates and a candidate:
+
+        z_t = x_t W_ih + b_ih + h_{t-1} W_hh + b_hh             (4·units columns: i, f, g, o)
+        i_t = σ(z_i),  f_t = σ(z_f),  o_t = σ(z_o),  g_t = tanh(z_g)    (the notes' c̃_t is g_t)
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+        h_t = o_t ⊙ tanh(c_t)
+
+    The forget gate decides what to remove from the long-term memory, the input gate what to add.
+
+    Args:
+        units: size of h and c.
+        unit_forget_bias: with ``convention="keras"``, start b_f at 1 (Keras's default), so the cell
+            remembers at first.
+        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
+
+    Shape:
+        input (B, T, features) -> (B, units), or (B, T, units) with ``return_sequences``; states (B, units).
+
+    Example:
+        >>> import glassnet as gn
+        >>> out, h, c = LSTM(8, return_state=True)(gn.ones(2, 5, 3))
+        >>> out.shape, c.shape
+        ((2, 8), (2, 8))
+    """
+
+    gates = 4
+    state_names = ("h", "c")
+
+    def __init__(self, units: int, unit_forget_bias: bool = True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.use_bias and self.convention == "keras" and self.unit_forget_bias:
+            self.bias.data[self.units : 2 * self.units] = 1.0
+
+    def _run(self, x_proj, states, mask, sequence, with_cell):
+        w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
+        h0, c0 = states
+        if self.fused:
+            return R.LSTMSequence.apply(
+                x_proj, h0, c0, w, b, mask, reverse=self.reverse, sequence=sequence, with_cell=with_cell
+            )
+        return R.lstm_unrolled(x_proj, h0, c0, w, b, mask, self.reverse, sequence, with_cell)
+
+    def get_config(self):
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_Recurrent):
+    r"""Gated recurrent unit, the reset gate applied after the recurrent product (PyTorch's GRU, Keras 3's
+    default ``reset_after=True``):
+
+        gx = x_t W_ih + b_ih,   gh = h_{t-1} W_hh + b_hh          (3·units columns each)
+        r_t = σ(gx_r + gh_r),   z_t = σ(gx_z + gh_z)               (reset and update gates)
+        n_t = tanh(gx_n + r_t ⊙ gh_n)                               (candidate)
+        h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+
+    Both conventions have two biases here; the column order is r, z, n (PyTorch) or z, r, h (Keras).
+
+    Args:
+        units, use_bias, return_sequences, return_state, stateful, reverse, convention, fused,
+        kernel_init, recurrent_init, bias_init: see ``LSTM`` and the module.
+
+    Shape:
+        input (B, T, features) -> (B, units), or (B, T, units) with ``return_sequences``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> GRU(6, convention="pytorch")(gn.ones(2, 5, 3)).shape
+        (2, 6)
+    """
+
+    gates = 3
+
+    def _has_recurrent_bias(self) -> bool:
+        return True
+
+    def _folds_recurrent_bias(self) -> bool:
+        return False  # b_hn sits inside r ⊙ (h W_hn + b_hn): it cannot join b_ih
+
+    def _run(self, x_proj, states, mask, sequence, with_cell):
+        w, b = self.recurrent_kernel, self.recurrent_bias
+        order = "rzn" if self.convention == "pytorch" else "zrn"
+        if self.fused:
+            return R.GRUSequence.apply(
+                x_proj, states[0], w, b, mask, order=order, reverse=self.reverse, sequence=sequence
+            )
+        return R.gru_unrolled(x_proj, states[0], w, b, mask, order, self.reverse, sequence)
+
+
+def _to_numpy(value):
+    """A NumPy copy of a PyTorch tensor (without importing torch) or of an array."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.array(value, copy=True)
+
+
+_TORCH_KINDS = {1: SimpleRNN, 4: LSTM, 3: GRU}
+
+
+def from_torch_state_dict(state_dict, nonlinearity: str = "tanh", return_sequences: bool = True, dtype=None):
+    """A ``Sequential`` of glassnet layers (``convention="pytorch"``) with the weights of a PyTorch
+    ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``batch_first=True``), giving the same outputs.
+
+    The kind, the number of layers, the sizes, bias and bidirectionality are read from the state dict
+    (``module.state_dict()``); a bidirectional layer becomes ``Bidirectional(..., merge_mode="concat")``.
+    The last layer returns every step with ``return_sequences=True`` (PyTorch's ``output``), else only
+    the final state. ``nonlinearity`` is nn.RNN's ("tanh" or "relu"; the state dict does not say).
+
+    Example:
+        >>> import numpy as np
+        >>> sd = {"weight_ih_l0": np.zeros((8, 3)), "weight_hh_l0": np.zeros((8, 2))}
+        >>> from_torch_state_dict(sd, dtype="float64")(np.ones((1, 4, 3))).shape
+        (1, 4, 2)
+    """
+    from glassnet.nn.containers import Sequential  # noqa: PLC0415 - containers imports the layers package
+    from glassnet.nn.layers.wrappers import Bidirectional  # noqa: PLC0415 - wrappers imports this module
+
+    layers = sorted({int(k.split("_l")[1].split("_")[0]) for k in state_dict if k.startswith("weight_ih_l")})
+    if not layers:
+        raise ValueError("from_torch_state_dict: no 'weight_ih_l0' in the state dict of an nn.RNN/LSTM/GRU")
+    w_hh = _to_numpy(state_dict["weight_hh_l0"])
+    units = w_hh.shape[1]
+    kind = _TORCH_KINDS.get(w_hh.shape[0] // units)
+    bidirectional = "weight_ih_l0_reverse" in state_dict
+    use_bias = "bias_ih_l0" in state_dict
+    model, features = [], _to_numpy(state_dict["weight_ih_l0"]).shape[1]
+    for number in layers:
+        sequences = return_sequences or number < len(layers) - 1
+        options = dict(use_bias=use_bias, return_sequences=sequences, convention="pytorch", dtype=dtype)
+        if kind is SimpleRNN:
+            options["activation"] = nonlinearity
+        layer = Bidirectional(kind(units, **options)) if bidirectional else kind(units, **options)
+        layer.build((None, None, features))
+        parts = [layer.forward_layer, layer.backward_layer] if bidirectional else [layer]
+        for reverse, part in zip((False, True), parts):
+            part.load_torch_state_dict(state_dict, number, reverse)
+        model.append(layer)
+        features = units * (2 if bidirectional else 1)
+    return Sequential(model)

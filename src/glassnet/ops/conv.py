@@ -1,0 +1,311 @@
+"""2-D convolution (NCHW) as one fused op: im2col through a strided view, then one GEMM.
+
+The shared helpers here (output sizes, "same" padding, sliding windows, col2im) serve the pooling ops too,
+so that the size formula of CURRICULUM section 9 lives in one place:
+
+    out = floor((n + p_before + p_after - d·(f - 1) - 1) / s) + 1
+
+which is floor((n + 2p - f)/s) + 1 for symmetric padding p and no dilation (d = 1).
+"""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+
+__all__ = [
+    "Conv2D",
+    "conv2d",
+    "pair",
+    "conv_output_size",
+    "same_padding",
+    "resolve_padding",
+    "sliding_windows",
+    "col2im_add",
+    "pad2d",
+    "check_fits",
+]
+
+
+def pair(value, what: str = "value") -> tuple:
+    """(a, a) from an int, (a, b) from a pair of ints; anything else is refused."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}")
+    if isinstance(value, int):
+        return (value, value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return (int(value[0]), int(value[1]))
+    raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}")
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding=(0, 0), dilation: int = 1) -> int:
+    """floor((n + p_before + p_after - d(f - 1) - 1)/s) + 1: the output length along one axis.
+
+    Example:
+        >>> conv_output_size(28, 3), conv_output_size(28, 3, stride=2, padding=(0, 1))
+        (26, 14)
+    """
+    return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple:
+    """(before, after) padding that gives ceil(n/s) outputs, as Keras's and TensorFlow's "same": the total
+    is max((ceil(n/s) - 1)s + d(f - 1) + 1 - n, 0), and the odd pixel goes after (bottom, right).
+
+    Example:
+        >>> same_padding(28, 3, stride=2), same_padding(5, 4)
+        ((0, 1), (1, 2))
+    """
+    outputs = -(-size // stride)
+    total = max((outputs - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return (total // 2, total - total // 2)
+
+
+def resolve_padding(padding, spatial: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """((top, bottom), (left, right)) from "valid", "same", an int, (ph, pw) or ((t, b), (l, r))."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding == "same":
+            return tuple(same_padding(n, f, s, d) for n, f, s, d in zip(spatial, kernel, stride, dilation))
+        raise ValueError(f"padding must be 'valid', 'same', an int or (ph, pw), got {padding!r}")
+    if (
+        isinstance(padding, (tuple, list))
+        and len(padding) == 2
+        and all(isinstance(p, (tuple, list)) for p in padding)
+    ):
+        resolved = tuple(pair(tuple(p), "padding") for p in padding)
+    else:
+        ph, pw = pair(padding, "padding")
+        resolved = ((ph, ph), (pw, pw))
+    if any(p < 0 for side in resolved for p in side):
+        raise ValueError(f"padding must be >= 0, got {padding!r}")
+    return resolved
+
+
+def sliding_windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_size: tuple):
+    """A read-only strided view of x (N, C, H, W) of shape (N, C, KH, KW, OH, OW), where
+    view[n, c, a, b, i, j] = x[n, c, i·sh + a·dh, j·sw + b·dw]: no copy is made."""
+    xp = get_array_module(x)
+    s_n, s_c, s_h, s_w = x.strides
+    (sh, sw), (dh, dw) = stride, dilation
+    shape = (x.shape[0], x.shape[1], kernel[0], kernel[1], out_size[0], out_size[1])
+    strides = (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=False)
+
+
+def col2im_add(target, cols, stride: tuple, dilation: tuple) -> None:
+    """The adjoint of ``sliding_windows``: add cols (N, C, KH, KW, OH, OW) into target (N, C, Hp, Wp) at the
+    positions the windows read, target[n, c, i·sh + a·dh, j·sw + b·dw] += cols[n, c, a, b, i, j].
+
+    One vectorized add per kernel position (KH·KW of them), never a loop over pixels.
+    """
+    (sh, sw), (dh, dw) = stride, dilation
+    kh, kw, oh, ow = cols.shape[2:]
+    for a in range(kh):
+        rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
+        for b in range(kw):
+            target[:, :, rows, b * dw : b * dw + sw * (ow - 1) + 1 : sw] += cols[:, :, a, b]
+
+
+def pad2d(x, padding: tuple, value=0):
+    """x (N, C, H, W) padded by ((top, bottom), (left, right)) with ``value``; x itself when no padding."""
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    xp = get_array_module(x)
+    return xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+
+
+class Conv2D(Function):
+    """2-D cross-correlation (what deep learning calls convolution), NCHW, with bias:
+
+        y[n, o, i, j] = b[o] + Σ_c Σ_a Σ_b W[o, c, a, b] · x_p[n, c, i·s_h + a·d_h, j·s_w + b·d_w]
+
+    where x_p is x zero-padded. As matrices: X_col (C·KH·KW, N·P) gathers every window as a column
+    (im2col), so Y = W_mat X_col with W_mat = W reshaped to (O, C·KH·KW): one GEMM. Backward:
+
+        dL/dW_mat = dL/dY X_colᵀ,   dL/db = Σ_{n,i,j} dL/dY,   dL/dX_col = W_matᵀ dL/dY
+
+    and dL/dx is dL/dX_col added back to the positions each window read (col2im), padding cut off.
+
+    Two ways to lay out the columns, one formula. With stride 1 the windows of a row-major image are
+    shifts of it: tap (a, b) of the window at position p = i·W_p + j reads x_p's flattened plane at
+    p + a·d_h·W_p + b·d_w, so each row of X_col is one contiguous slice, P = (OH - 1)·W_p + OW positions
+    (the W_p - OW positions between rows are computed and dropped). Other strides gather windows from a
+    strided view, P = OH·OW.
+    """
+
+    name = "conv2d"
+    formula = "y[n,o,i,j] = b[o] + Σ_c,a,b W[o,c,a,b] x_p[n,c,i s_h + a d_h, j s_w + b d_w]"
+    derivative = "dL/dW = dL/dY X_colᵀ, dL/db = Σ dL/dY, dL/dX = col2im(Wᵀ dL/dY)"
+
+    def forward(self, x, weight, bias):
+        stride, padding, dilation = self.params["stride"], self.params["padding"], self.params["dilation"]
+        xp = get_array_module(x, weight)
+        out_channels, _, kh, kw = weight.shape
+        padded = xp.ascontiguousarray(pad2d(x, padding))
+        out_size = (
+            conv_output_size(x.shape[2], kh, stride[0], padding[0], dilation[0]),
+            conv_output_size(x.shape[3], kw, stride[1], padding[1], dilation[1]),
+        )
+        layout = _Layout(padded.shape, (kh, kw), stride, dilation, out_size)
+        cols = layout.im2col(padded)  # (C·KH·KW, N·P): the one copy of the input
+        y = weight.reshape(out_channels, -1) @ cols
+        if bias is not None:
+            y += bias[:, None]
+        y = layout.output(y, out_channels)
+        self.saved.update(cols=cols, weight=weight, layout=layout, x_shape=x.shape)
+        return y
+
+    def backward(self, grad):
+        cols, weight, layout = self.saved["cols"], self.saved["weight"], self.saved["layout"]
+        out_channels = weight.shape[0]
+        grad_mat = layout.output_grad(grad)  # (O, N·P)
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[1]:
+            grad_w = layout.weight_grad(grad_mat, cols).reshape(weight.shape)
+        if self.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        if self.needs_input_grad[0]:
+            grad_padded = layout.col2im(weight.reshape(out_channels, -1).T @ grad_mat)
+            (top, _), (left, _) = self.params["padding"]
+            height, width = self.saved["x_shape"][2:]
+            grad_x = grad_padded[:, :, top : top + height, left : left + width]
+        return grad_x, grad_w, grad_b
+
+
+_BLOCK = 4096  # columns per block of the weight gradient's GEMM (see _Layout.weight_grad)
+
+
+class _Layout:
+    """Where each column of X_col comes from, for one input shape: im2col, its adjoint col2im, and the
+    mapping between GEMM output columns and (N, O, OH, OW)."""
+
+    def __init__(self, padded_shape, kernel, stride, dilation, out_size):
+        self.padded_shape, self.kernel, self.stride, self.dilation = padded_shape, kernel, stride, dilation
+        self.out_size = out_size
+        out_h, out_w = out_size
+        self.shifted = stride == (1, 1)
+        self.positions = (out_h - 1) * padded_shape[3] + out_w if self.shifted else out_h * out_w
+
+    def im2col(self, padded):
+        xp = get_array_module(padded)
+        n, channels, _, width = padded.shape
+        (kh, kw), (dh, dw) = self.kernel, self.dilation
+        if self.shifted:
+            item = padded.itemsize
+            s_n, s_c = padded.strides[:2]
+            view = xp.lib.stride_tricks.as_strided(
+                padded,
+                shape=(channels, kh, kw, n, self.positions),
+                strides=(s_c, dh * width * item, dw * item, s_n, item),
+                writeable=False,
+            )
+        else:
+            windows = sliding_windows(padded, self.kernel, self.stride, self.dilation, self.out_size)
+            view = windows.transpose(1, 2, 3, 0, 4, 5)
+        return xp.ascontiguousarray(view).reshape(channels * kh * kw, n * self.positions)
+
+    def _output_view(self, flat, out_channels, writeable=False):
+        """(N, O, OH, OW) view of a (O, N·P) array."""
+        xp = get_array_module(flat)
+        n, item = self.padded_shape[0], flat.itemsize
+        row = self.padded_shape[3] if self.shifted else self.out_size[1]
+        strides = (self.positions * item, n * self.positions * item, row * item, item)
+        return xp.lib.stride_tricks.as_strided(
+            flat, shape=(n, out_channels) + self.out_size, strides=strides, writeable=writeable
+        )
+
+    def output(self, y, out_channels):
+        """The GEMM's (O, N·P) result as a new contiguous (N, O, OH, OW) array."""
+        return self._output_view(y, out_channels).copy()
+
+    def output_grad(self, grad):
+        """dL/dY (N, O, OH, OW) as the GEMM's (O, N·P), zero at the dropped positions."""
+        xp = get_array_module(grad)
+        out_channels = grad.shape[1]
+        flat = xp.zeros((out_channels, self.padded_shape[0] * self.positions), dtype=grad.dtype)
+        self._output_view(flat, out_channels, writeable=True)[...] = grad
+        return flat
+
+    def weight_grad(self, grad_mat, cols):
+        """dL/dY X_colᵀ, (O, C·KH·KW). When O·C·KH·KW is small (a first layer: 6 x 25) and N·P large, the one
+        GEMM streams N·P-long rows through a tiny kernel; blocks of 4,096 columns, summed, stay in cache and
+        run about four times faster (measured with OpenBLAS, one thread or two)."""
+        if grad_mat.shape[0] * cols.shape[0] > 1024 or cols.shape[1] <= 2 * _BLOCK:
+            return grad_mat @ cols.T
+        total = grad_mat[:, :_BLOCK] @ cols[:, :_BLOCK].T
+        for start in range(_BLOCK, cols.shape[1], _BLOCK):
+            total += grad_mat[:, start : start + _BLOCK] @ cols[:, start : start + _BLOCK].T
+        return total
+
+    def col2im(self, grad_cols):
+        """dL/dx_p (N, C, H_p, W_p) from dL/dX_col (C·KH·KW, N·P): each column added back where it was
+        read."""
+        xp = get_array_module(grad_cols)
+        n, channels, height, width = self.padded_shape
+        (kh, kw), (dh, dw) = self.kernel, self.dilation
+        grad_padded = xp.zeros(self.padded_shape, dtype=grad_cols.dtype)
+        if not self.shifted:
+            out_h, out_w = self.out_size
+            cols = grad_cols.reshape(channels, kh, kw, n, out_h, out_w).transpose(3, 0, 1, 2, 4, 5)
+            col2im_add(grad_padded, cols, self.stride, self.dilation)
+            return grad_padded
+        cols = grad_cols.reshape(channels, kh, kw, n, self.positions)
+        planes = grad_padded.reshape(n, channels, height * width).transpose(1, 0, 2)  # (C, N, H_p·W_p)
+        for a in range(kh):
+            for b in range(kw):
+                start = a * dh * width + b * dw
+                planes[:, :, start : start + self.positions] += cols[:, a, b]
+        return grad_padded
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """Convolve x (N, C, H, W) with weight (O, C, KH, KW) (PyTorch's layout) and add bias (O,).
+
+    Args:
+        stride, dilation: an int or (for H, for W).
+        padding: "valid" (none), "same" (ceil(n/s) outputs, extra pixel bottom/right as in Keras), an int,
+            (ph, pw), or ((top, bottom), (left, right)).
+
+    Shape:
+        (N, C, H, W) -> (N, O, OH, OW), OH = floor((H + p_top + p_bottom - d_h(KH - 1) - 1)/s_h) + 1.
+
+    Example:
+        >>> import glassnet as gn
+        >>> conv2d(gn.ones(1, 1, 4, 4), gn.ones(1, 1, 3, 3), padding="same").numpy()[0, 0]
+        array([[4., 6., 6., 4.],
+               [6., 9., 9., 6.],
+               [6., 9., 9., 6.],
+               [4., 6., 6., 4.]], dtype=float32)
+    """
+    if x.ndim != 4:
+        raise ValueError(f"conv2d expects a batch of images (N, C, H, W), got shape {x.shape}")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d expects a kernel (out_channels, in_channels, KH, KW), got {weight.shape}")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"conv2d: input has {x.shape[1]} channels (shape {x.shape}) but the kernel {weight.shape} "
+            f"expects {weight.shape[1]}"
+        )
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    kernel = weight.shape[2:]
+    padding = resolve_padding(padding, x.shape[2:], kernel, stride, dilation)
+    check_fits(x.shape, kernel, padding, dilation, "conv2d")
+    return Conv2D.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+def check_fits(shape: tuple, kernel: tuple, padding: tuple, dilation: tuple, who: str) -> None:
+    """Refuse a kernel whose (dilated) extent exceeds the padded input along H or W."""
+    for axis, size, f, p, d in zip("HW", shape[2:], kernel, padding, dilation):
+        extent, padded = d * (f - 1) + 1, size + p[0] + p[1]
+        if extent > padded:
+            raise ValueError(
+                f"{who}: the kernel spans {extent} pixels along {axis} but the padded input has only "
+                f"{padded} (input shape {tuple(shape)}, kernel {tuple(kernel)}, padding {p})"
+            )

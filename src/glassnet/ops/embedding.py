@@ -1,0 +1,36 @@
+"""The embedding lookup: rows of a weight matrix picked by integer ids."""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+
+__all__ = ["EmbeddingLookup", "embedding"]
+
+
+class EmbeddingLookup(Function):
+    """y[..., :] = W[ids[...], :];  dL/dW[v] = Σ over the positions where ids = v of dL/dy (rows add up for
+    a token that repeats; rows of tokens that do not occur get 0).
+
+    Equivalent to one-hot(ids) @ W, without building the one-hot matrix.
+
+    Shape: W (vocab_size, dim), ids (...) integers in [0, vocab_size) -> y (..., dim).
+    """
+
+    name, formula, derivative = "embedding", "W[ids]", "dL/dW[v] = Σ_{positions p: ids_p = v} dL/dy_p"
+
+    def forward(self, weight, ids):
+        self.saved.update(ids=ids, shape=weight.shape)
+        return weight[ids]
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        ids, (vocab, dim) = self.saved["ids"], self.saved["shape"]
+        grad_w = xp.zeros((vocab, dim), dtype=grad.dtype)
+        xp.add.at(grad_w, ids.reshape(-1), grad.reshape(-1, dim))
+        return grad_w, None
+
+
+def embedding(weight, ids):
+    """The rows of ``weight`` (vocab_size, dim) picked by the integer array ``ids``."""
+    return EmbeddingLookup.apply(weight, ids)

@@ -1,0 +1,178 @@
+"""Pooling over windows of NCHW images: max and average, each with its local derivative.
+
+Windows come from the same strided view as convolution (``ops.conv.sliding_windows``), so the output size
+is the same formula, floor((n + p_before + p_after - f)/s) + 1, and no loop runs over pixels.
+"""
+
+from __future__ import annotations
+
+from glassnet.autograd.function import Function
+from glassnet.backend import get_array_module
+from glassnet.ops.conv import (
+    check_fits,
+    col2im_add,
+    conv_output_size,
+    pad2d,
+    pair,
+    resolve_padding,
+    sliding_windows,
+)
+
+__all__ = ["MaxPool2D", "AvgPool2D", "max_pool2d", "avg_pool2d"]
+
+_NO_DILATION = (1, 1)
+
+
+def _output_size(x_shape, kernel, stride, padding) -> tuple:
+    return tuple(conv_output_size(n, f, s, p) for n, f, s, p in zip(x_shape[2:], kernel, stride, padding))
+
+
+class MaxPool2D(Function):
+    """y[n, c, i, j] = max over the window x_p[n, c, i·s_h : i·s_h + KH, j·s_w : j·s_w + KW];
+
+    dL/dx is dL/dy routed to the one position that held the maximum (the first one in row-major order
+    when values tie, as PyTorch), and summed where overlapping windows picked the same pixel. Padding
+    is -∞, so it is never the maximum.
+    """
+
+    name, formula = "max_pool2d", "y = max over each window of x"
+    derivative = "dL/dx = dL/dy at the argmax of each window, 0 elsewhere"
+
+    def forward(self, x):
+        kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
+        xp = get_array_module(x)
+        padded = pad2d(x, padding, value=-xp.inf)
+        windows = sliding_windows(
+            padded, kernel, stride, _NO_DILATION, _output_size(x.shape, kernel, stride, padding)
+        )
+        # One pass per window position (KH·KW of them), each over the whole output, never over pixels:
+        # first the maximum, then which position holds it (the first one on ties, as PyTorch).
+        positions = [windows[:, :, a, b] for a in range(kernel[0]) for b in range(kernel[1])]
+        best = positions[0].copy()
+        for candidate in positions[1:]:
+            xp.maximum(best, candidate, out=best)
+        chosen = xp.empty((len(positions),) + best.shape, dtype=bool)
+        taken = xp.zeros(best.shape, dtype=bool)
+        for k, candidate in enumerate(positions):
+            xp.equal(candidate, best, out=chosen[k])
+            chosen[k] &= ~taken
+            taken |= chosen[k]
+        self.saved.update(chosen=chosen, padded_shape=padded.shape, x_shape=x.shape)
+        return best
+
+    def backward(self, grad):
+        chosen = self.saved["chosen"]
+        kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
+        xp = get_array_module(grad)
+        grad_padded = xp.zeros(self.saved["padded_shape"], dtype=grad.dtype)
+        out_h, out_w = grad.shape[2:]
+        overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
+        for k in range(kernel[0] * kernel[1]):
+            a, b = divmod(k, kernel[1])
+            rows = slice(a, a + stride[0] * (out_h - 1) + 1, stride[0])
+            cols = slice(b, b + stride[1] * (out_w - 1) + 1, stride[1])
+            if overlapping:
+                grad_padded[:, :, rows, cols] += grad * chosen[k]
+            else:  # each input pixel lies in one window: write the product in place
+                xp.multiply(grad, chosen[k], out=grad_padded[:, :, rows, cols])
+        (top, _), (left, _) = padding
+        height, width = self.saved["x_shape"][2:]
+        return grad_padded[:, :, top : top + height, left : left + width]
+
+
+class AvgPool2D(Function):
+    """y[n, c, i, j] = (1/m) Σ over the window x_p[n, c, i·s_h + a, j·s_w + b];  dL/dx_p = Σ over the
+    windows holding the pixel of (1/m) dL/dy.
+
+    m is KH·KW, padded zeros included (PyTorch's default for an explicit padding), unless
+    ``count_padding`` is False: then m counts only the real pixels of each window (Keras's "same").
+    """
+
+    name, formula = "avg_pool2d", "y = (1/m) Σ over each window of x"
+    derivative = "dL/dx = Σ over windows containing x of dL/dy / m"
+
+    def forward(self, x):
+        kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
+        padded = pad2d(x, padding)
+        out_h, out_w = _output_size(x.shape, kernel, stride, padding)
+        windows = sliding_windows(padded, kernel, stride, _NO_DILATION, (out_h, out_w))
+        total = windows[:, :, 0, 0].copy()
+        for a in range(kernel[0]):
+            for b in range(kernel[1]):
+                if a or b:
+                    total += windows[:, :, a, b]
+        divisor = self._divisor(x, padded.shape, (out_h, out_w))
+        self.saved.update(divisor=divisor, padded_shape=padded.shape, x_shape=x.shape)
+        return total / divisor
+
+    def _divisor(self, x, padded_shape, out_size):
+        """KH·KW, or (without counting padding) the number of real pixels in each window, (OH, OW)."""
+        kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
+        xp = get_array_module(x)
+        if self.params["count_padding"] or not any(p for side in padding for p in side):
+            return x.dtype.type(kernel[0] * kernel[1])
+        ones = pad2d(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), padding)
+        windows = sliding_windows(ones, kernel, stride, _NO_DILATION, out_size)
+        return windows.sum(axis=(2, 3))[0, 0]
+
+    def backward(self, grad):
+        kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
+        xp = get_array_module(grad)
+        share = grad / self.saved["divisor"]
+        n, c, out_h, out_w = grad.shape
+        cols = xp.broadcast_to(share[:, :, None, None], (n, c, kernel[0], kernel[1], out_h, out_w))
+        grad_padded = xp.zeros(self.saved["padded_shape"], dtype=grad.dtype)
+        col2im_add(grad_padded, cols, stride, _NO_DILATION)
+        (top, _), (left, _) = padding
+        height, width = self.saved["x_shape"][2:]
+        return grad_padded[:, :, top : top + height, left : left + width]
+
+
+def _pool_arguments(x, pool_size, strides, padding, who: str):
+    if x.ndim != 4:
+        raise ValueError(f"{who} expects a batch of images (N, C, H, W), got shape {x.shape}")
+    kernel = pair(pool_size, "pool_size")
+    stride = kernel if strides is None else pair(strides, "strides")
+    if min(kernel) < 1 or min(stride) < 1:
+        raise ValueError(f"{who}: pool_size and strides must be >= 1, got {kernel} and {stride}")
+    resolved = resolve_padding(padding, x.shape[2:], kernel, stride, _NO_DILATION)
+    check_fits(x.shape, kernel, resolved, _NO_DILATION, who)
+    return kernel, stride, resolved
+
+
+def max_pool2d(x, pool_size=2, strides=None, padding=0):
+    """Max pooling of x (N, C, H, W) over pool_size windows moved by strides (default: pool_size).
+
+    Args:
+        padding: "valid", "same" (ceil(n/s) outputs), an int or (ph, pw); padded pixels are -∞.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x = gn.tensor([[[[1., 2., 5., 0.], [3., 4., 1., 1.], [0., 0., 2., 2.], [9., 0., 2., 3.]]]])
+        >>> max_pool2d(x).numpy()[0, 0]
+        array([[4., 5.],
+               [9., 3.]], dtype=float32)
+    """
+    kernel, stride, padding = _pool_arguments(x, pool_size, strides, padding, "max_pool2d")
+    return MaxPool2D.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def avg_pool2d(x, pool_size=2, strides=None, padding=0, count_padding=None):
+    """Average pooling of x (N, C, H, W) over pool_size windows moved by strides (default: pool_size).
+
+    Args:
+        padding: "valid", "same", an int or (ph, pw); padded pixels are zeros.
+        count_padding: divide by the whole window (padded zeros included) or only by its real pixels.
+            None (default) follows each framework: True for an int padding (PyTorch's
+            ``count_include_pad=True``), False for "same" (Keras).
+
+    Example:
+        >>> import glassnet as gn
+        >>> avg_pool2d(gn.ones(1, 1, 3, 3), padding="same").numpy()[0, 0]
+        array([[1., 1.],
+               [1., 1.]], dtype=float32)
+    """
+    kernel, stride, resolved = _pool_arguments(x, pool_size, strides, padding, "avg_pool2d")
+    if count_padding is None:
+        count_padding = padding != "same"
+    return AvgPool2D.apply(x, kernel=kernel, stride=stride, padding=resolved, count_padding=count_padding)

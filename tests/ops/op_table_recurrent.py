@@ -1,0 +1,173 @@
+"""Rows of the op table for the recurrent cells (one step) and the whole-sequence ops (BPTT), and the
+embedding lookup.
+
+H = 3 units throughout (so an LSTM's gate width is 12, a GRU's 9), T = 4 steps, batch "N". Input
+projections P are time-major (T, N, G·H); masks are (N, T) booleans drawn with at least one real step.
+The PyTorch side is the same recurrence written step by step with torch's own sigmoid, tanh and matmul
+(PyTorch's fused cells take x and W_ih, not the projections), so every row checks values and gradients
+of P, h_0 (c_0), W_hh and b_hh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from op_table import Row, labels, mask, normal
+
+from glassnet.ops import embedding as E
+from glassnet.ops import recurrent as R
+
+H, T = 3, 4
+GRU_BLOCKS = {"rzn": (0, 1), "zrn": (1, 0)}
+
+
+def _cell(kind: str, x, h, c, w, b, activation="tanh", order="rzn"):
+    """One step in PyTorch; returns the new (h, c)."""
+    import torch
+
+    if kind == "gru":
+        gh = h @ w + (b if b is not None else 0)
+        r_block, z_block = GRU_BLOCKS[order]
+
+        def block(a, k):
+            return a[:, k * H : (k + 1) * H]
+
+        r = torch.sigmoid(block(x, r_block) + block(gh, r_block))
+        z = torch.sigmoid(block(x, z_block) + block(gh, z_block))
+        n = torch.tanh(block(x, 2) + r * block(gh, 2))
+        return (1 - z) * n + z * h, None
+    pre = x + h @ w + (b if b is not None else 0)
+    if kind == "rnn":
+        return (torch.tanh(pre) if activation == "tanh" else torch.relu(pre)), None
+    i, f, g, o = (pre[:, k * H : (k + 1) * H] for k in range(4))
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_new), c_new
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A sequence op with fixed params, for glassnet (``torch_side=False``) or PyTorch."""
+
+    kind: str
+    reverse: bool = False
+    sequence: bool = True
+    with_cell: bool = False
+    masked: bool = False
+    bias: bool = True
+    order: str = "rzn"
+    torch_side: bool = False
+
+    def split(self, inputs):
+        inputs = list(inputs)
+        m = inputs.pop() if self.masked else None
+        b = inputs.pop() if self.bias else None
+        if self.kind == "lstm":
+            x, h, c, w = inputs
+        else:
+            (x, h, w), c = inputs, None
+        return x, h, c, w, b, m
+
+    def __call__(self, *inputs):
+        x, h, c, w, b, m = self.split(inputs)
+        if self.torch_side:
+            return self.torch(x, h, c, w, b, m)
+        params = dict(reverse=self.reverse, sequence=self.sequence)
+        if self.kind == "lstm":
+            return R.LSTMSequence.apply(x, h, c, w, b, m, with_cell=self.with_cell, **params)
+        if self.kind == "gru":
+            return R.GRUSequence.apply(x, h, w, b, m, order=self.order, **params)
+        return R.RNNSequence.apply(x, h, w, b, m, activation="tanh", **params)
+
+    def torch(self, x, h, c, w, b, m):
+        import torch
+
+        outputs = [None] * T
+        for t in range(T - 1, -1, -1) if self.reverse else range(T):
+            h_new, c_new = _cell(self.kind, x[t], h, c, w, b, order=self.order)
+            if m is not None:
+                keep = m[:, t : t + 1]
+                h_new = torch.where(keep, h_new, h)
+                c_new = torch.where(keep, c_new, c) if c is not None else None
+            h, c = h_new, c_new
+            outputs[t] = torch.cat([h, c], dim=-1) if self.with_cell else h
+        if not self.sequence:
+            return outputs[0 if self.reverse else T - 1]
+        return torch.stack(outputs, dim=1)
+
+
+def sequence_row(name, kind, **options):
+    width = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H
+    inputs = [normal(T, "N", width), normal("N", H)]
+    if kind == "lstm":
+        inputs.append(normal("N", H))
+    inputs.append(normal(H, width))
+    if options.get("bias", True):
+        inputs.append(normal(width))
+    if options.get("masked", False):
+        inputs.append(mask("N", T))
+    return Row(name, tuple(inputs), Sequence(kind, **options), Sequence(kind, torch_side=True, **options))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A one-step op for glassnet or PyTorch."""
+
+    kind: str
+    bias: bool = True
+    order: str = "rzn"
+    torch_side: bool = False
+
+    def __call__(self, *inputs):
+        inputs = list(inputs)
+        b = inputs.pop() if self.bias else None
+        c = inputs.pop(2) if self.kind == "lstm" else None
+        x, h, w = inputs
+        if self.torch_side:
+            import torch
+
+            h_new, c_new = _cell(self.kind, x, h, c, w, b, order=self.order)
+            return torch.cat([h_new, c_new], dim=-1) if c_new is not None else h_new
+        if self.kind == "lstm":
+            return R.LSTMCell.apply(x, h, c, w, b)
+        if self.kind == "gru":
+            return R.GRUCell.apply(x, h, w, b, order=self.order)
+        return R.RNNCell.apply(x, h, w, b, activation="tanh")
+
+
+def cell_row(name, kind, **options):
+    width = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H
+    inputs = [normal("N", width), normal("N", H)]
+    if kind == "lstm":
+        inputs.append(normal("N", H))
+    inputs.append(normal(H, width))
+    if options.get("bias", True):
+        inputs.append(normal(width))
+    return Row(name, tuple(inputs), Cell(kind, **options), Cell(kind, torch_side=True, **options))
+
+
+def torch_embedding(weight, ids):
+    import torch.nn.functional as F
+
+    return F.embedding(ids, weight)
+
+
+ROWS = [
+    cell_row("rnn_cell", "rnn"),
+    cell_row("rnn_cell_no_bias", "rnn", bias=False),
+    cell_row("lstm_cell", "lstm"),
+    cell_row("lstm_cell_no_bias", "lstm", bias=False),
+    cell_row("gru_cell_pytorch_order", "gru"),
+    cell_row("gru_cell_keras_order_no_bias", "gru", order="zrn", bias=False),
+    sequence_row("rnn_sequence", "rnn"),
+    sequence_row("rnn_sequence_reverse_masked_last", "rnn", reverse=True, masked=True, sequence=False),
+    sequence_row("lstm_sequence", "lstm"),
+    sequence_row("lstm_sequence_with_cell_masked", "lstm", with_cell=True, masked=True),
+    sequence_row(
+        "lstm_sequence_reverse_last_with_cell", "lstm", reverse=True, sequence=False, with_cell=True
+    ),
+    sequence_row("lstm_sequence_no_bias_masked_last", "lstm", bias=False, masked=True, sequence=False),
+    sequence_row("gru_sequence", "gru"),
+    sequence_row("gru_sequence_keras_order_reverse_masked", "gru", order="zrn", reverse=True, masked=True),
+    sequence_row("gru_sequence_no_bias_last", "gru", bias=False, sequence=False),
+    Row("embedding_repeated_ids", (normal(5, "C"), labels("N", 6, classes=5)), E.embedding, torch_embedding),
+]
