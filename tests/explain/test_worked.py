@@ -206,3 +206,8 @@ def test_html_repr_for_jupyter(float64):
     step = worked_step(notes_network(), [2, 3, 5, 6], 1.0)
     html = step._repr_html_()
     assert html.startswith('<div class="glassnet-explain">') and "<table" in html and "0.765580" in html
+
+
+def test_latex_has_no_raw_unicode_outside_math(float64):
+    tex = worked_step(notes_network(), [2, 3, 5, 6], 1.0).to_latex()
+    assert all(ord(c) < 128 for c in tex), sorted({c for c in tex if ord(c) >= 128})

@@ -232,3 +232,8 @@ def test_random_and_parametric_layers_gradcheck_in_training(float64, layer):
         return layer(x)
 
     assert gn.gradcheck(run, [x, *layer.parameters()])
+
+
+def test_sequential_dtype_reaches_its_layers():
+    model = nn.Sequential([nn.Dense(3), nn.Dense(2, dtype="float32")], input_shape=(4,), dtype="float64")
+    assert model[0].weight.dtype == np.float64 and model[1].weight.dtype == np.float32

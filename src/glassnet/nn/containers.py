@@ -20,7 +20,8 @@ def _format_shape(shape) -> str:
 class Sequential(Module):
     """Layers applied in order: ``Sequential([Dense(3, activation="sigmoid"), Dense(1)], input_shape=(4,))``.
 
-    With ``input_shape`` (without the batch axis) the model is built at once, so ``summary()`` works before
+    ``dtype`` (e.g. "float64") is given to every layer that has none of its own. With ``input_shape``
+    (without the batch axis) the model is built at once, so ``summary()`` works before
     any data is seen; without it, it is built on the first call. Children are named "0", "1", ... in
     ``state_dict()``, as in PyTorch.
 
@@ -50,6 +51,8 @@ class Sequential(Module):
 
     def _build_layer(self, layer: Module, shape) -> tuple:
         if not layer.built:
+            if self.dtype is not None and layer.dtype is None:
+                layer.dtype = self.dtype  # Sequential(..., dtype="float64") builds its layers in float64
             layer.build(shape)
         return layer.compute_output_shape(shape)
 

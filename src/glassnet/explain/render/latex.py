@@ -43,14 +43,32 @@ class LatexStyle(Style):
         return text
 
     def escape(self, text: str) -> str:
-        return r"\text{" + "".join(_SPECIAL.get(c, c) for c in text) + "}"
+        return r"\text{" + _plain(text) + "}"
 
 
 STYLE = LatexStyle()
 
 
+# Unicode that the text forms use, as LaTeX math, so that plain pdflatex typesets every document.
+_UNICODE = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
+    "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma", "Σ": r"\Sigma", "∂": r"\partial",
+    "·": r"\cdot", "−": "-", "←": r"\leftarrow", "→": r"\rightarrow", "⊙": r"\odot", "≤": r"\le",
+    "≥": r"\ge", "≈": r"\approx", "×": r"\times", "ŷ": r"\hat y", "ᵀ": r"^\top", "ˡ": "^l",
+    "⁻": "^-", "⁽": "^(", "⁾": "^)", "√": r"\sqrt{}",
+    **{sup: f"^{digit}" for sup, digit in zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")},
+    **{sub: f"_{digit}" for sub, digit in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")},
+}
+
+
 def _plain(text: str) -> str:
-    return "".join(_SPECIAL.get(c, c) for c in text)
+    out = []
+    for c in text:
+        if c in _UNICODE:
+            out.append(f"${_UNICODE[c]}$")
+        else:
+            out.append(_SPECIAL.get(c, c))
+    return "".join(out)
 
 
 def _text(item: Text, precision: int) -> str:
