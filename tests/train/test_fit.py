@@ -214,3 +214,19 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_history():
     ):
         model.fit(x * 1e20, y, epochs=5, verbose=0)
     assert model.history is not None
+
+
+def test_token_ids_stay_integers_for_an_embedding_model():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 20, size=(64, 5))
+    y = (ids[:, 0] > 10).astype(np.int64)
+    model = nn.Sequential([nn.Embedding(20, 4), nn.SimpleRNN(8), nn.Dense(2)], input_shape=(5,))
+    model.compile(optimizer=optim.Adam(lr=0.05), loss=nn.SparseCategoricalCrossEntropy(from_logits=True),
+                  metrics=["accuracy"])
+    seen = []
+    forward = model[0].forward
+    model[0].forward = lambda x, *args, **kwargs: (seen.append(x.dtype), forward(x, *args, **kwargs))[1]
+    history = model.fit(ids, y, epochs=15, batch_size=16, verbose=0)
+    assert history["accuracy"][-1] > 0.9
+    assert model.predict(ids[:3]).shape == (3, 2)
+    assert {dtype.kind for dtype in seen} == {"i"}  # never cast to float32 on the way

@@ -12,6 +12,7 @@ initializers keep the variance of activations and gradients steady through the l
 | lecun_normal    | N(0, σ²), σ = sqrt(1 / fan_in)                  | 1 / fan_in             |
 | normal          | N(mean, stddev²), stddev 0.05 (Keras's default) | stddev²                |
 | uniform         | U(low, high), (-0.05, 0.05) (Keras's default)   | (high - low)² / 12     |
+| orthogonal      | Q of a QR decomposition of a normal draw × gain  | (rows of an orthonormal matrix) |
 
 The normal variants draw from the plain normal distribution, as ``torch.nn.init`` does (Keras truncates
 at two standard deviations and rescales). Fans: a dense weight (inputs, outputs) has fan_in = inputs and
@@ -40,6 +41,7 @@ __all__ = [
     "HeNormal",
     "HeUniform",
     "LecunNormal",
+    "Orthogonal",
     "compute_fans",
     "get",
     "registry",
@@ -188,6 +190,25 @@ class LecunNormal(_VarianceScaling):
     """LeCun normal: N(0, 1 / fan_in) (for SELU networks)."""
 
     gain, mode, distribution = 1.0, "fan_in", "normal"
+
+
+@registry.register("orthogonal")
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2014; Keras's default for recurrent kernels):
+    the Q of the QR decomposition of a normal draw, with the signs of R's diagonal, so that repeated
+    products by W_hh neither shrink nor blow up a vector at first."""
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = gain
+
+    def sample(self, shape):
+        rows, cols = shape[0], int(np.prod(shape[1:]))
+        draw = get_rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(draw)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
 
 
 def get(identifier) -> Initializer:

@@ -73,6 +73,12 @@ def _as_array(data, name: str):
     return array
 
 
+def _takes_token_ids(model) -> bool:
+    """True when the model's first layer reads integer ids (an Embedding): its inputs stay integers."""
+    first = model.layers[0] if hasattr(model, "layers") and model.layers else model
+    return bool(getattr(first, "takes_token_ids", False))
+
+
 def _prepare(model, x, y, what: str):
     """Arrays of the model's dtype (inputs) and checked targets, the model built for them."""
     x = _as_array(x, "x")
@@ -88,7 +94,8 @@ def _prepare(model, x, y, what: str):
     if not model.built:
         model.build((None,) + tuple(x.shape[1:]))
     dtype = _model_dtype(model)
-    x = x.astype(dtype, copy=False)  # inputs in the model's dtype, once, not per batch (as Keras casts)
+    if not (x.dtype.kind in "iu" and _takes_token_ids(model)):
+        x = x.astype(dtype, copy=False)  # inputs in the model's dtype, once, not per batch (as Keras casts)
     if y.dtype.kind == "f":
         y = y.astype(dtype, copy=False)
     return x, y
@@ -134,7 +141,8 @@ def fit(
     Args:
         x, y: arrays (or tensors) of inputs and targets, or a ``DataLoader`` as x (then no y). Inputs are
             converted once to the model's float dtype (uint8 pixels become float32 0..255: scale them
-            yourself if you want [0, 1]); NaN or infinite values are refused.
+            yourself if you want [0, 1]), except integer token ids for a model that starts with an
+            Embedding; NaN or infinite values are refused.
         epochs: passes over the training data (the last epoch number, with ``initial_epoch``).
         batch_size: examples per update: "full" = gradient descent (one update per epoch), 1 = SGD (one per
             example), otherwise mini-batch SGD (CURRICULUM section 6).
@@ -220,7 +228,8 @@ def predict(model, x, batch_size: int = 256):
     check_finite(x, "x")
     if not model.built:
         model.build((None,) + tuple(x.shape[1:]))
-    x = x.astype(_model_dtype(model), copy=False)
+    if not (x.dtype.kind in "iu" and _takes_token_ids(model)):
+        x = x.astype(_model_dtype(model), copy=False)
     was_training = model.training
     model.eval()
     try:

@@ -40,6 +40,8 @@ class Embedding(Module):
         ((1, 3, 3), [[True, True, False]])
     """
 
+    takes_token_ids = True  # fit and predict keep integer inputs as they are for this layer
+
     def __init__(
         self,
         vocab_size: int,

@@ -39,9 +39,9 @@ import math
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.backend import get_array_module, get_rng
+from glassnet.backend import get_array_module
 from glassnet.nn import initializers
-from glassnet.nn.initializers import Initializer
+from glassnet.nn.initializers import Orthogonal  # noqa: F401 - re-exported for older imports
 from glassnet.nn.module import Module
 from glassnet.nn.serialization import serialize
 from glassnet.ops import arithmetic, shape
@@ -51,25 +51,6 @@ from glassnet.ops.linalg import linear
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Orthogonal", "from_torch_state_dict", "CONVENTIONS"]
 
 CONVENTIONS = ("keras", "pytorch")
-
-
-@initializers.registry.register("orthogonal")
-class Orthogonal(Initializer):
-    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2014; Keras's default for recurrent kernels):
-    the Q of the QR decomposition of a normal draw, with the signs of R's diagonal, so that repeated
-    products by W_hh neither shrink nor blow up a vector at first."""
-
-    def __init__(self, gain: float = 1.0):
-        self.gain = gain
-
-    def sample(self, shape):
-        rows, cols = shape[0], int(np.prod(shape[1:]))
-        draw = get_rng().standard_normal((max(rows, cols), min(rows, cols)))
-        q, r = np.linalg.qr(draw)
-        q *= np.sign(np.diag(r))
-        if rows < cols:
-            q = q.T
-        return self.gain * q.reshape(shape)
 
 
 class _Recurrent(Module):

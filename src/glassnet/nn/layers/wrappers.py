@@ -62,6 +62,8 @@ class Bidirectional(Module):
     def build(self, input_shape):
         for layer in (self.forward_layer, self.backward_layer):
             if not layer.built:
+                if self.dtype is not None and layer.dtype is None:
+                    layer.dtype = self.dtype  # a dtype given to the wrapper (or by Sequential) reaches both
                 layer.build(input_shape)
         super().build(input_shape)
 
@@ -157,6 +159,8 @@ class TimeDistributed(Module):
     def build(self, input_shape):
         step_shape = self._step_shape(input_shape)
         if not self.layer.built:
+            if self.dtype is not None and self.layer.dtype is None:
+                self.layer.dtype = self.dtype
             self.layer.build(step_shape)
         super().build(input_shape)
 
