@@ -84,3 +84,9 @@ def test_chain_rule_drill_and_adagrad_exercise_files(capsys):
     lines = capsys.readouterr().out.splitlines()
     last = [line for line in lines if line.strip().startswith("10 ")][0].split()
     assert last[2:4] == ["75.467355", "0.002302"]
+
+
+def test_bptt_file(capsys):
+    assert main(["explain", str(EXAMPLES / "rnn_bptt.toml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("A SimpleRNN unrolled over 3 steps") and "∂L/∂w_h = " in out and "-0.065117" in out

@@ -9,6 +9,9 @@ Kinds of file (``kind = ...``, "network" by default):
   ``initial_weights``, ``use_bias``), printed as the case-by-case table of the notes.
 - "derivative": ``function`` (an activation, a loss or "chain_rule_drill") decomposed into primitive ops
   at ``x``, each local derivative and their product.
+- "bptt": a SimpleRNN (``units``, ``activation``, ``w_i``, ``w_h``, ``b``) and a dense head (``w_o``, ``b_o``,
+  ``output_activation``) on a ``sequence`` with a ``target`` and ``loss``: backpropagation through time,
+  ∂L/∂W_h and ∂L/∂W_i as sums over the time steps.
 - "optimizer": an ``optimizer`` (type and hyperparameters) over given ``gradients`` from ``w0``: the table of
   its state and effective learning rate, step by step.
 
@@ -25,6 +28,7 @@ import numpy as np
 
 from glassnet import backend, nn, optim
 from glassnet.explain import Document, derive, optimizer_table, worked_step
+from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
 from glassnet.models.exercises import perceptron_document
 
@@ -76,8 +80,13 @@ def run(args) -> int:
 def explain_document(spec: dict, source: str = "<spec>") -> Document:
     """The Document for an explain description (a parsed TOML table)."""
     kind = spec.get("kind", "network")
-    builders = {"network": _network, "perceptron": _perceptron, "derivative": _derivative,
-                "optimizer": _optimizer_table}
+    builders = {
+        "network": _network,
+        "perceptron": _perceptron,
+        "derivative": _derivative,
+        "optimizer": _optimizer_table,
+        "bptt": _bptt,
+    }
     if kind not in builders:
         raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
     return builders[kind](spec, source)
@@ -171,9 +180,40 @@ def _derivative(spec: dict, source: str) -> Document:
 def _optimizer_table(spec: dict, source: str) -> Document:
     if "gradients" not in spec:
         raise ValueError(f"{source}: an optimizer explanation needs gradients = [...]")
-    table = optimizer_table(_optimizer(spec.get("optimizer", "sgd"), source), spec["gradients"],
-                            w0=spec.get("w0", 0.0))
+    table = optimizer_table(
+        _optimizer(spec.get("optimizer", "sgd"), source), spec["gradients"], w0=spec.get("w0", 0.0)
+    )
     document = table.to_document()
     if "title" in spec:
         document.title = spec["title"]
     return document
+
+
+def _bptt(spec: dict, source: str) -> Document:
+    if "sequence" not in spec or "target" not in spec:
+        raise ValueError(f"{source}: a bptt explanation needs sequence = [[...], ...] and target")
+    sequence = np.array(spec["sequence"], dtype=float)
+    sequence = sequence.reshape(len(sequence), -1)
+    units = int(spec.get("units", 1))
+    previous = backend.get_default_dtype()
+    backend.set_default_dtype("float64")
+    try:
+        rnn = nn.SimpleRNN(units, activation=spec.get("activation", "tanh"))
+        rnn.build((None, len(sequence), sequence.shape[1]))
+        head = nn.Dense(np.size(spec["target"]), activation=spec.get("output_activation"))
+        head.build((None, units))
+        for name, parameter in (
+            ("w_i", rnn.kernel),
+            ("w_h", rnn.recurrent_kernel),
+            ("b", rnn.bias),
+            ("w_o", head.weight),
+            ("b_o", head.bias),
+        ):
+            if name in spec:
+                parameter.data[...] = np.array(spec[name], dtype=float).reshape(parameter.shape)
+        solution = worked_bptt(rnn, head, sequence, spec["target"], loss=spec.get("loss", "mse"))
+    finally:
+        backend.set_default_dtype(previous)
+    if "title" in spec:
+        solution.document.title = spec["title"]
+    return solution.document
