@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from glassnet.cli.main import main
@@ -122,3 +123,31 @@ def test_missing_and_corrupt_model_files(tmp_path, capsys):
     corrupt.write_bytes(b"PK\x03\x04 not really")
     assert main(["summary", str(corrupt)]) == 2
     assert "not a glassnet model file" in capsys.readouterr().err
+
+
+def test_run_file_with_nested_recurrent_layers(tmp_path, capsys):
+    run_file = tmp_path / "seq.toml"
+    run_file.write_text(
+        """
+name = "seq"
+[data]
+source = "blobs"
+n_samples = 120
+[model]
+layers = [
+    { type = "Reshape", target_shape = [2, 1] },
+    { type = "Bidirectional", layer = { type = "GRU", units = 4 } },
+    { type = "Dense", units = 3 },
+]
+[compile]
+loss = { type = "SparseCategoricalCrossEntropy", from_logits = true }
+optimizer = { type = "Adam", lr = 0.05 }
+metrics = ["accuracy"]
+[fit]
+epochs = 2
+"""
+    )
+    assert main(["train", str(run_file), "--output", str(tmp_path), "--quiet"]) == 0, capsys.readouterr().err
+    model = load_model(tmp_path / "seq.glassnet")
+    assert type(model[1]).__name__ == "Bidirectional" and type(model[1].forward_layer).__name__ == "GRU"
+    assert model[1].forward_layer.units == 4 and model.predict(np.zeros((2, 2))).shape == (2, 3)

@@ -131,21 +131,26 @@ class RunConfig:
         ``glassnet.models``), built for ``input_shape`` (without the batch axis)."""
         if self.architecture is not None:
             return self._build_architecture(input_shape)
-        classes = known_classes()
-        layers = []
-        for number, spec in enumerate(self.layers, 1):
-            spec = dict(spec)
-            kind = spec.pop("type", None)
-            if kind not in classes or not issubclass(classes[kind], nn.Module):
-                layer_names = sorted(k for k, c in classes.items() if issubclass(c, nn.Module))
-                raise ConfigError(
-                    f"{self.source}: layer {number} has type {kind!r}; valid types: {', '.join(layer_names)}"
-                )
-            try:
-                layers.append(classes[kind](**spec))
-            except TypeError as error:
-                raise ConfigError(f"{self.source}: layer {number} ({kind}): {error}") from None
+        layers = [self._layer(dict(spec), f"layer {number}") for number, spec in enumerate(self.layers, 1)]
         return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
+
+    def _layer(self, spec: dict, where: str) -> nn.Module:
+        """One layer from its table; a value that is itself a table with a type (the ``layer`` of
+        Bidirectional or TimeDistributed) is built the same way."""
+        classes = known_classes()
+        kind = spec.pop("type", None)
+        if kind not in classes or not issubclass(classes[kind], nn.Module):
+            layer_names = sorted(k for k, c in classes.items() if issubclass(c, nn.Module))
+            raise ConfigError(
+                f"{self.source}: {where} has type {kind!r}; valid types: {', '.join(layer_names)}"
+            )
+        for key, value in spec.items():
+            if isinstance(value, dict) and "type" in value:
+                spec[key] = self._layer(dict(value), f"{where} ({kind}.{key})")
+        try:
+            return classes[kind](**spec)
+        except TypeError as error:
+            raise ConfigError(f"{self.source}: {where} ({kind}): {error}") from None
 
     def _build_architecture(self, input_shape) -> nn.Module:
         options = dict(self.architecture)

@@ -30,6 +30,7 @@ from glassnet.nn.layers import (
     Flatten,
     GlobalAvgPool2D,
     MaxPool2D,
+    Reshape,
     SimpleRNN,
     TimeDistributed,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "AvgPool2D",
     "GlobalAvgPool2D",
     "Flatten",
+    "Reshape",
     "Embedding",
     "SimpleRNN",
     "LSTM",
