@@ -12,15 +12,10 @@ An answers file is TOML: ``kind`` and ``seed`` of the exercise, then ``name = nu
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from glassnet.explain import exercises
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from glassnet.io.config import read_toml
 
 
 def add_parser(commands) -> None:
@@ -63,12 +58,7 @@ def _check(args) -> int:
     if not args.answers:
         raise ValueError("exercise check needs the answers file: glassnet exercise check answers.toml")
     path = Path(args.answers)
-    if not path.exists():
-        raise FileNotFoundError(f"no answers file at {path}")
-    try:
-        content = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    content = read_toml(path, "answers file")
     if "kind" not in content or "seed" not in content or not isinstance(content.get("answers"), dict):
         raise ValueError(
             f"{path}: an answers file needs kind, seed and an [answers] table "

@@ -21,7 +21,6 @@ The files of the notes' examples are in examples/explain/.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +29,8 @@ from glassnet import backend, nn, optim
 from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
+from glassnet.io.config import read_toml
 from glassnet.models.exercises import perceptron_document
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 
 def add_parser(commands) -> None:
@@ -59,12 +54,7 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     path = Path(args.file)
-    if not path.exists():
-        raise FileNotFoundError(f"no explain file at {path}")
-    try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    spec = read_toml(path, "explain file")
     document = explain_document(spec, str(path))
     if args.format == "tex" and args.output:
         text = document.to_latex(args.precision, standalone=True)

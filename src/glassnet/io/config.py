@@ -61,7 +61,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["RunConfig", "load_config", "parse_config", "DEFAULT_CONFIG", "ConfigError"]
+__all__ = ["RunConfig", "load_config", "parse_config", "read_toml", "DEFAULT_CONFIG", "ConfigError"]
 
 DEFAULT_CONFIG = """
 name = "digits-mlp"
@@ -298,6 +298,17 @@ def parse_config(text: str, source: str = "<text>") -> RunConfig:
         source=source,
         architecture=architecture,
     )
+
+
+def read_toml(path, what: str = "file") -> dict:
+    """The TOML table in the file at ``path``, with errors that name the file (``what`` says which kind)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no {what} at {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 
 def load_config(path=None) -> RunConfig:
