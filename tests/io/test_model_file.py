@@ -177,3 +177,10 @@ def test_custom_layers_round_trip_with_custom_objects(tmp_path):
     np.testing.assert_array_equal(
         load_model(path, custom_objects={"Scale": Scale}).predict(x), model.predict(x)
     )
+
+
+def test_gradient_clipping_survives_saving(tmp_path):
+    model = make_model(optim.SGD(lr=0.1, momentum=0.9, clipnorm=0.5, clipvalue=0.1))
+    loaded = load_model(model.save(tmp_path / "clipped.glassnet"))
+    optimizer = loaded.optimizer
+    assert (optimizer.clipnorm, optimizer.clipvalue, optimizer.global_clipnorm) == (0.5, 0.1, None)

@@ -64,6 +64,9 @@ def _compile_config(model) -> dict | None:
             "class": type(optimizer).__name__,
             "convention": optimizer.convention,
             "hyperparameters": optimizer.defaults,
+            "clipping": {
+                key: getattr(optimizer, key, None) for key in ("clipnorm", "clipvalue", "global_clipnorm")
+            },
             "param_groups": state["param_groups"],
             "steps": {str(index): entry["step"] for index, entry in state["state"].items()},
         },
@@ -202,7 +205,9 @@ def _restore_compile(model, compiled: dict, archive, path: Path, custom_objects)
     optimizer_class = getattr(optim, saved["class"], None)
     if optimizer_class is None:
         raise ModelFileError(f"{path}: unknown optimizer {saved['class']!r}")
-    optimizer = optimizer_class(convention=saved["convention"], **saved["hyperparameters"])
+    optimizer = optimizer_class(
+        convention=saved["convention"], **saved.get("clipping", {}), **saved["hyperparameters"]
+    )
     metric_classes = {
         cls.__name__: cls
         for cls in vars(metrics_module).values()
