@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from lstm import best_rates
+from timing import available, best_rates, report
 
 VOCAB, EMBEDDING, UNITS, BATCH, SEQ_LEN = 67, 64, 256, 64, 100
 
@@ -80,20 +80,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     x, y = make_data(args.steps)
-    runners = {}
-    for name, factory in (("glassnet", glassnet_runner), ("pytorch", torch_runner)):
-        try:
-            runners[name] = factory(x, y)
-        except ImportError as error:
-            print(f"{name:>9}: not installed ({error.name})")
-    rates = best_rates(runners, args.steps, args.repeats)
-    print(
+    runners = available((("glassnet", glassnet_runner), ("pytorch", torch_runner)), x, y)
+    rates = best_rates(runners, args.steps, args.repeats, BATCH * SEQ_LEN, warmup=1)
+    report(
         f"char-LM training (2 x LSTM {UNITS}, seq {SEQ_LEN}, batch {BATCH}, float32, Adam): "
-        f"characters/s (best of {args.repeats})"
+        f"characters/s (best of {args.repeats})",
+        rates,
     )
-    for name, rate in rates.items():
-        ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""
-        print(f"{name:>9}: {rate * SEQ_LEN:10,.0f}{ratio}")
 
 
 if __name__ == "__main__":

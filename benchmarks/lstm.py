@@ -11,9 +11,9 @@ after a warm-up, the frameworks taking turns, so that a slow spell of a shared m
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import available, best_rates, report
 
 BATCH, STEPS_IN_TIME, FEATURES, UNITS, CLASSES = 64, 50, 32, 128, 10
 
@@ -23,19 +23,6 @@ def make_data(steps: int, seed: int = 0):
     x = rng.standard_normal((steps, BATCH, STEPS_IN_TIME, FEATURES)).astype(np.float32)
     y = rng.integers(0, CLASSES, size=(steps, BATCH))
     return x, y
-
-
-def best_rates(runners: dict, steps: int, repeats: int) -> dict:
-    """Samples per second of each runner: the fastest of ``repeats`` timed runs, the runners taking turns."""
-    for run in runners.values():
-        run(min(steps, 3))  # warm-up
-    best = dict.fromkeys(runners, float("inf"))
-    for _ in range(repeats):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run(steps)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: steps * BATCH / seconds for name, seconds in best.items()}
 
 
 def glassnet_runners(x, y):
@@ -106,21 +93,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     x, y = make_data(args.steps)
-    train, infer = {}, {}
-    for name, factory in (("glassnet", glassnet_runners), ("pytorch", torch_runners)):
-        try:
-            train[name], infer[name] = factory(x, y)
-        except ImportError as error:
-            print(f"{name:>9}: not installed ({error.name})")
+    both = available((("glassnet", glassnet_runners), ("pytorch", torch_runners)), x, y)
+    train = {name: runners[0] for name, runners in both.items()}
+    infer = {name: runners[1] for name, runners in both.items()}
     for label, runners in (("training (Adam)", train), ("inference", infer)):
-        rates = best_rates(runners, args.steps, args.repeats)
-        print(
+        rates = best_rates(runners, args.steps, args.repeats, BATCH, warmup=3)
+        report(
             f"LSTM {FEATURES}->{UNITS}, {STEPS_IN_TIME} steps, batch {BATCH}, float32, {label}: "
-            f"samples/s (best of {args.repeats})"
+            f"samples/s (best of {args.repeats})",
+            rates,
         )
-        for name, rate in rates.items():
-            ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""
-            print(f"{name:>9}: {rate:10,.0f}{ratio}")
 
 
 if __name__ == "__main__":

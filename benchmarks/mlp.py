@@ -11,9 +11,9 @@ frameworks take turns, so that a slow spell of the machine hurts them alike.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import available, best_rates, report
 
 BATCH, SIZES = 128, (784, 256, 128, 10)
 
@@ -23,23 +23,6 @@ def make_data(steps: int, seed: int = 0):
     x = rng.standard_normal((steps, BATCH, SIZES[0])).astype(np.float32)
     y = rng.integers(0, SIZES[-1], size=(steps, BATCH))
     return x, y
-
-
-def best_rates(runners: dict, steps: int, repeats: int) -> dict:
-    """Samples per second of each runner: the fastest of ``repeats`` timed runs of ``steps`` steps.
-
-    The runners take turns (glassnet, PyTorch, scikit-learn, glassnet, ...) so that a slow spell of a
-    shared machine hurts all of them alike instead of whichever ran during it.
-    """
-    for run in runners.values():
-        run(min(steps, 20))  # warm-up: allocations, caches, thread pools
-    best = dict.fromkeys(runners, float("inf"))
-    for _ in range(repeats):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run(steps)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: steps * BATCH / seconds for name, seconds in best.items()}
 
 
 def glassnet_runner(x, y):
@@ -124,21 +107,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     x, y = make_data(args.steps)
-    runners = {}
-    for name, factory in (
-        ("glassnet", glassnet_runner),
-        ("pytorch", torch_runner),
-        ("scikit-learn", sklearn_runner),
-    ):
-        try:
-            runners[name] = factory(x, y)
-        except ImportError as error:
-            print(f"{name:>12}: not installed ({error.name})")
-    rates = best_rates(runners, args.steps, args.repeats)
-    print(f"MLP 784-256-128-10, batch {BATCH}, float32, SGD momentum: samples/s (best of {args.repeats})")
-    for name, rate in rates.items():
-        ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""
-        print(f"{name:>12}: {rate:10,.0f}{ratio}")
+    runners = available(
+        (("glassnet", glassnet_runner), ("pytorch", torch_runner), ("scikit-learn", sklearn_runner)), x, y
+    )
+    rates = best_rates(runners, args.steps, args.repeats, BATCH)
+    report(
+        f"MLP 784-256-128-10, batch {BATCH}, float32, SGD momentum: samples/s (best of {args.repeats})", rates
+    )
 
 
 if __name__ == "__main__":
