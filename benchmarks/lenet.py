@@ -1,11 +1,13 @@
 """LeNet-5 on 32x32 grey images, float32: training steps (batch 64, softmax cross-entropy, SGD with
 momentum) and inference (batch 256, no graph) in glassnet and PyTorch in the same run, as samples/s.
 
-    python benchmarks/lenet.py [--steps 100] [--repeats 5] [--profile]
+    python benchmarks/lenet.py [--steps 100] [--repeats 5] [--threads N] [--profile]
 
 The frameworks take turns (glassnet, PyTorch, glassnet, ...), so that a slow spell of a shared machine hurts
 both alike; each figure is the best of ``--repeats`` timed runs after a warm-up. ``--profile`` prints where
-glassnet's training time goes (cProfile, sorted by own time).
+glassnet's training time goes (cProfile, sorted by own time). ``--threads N`` gives both frameworks the same
+number of threads (NumPy's BLAS through threadpoolctl, PyTorch's intra-op pool); on a machine shared with
+other jobs, one thread each avoids timing the thread pools' waits instead of the frameworks.
 Targets (issue 5): training at least 0.7x PyTorch's samples/s, inference at least 0.8x.
 """
 
@@ -117,6 +119,19 @@ def profile(train, steps: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
+def limit_threads(count: int) -> None:
+    """The same thread count for NumPy's BLAS and PyTorch, for the rest of the process."""
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - only with --threads
+
+    threadpool_limits(limits=count, user_api="blas")
+    try:
+        import torch  # noqa: PLC0415
+
+        torch.set_num_threads(count)
+    except ImportError:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,7 +139,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--threads", type=int, help="threads for both frameworks (default: their own)")
     args = parser.parse_args()
+    if args.threads is not None:
+        limit_threads(args.threads)
     train_data = make_data(args.steps, TRAIN_BATCH)
     infer_data = make_data(args.steps, INFER_BATCH, seed=1)
     runners = {"glassnet": glassnet_runners(train_data, infer_data)}

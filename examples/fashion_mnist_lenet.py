@@ -1,10 +1,12 @@
 """LeNet-5 (or a small CNN with batch norm) on Fashion-MNIST or MNIST, with the same network in PyTorch
 for comparison.
 
-    python examples/fashion_mnist_lenet.py [--dataset fashion|mnist] [--model lenet|bn-cnn]
+    python examples/fashion_mnist_lenet.py [--dataset fashion-mnist|mnist] [--model lenet|bn-cnn]
                                            [--epochs 10] [--batch-size 64] [--torch] [--data DIR]
+                                           [--lr-decay 1.0] [--train-samples N] [--test-samples N]
 
-Pixels are scaled to [0, 1]; Adam (lr 1e-3), softmax cross-entropy on logits, seeded. ``--torch`` trains
+Pixels are scaled to [0, 1]; Adam (lr 1e-3, times ``--lr-decay`` to the power of the epoch, from 0; 1.0
+by default, a constant rate), softmax cross-entropy on logits, seeded. ``--torch`` trains
 the same architecture in PyTorch 2.13 in the same setup (its default initialization). The last line gives
 the test accuracy and the peak resident memory of the process.
 """
@@ -17,6 +19,7 @@ import numpy as np
 
 import glassnet as gn
 from glassnet import data, models, nn, optim
+from glassnet.train.callbacks import LearningRateScheduler
 
 
 def small_cnn() -> nn.Sequential:
@@ -77,15 +80,20 @@ def torch_model(kind: str):
     )
 
 
-def train_torch(kind, x_train, y_train, x_test, y_test, epochs, batch_size):
+LEARNING_RATE = 1e-3
+
+
+def train_torch(kind, x_train, y_train, x_test, y_test, epochs, batch_size, lr_decay):
     import torch  # noqa: PLC0415 - PyTorch is only needed for --torch
 
     torch.manual_seed(0)
     model = torch_model(kind)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     x, y = torch.from_numpy(x_train), torch.from_numpy(y_train)
     generator = torch.Generator().manual_seed(0)
     for epoch in range(epochs):
+        for group in opt.param_groups:
+            group["lr"] = LEARNING_RATE * lr_decay**epoch
         model.train()
         order = torch.randperm(len(x), generator=generator)
         for start in range(0, len(x), batch_size):
@@ -107,35 +115,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion")
+    parser.add_argument("--dataset", choices=["fashion-mnist", "fashion", "mnist"], default="fashion-mnist")
     parser.add_argument("--model", choices=["lenet", "bn-cnn"], default="lenet")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
         "--train-samples", type=int, help="use only the first N training images (a quick run)"
     )
+    parser.add_argument("--lr-decay", type=float, default=1.0, help="learning rate factor per epoch")
+    parser.add_argument("--test-samples", type=int, help="score only the first N test images")
     parser.add_argument("--torch", action="store_true", help="train the same network in PyTorch instead")
     parser.add_argument("--data", help="a folder with the four .gz files")
     args = parser.parse_args()
 
     gn.manual_seed(0)
+    args.dataset = "fashion" if args.dataset.startswith("fashion") else "mnist"
     load = data.load_fashion_mnist if args.dataset == "fashion" else data.load_mnist
     (x_train, y_train), (x_test, y_test) = load(path=args.data)
     x_train = (x_train[:, None] / np.float32(255))[: args.train_samples]  # (N, 1, 28, 28) in [0, 1]
     y_train = y_train[: args.train_samples]
-    x_test = x_test[:, None] / np.float32(255)
+    x_test, y_test = x_test[: args.test_samples, None] / np.float32(255), y_test[: args.test_samples]
     start = time.perf_counter()
     if args.torch:
-        accuracy = train_torch(args.model, x_train, y_train, x_test, y_test, args.epochs, args.batch_size)
+        accuracy = train_torch(
+            args.model, x_train, y_train, x_test, y_test, args.epochs, args.batch_size, args.lr_decay
+        )
         framework = "pytorch"
     else:
         model = models.LeNet5(input_shape=(1, 28, 28)) if args.model == "lenet" else small_cnn()
         model.compile(
-            optimizer=optim.Adam(lr=1e-3, convention="pytorch"),
+            optimizer=optim.Adam(lr=LEARNING_RATE, convention="pytorch"),
             loss=nn.SparseCategoricalCrossEntropy(from_logits=True),
             metrics=["accuracy"],
         )
-        model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+        schedule = LearningRateScheduler(lambda epoch, lr: LEARNING_RATE * args.lr_decay**epoch)
+        model.fit(
+            x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2, callbacks=[schedule]
+        )
         _, accuracy = model.evaluate(x_test, y_test)
         model.save(f"{args.dataset}_{args.model}.glassnet")
         framework = "glassnet"
@@ -143,7 +159,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{framework} {args.model} on {args.dataset}: test accuracy {accuracy:.4f} "
-        f"after {args.epochs} epochs "
+        f"after {args.epochs} epochs (lr decay {args.lr_decay}) "
         f"({minutes:.1f} min, peak RSS {peak:.0f} MB)"
     )
 

@@ -194,3 +194,16 @@ def test_cnn_saves_and_loads_with_frozen_flags(tmp_path):
     assert [type(layer).__name__ for layer in loaded] == [type(layer).__name__ for layer in model]
     assert loaded[3].get_config() == model[3].get_config()
     assert not loaded[0].weight.trainable and loaded[3].weight.trainable
+
+
+@pytest.mark.parametrize(
+    "strides, padding, dilation", [(1, "valid", 1), (2, "same", 1), (1, 2, 2), (3, (1, 0), 1)]
+)
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_inference_path_equals_the_graph_path(float64, strides, padding, dilation, use_bias):
+    layer = nn.Conv2D(5, 3, strides=strides, padding=padding, dilation=dilation, use_bias=use_bias)
+    x = gn.randn(37, 2, 11, 9)  # more samples than one cache-sized group
+    with_graph = layer(gn.tensor(x.data, requires_grad=True)).data
+    with gn.no_grad():
+        without = layer(x).data
+    np.testing.assert_allclose(without, with_graph, rtol=1e-12, atol=1e-12)

@@ -45,36 +45,46 @@ class MaxPool2D(Function):
         windows = sliding_windows(
             padded, kernel, stride, _NO_DILATION, _output_size(x.shape, kernel, stride, padding)
         )
-        # One pass per window position (KH·KW of them), each over the whole output, never over pixels:
-        # first the maximum, then which position holds it (the first one on ties, as PyTorch).
+        # One pass per window position (KH·KW of them), each over the whole output, never over pixels.
         positions = [windows[:, :, a, b] for a in range(kernel[0]) for b in range(kernel[1])]
         best = positions[0].copy()
-        for candidate in positions[1:]:
+        if not any(self.needs_input_grad):  # no graph: the maximum is all
+            for candidate in positions[1:]:
+                xp.maximum(best, candidate, out=best)
+            return best
+        # argmax[n, c, i, j] = the window position k of the maximum, as max(argmax, k·[candidate > best so
+        # far]): k grows, so the last strictly greater candidate wins, which is the first maximum on ties
+        # (as PyTorch). Cheaper than a masked assignment.
+        index_type = xp.uint8 if len(positions) < 256 else xp.int32
+        argmax = xp.zeros(best.shape, dtype=index_type)
+        greater = xp.empty(best.shape, dtype=bool)
+        for k, candidate in enumerate(positions[1:], start=1):
+            xp.greater(candidate, best, out=greater)
+            xp.maximum(argmax, greater * index_type(k), out=argmax)
             xp.maximum(best, candidate, out=best)
-        chosen = xp.empty((len(positions),) + best.shape, dtype=bool)
-        taken = xp.zeros(best.shape, dtype=bool)
-        for k, candidate in enumerate(positions):
-            xp.equal(candidate, best, out=chosen[k])
-            chosen[k] &= ~taken
-            taken |= chosen[k]
-        self.saved.update(chosen=chosen, padded_shape=padded.shape, x_shape=x.shape)
+        self.saved.update(argmax=argmax, padded_shape=padded.shape, x_shape=x.shape)
         return best
 
     def backward(self, grad):
-        chosen = self.saved["chosen"]
+        argmax = self.saved["argmax"]
         kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
         xp = get_array_module(grad)
-        grad_padded = xp.zeros(self.saved["padded_shape"], dtype=grad.dtype)
+        padded_shape = self.saved["padded_shape"]
         out_h, out_w = grad.shape[2:]
         overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
+        # Windows side by side that cover the padded input: every pixel is written below, none added.
+        tiled = stride == kernel and (out_h * stride[0], out_w * stride[1]) == padded_shape[2:]
+        grad_padded = (xp.empty if tiled else xp.zeros)(padded_shape, dtype=grad.dtype)
+        chosen = xp.empty(argmax.shape, dtype=bool)
         for k in range(kernel[0] * kernel[1]):
             a, b = divmod(k, kernel[1])
             rows = slice(a, a + stride[0] * (out_h - 1) + 1, stride[0])
             cols = slice(b, b + stride[1] * (out_w - 1) + 1, stride[1])
+            xp.equal(argmax, k, out=chosen)
             if overlapping:
-                grad_padded[:, :, rows, cols] += grad * chosen[k]
+                grad_padded[:, :, rows, cols] += grad * chosen
             else:  # each input pixel lies in one window: write the product in place
-                xp.multiply(grad, chosen[k], out=grad_padded[:, :, rows, cols])
+                xp.multiply(grad, chosen, out=grad_padded[:, :, rows, cols])
         (top, _), (left, _) = padding
         height, width = self.saved["x_shape"][2:]
         return grad_padded[:, :, top : top + height, left : left + width]
