@@ -9,7 +9,6 @@ cross-entropy (nats per character) and the wall time at each evaluation.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def validation_loss(model, ids, seq_len: int) -> float:
     total, count = 0.0, 0
     with torch.no_grad():
         for xb, yb in DataLoader(language_model_dataset(ids, seq_len), batch_size=128):
-            logits = model(torch.from_numpy(xb.data))
+            logits = model(torch.from_numpy(np.ascontiguousarray(xb.data)))
             total += torch.nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]), torch.from_numpy(yb.data).reshape(-1), reduction="sum"
             ).item()
@@ -62,7 +61,7 @@ def main() -> None:
     model = CharLSTM(tokenizer.vocab_size, 256)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     start, batches, seq_len = time.perf_counter(), 0, 100
-    for _ in range(math.ceil(args.max_batches / 1000) + 1):
+    while batches < args.max_batches:  # epochs, each with a new window offset, as the example
         offset = int(gn.backend.get_rng().integers(0, seq_len))
         loader = DataLoader(
             language_model_dataset(train_ids[offset:], seq_len), 64, shuffle=True, drop_last=True
