@@ -14,9 +14,9 @@ Targets (issue 5): training at least 0.7x PyTorch's samples/s, inference at leas
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import best_rates, report
 
 TRAIN_BATCH, INFER_BATCH, CLASSES = 64, 256, 10
 
@@ -26,19 +26,6 @@ def make_data(steps: int, batch: int, seed: int = 0):
     x = rng.random((steps, batch, 1, 32, 32), dtype=np.float32)
     y = rng.integers(0, CLASSES, size=(steps, batch))
     return x, y
-
-
-def best_rates(runners: dict, steps: int, repeats: int, batch: int) -> dict:
-    """Samples per second of each runner: the fastest of ``repeats`` timed runs, runners taking turns."""
-    for run in runners.values():
-        run(min(steps, 10))  # warm-up: allocations, caches, thread pools
-    best = dict.fromkeys(runners, float("inf"))
-    for _ in range(repeats):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run(steps)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: steps * batch / seconds for name, seconds in best.items()}
 
 
 def glassnet_runners(train_data, infer_data):
@@ -153,13 +140,9 @@ def main() -> None:
     if args.profile:
         profile(runners["glassnet"][0], args.steps)
     for label, which, batch in (("training", 0, TRAIN_BATCH), ("inference", 1, INFER_BATCH)):
-        rates = best_rates(
-            {name: pair[which] for name, pair in runners.items()}, args.steps, args.repeats, batch
-        )
-        print(f"LeNet-5 {label}, batch {batch}, float32: samples/s (best of {args.repeats})")
-        for name, rate in rates.items():
-            ratio = f"  {rate / rates['pytorch']:.2f}x PyTorch" if "pytorch" in rates else ""
-            print(f"{name:>12}: {rate:10,.0f}{ratio}")
+        runners_of_kind = {name: pair[which] for name, pair in runners.items()}
+        rates = best_rates(runners_of_kind, args.steps, args.repeats, batch, warmup=10)
+        report(f"LeNet-5 {label}, batch {batch}, float32: samples/s (best of {args.repeats})", rates)
 
 
 if __name__ == "__main__":
