@@ -14,8 +14,10 @@ from glassnet.autograd import hooks
 __all__ = ["run_backward", "topological_order"]
 
 
-def topological_order(root) -> list:
-    """The tensors that ``root`` depends on and that require a gradient, each after all it depends on."""
+def topological_order(root, every_input: bool = False) -> list:
+    """The tensors that ``root`` depends on and that require a gradient, each after all it depends on
+    (``root`` last). With ``every_input``, every tensor input is followed, gradient or not (to draw the
+    whole graph); inputs come out in their order."""
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -29,8 +31,13 @@ def topological_order(root) -> list:
         stack.append((node, True))
         fn = node._ctx
         if fn is not None:
-            for parent, needed in zip(fn.inputs, fn.needs_input_grad):
-                if needed and id(parent) not in visited:
+            parents = [
+                parent
+                for parent, needed in zip(fn.inputs, fn.needs_input_grad)
+                if needed or (every_input and hasattr(parent, "_ctx"))
+            ]
+            for parent in reversed(parents):  # reversed: the first input comes out first
+                if id(parent) not in visited:
                     stack.append((parent, False))
     return order
 

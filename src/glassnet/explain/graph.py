@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.autograd.engine import topological_order
 from glassnet.autograd.tensor import Tensor
 from glassnet.explain.document import format_number
 
@@ -84,31 +85,6 @@ class Graph:
         raise KeyError(f"no node labelled {label!r}; labels: {', '.join(n.label for n in self.nodes)}")
 
 
-def _tensor_inputs(tensor) -> list:
-    fn = tensor._ctx
-    return [] if fn is None else [x for x in fn.inputs if isinstance(x, Tensor)]
-
-
-def _topological(root) -> list:
-    """Every tensor ``root`` was computed from (an explicit stack: deep graphs need no recursion), inputs
-    before outputs, ``root`` last."""
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(_tensor_inputs(node)):  # reversed: the first input comes out first
-            if id(parent) not in visited:
-                stack.append((parent, False))
-    return order
-
-
 def computation_graph(tensor, trace=None, names=None) -> Graph:
     """The graph below ``tensor`` as data: nodes (with values and gradients) and edges.
 
@@ -135,7 +111,7 @@ def computation_graph(tensor, trace=None, names=None) -> Graph:
         nodes.append(GraphNode(node_id, label, is_leaf, tuple(value.shape), value, grad, t))
         return node_id
 
-    for t in _topological(tensor):
+    for t in topological_order(tensor, every_input=True):
         fn = t._ctx
         sources = []
         for value in fn.inputs if fn is not None else ():

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.data import GATE_INPUTS, GATE_OUTPUTS
 from glassnet.explain.document import Document, Table, Text
 from glassnet.explain.exercises import Exercise, register_kind, small_value
 from glassnet.models.perceptron import Perceptron
 
-__all__ = ["perceptron_document", "GATE_TARGETS"]
-
-GATE_INPUTS = [(0, 0), (0, 1), (1, 0), (1, 1)]
-GATE_TARGETS = {
-    "and": [0, 0, 0, 1],
-    "or": [0, 1, 1, 1],
-    "nand": [1, 1, 1, 0],
-    "nor": [1, 0, 0, 0],
-    "xor": [0, 1, 1, 0],
-}
+__all__ = ["perceptron_document"]
 
 
 def perceptron_document(spec: dict, title: str):
@@ -30,8 +22,8 @@ def perceptron_document(spec: dict, title: str):
     with ``learning_rate``, ``threshold``, ``use_bias`` and ``max_epochs``; result holds the final weights,
     bias, epochs and whether it converged."""
     gate = spec.get("gate", "and").lower()
-    if gate not in GATE_TARGETS:
-        raise ValueError(f"unknown gate {gate!r}; valid: {', '.join(GATE_TARGETS)}")
+    if gate not in GATE_OUTPUTS:
+        raise ValueError(f"unknown gate {gate!r}; valid: {', '.join(GATE_OUTPUTS)}")
     use_bias = spec.get("use_bias", True)
     perceptron = Perceptron(
         learning_rate=spec.get("learning_rate", 0.5),
@@ -41,7 +33,7 @@ def perceptron_document(spec: dict, title: str):
         initial_weights=spec.get("weights"),
         initial_bias=spec.get("bias", 0.0) if use_bias else 0.0,
     )
-    perceptron.fit(np.array(GATE_INPUTS, dtype=float), np.array(GATE_TARGETS[gate]), trace=True)
+    perceptron.fit(np.array(GATE_INPUTS, dtype=float), np.array(GATE_OUTPUTS[gate]), trace=True)
     headers, cells = perceptron.trace_.table()
     document = Document(title)
     section = document.section("Rosenblatt's rule, case by case")
@@ -91,7 +83,7 @@ def _perceptron_exercise(seed: int, rng) -> Exercise:
         )
     )
     given.add(
-        Table(["x1", "x2", "target"], [[a, b, t] for (a, b), t in zip(GATE_INPUTS, GATE_TARGETS[gate])])
+        Table(["x1", "x2", "target"], [[a, b, t] for (a, b), t in zip(GATE_INPUTS, GATE_OUTPUTS[gate])])
     )
     question.section("Find").add(
         Text("The weights and bias once an epoch makes no error (w1, w2, b), and the number of epochs run.")
