@@ -33,9 +33,11 @@ def test_latex_file_is_a_complete_document(tmp_path):
 def test_perceptron_file_reproduces_the_and_trace(capsys):
     assert main(["explain", str(EXAMPLES / "perceptron_and.toml")]) == 0
     out = capsys.readouterr().out
-    lines = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
-    assert len(lines) == 8
-    assert lines[2][-2:] == ["(1.2,", "0.6)"] or "(0.7, 0.6)" in out
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(("1 ", "2 "))]
+    assert len(rows) == 8
+    # epoch 1, case (1, 0): w·x = 1.2 > 1 predicts 1, target 0, error -1, w (1.2, 0.6) -> (0.7, 0.6)
+    assert rows[2] == ["1", "2", "(1,", "0)", "1.2", "1", "0", "-1", "(1.2,", "0.6)", "(0.7,", "0.6)"]
+    assert all(row[7] == "0" for number, row in enumerate(rows) if number != 2)
     assert "converged after 2 epochs; w = [0.7, 0.6]" in out
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from glassnet.autograd.tensor import Tensor
 from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
-from glassnet.explain.worked import _gradient, _jacobian
+from glassnet.explain.worked import gradient_by_backward, jacobian_by_backward
 from glassnet.nn import losses as losses_module
 from glassnet.nn.containers import Sequential
 from glassnet.ops.linalg import linear
@@ -104,11 +104,11 @@ def worked_bptt(rnn, head, x, y, loss="mse", precision: int = 6) -> BPTTSolution
     value = loss_fn(prediction, target).item()
 
     # Local derivatives, by backward through glassnet's ops.
-    dloss = _gradient(lambda p: loss_fn(p, target), prediction.data)
+    dloss = gradient_by_backward(lambda p: loss_fn(p, target), prediction.data)
     head_pre = linear(Tensor(outs[-1].reshape(1, -1)), head.weight, head.bias).data
-    dhead = _jacobian(head.activation, head_pre)  # dŷ/d(pre-activation of the head)
+    dhead = jacobian_by_backward(head.activation, head_pre)  # dŷ/d(pre-activation of the head)
     d_o_last = (dloss @ dhead) @ head.weight.data.T  # ∂L/∂o_T
-    fprime = [np.diag(_jacobian(f, z.reshape(1, -1))) for z in zs]
+    fprime = [np.diag(jacobian_by_backward(f, z.reshape(1, -1))) for z in zs]
     deltas = [None] * steps
     deltas[-1] = d_o_last * fprime[-1]
     for t in range(steps - 2, -1, -1):

@@ -32,7 +32,7 @@ from glassnet.nn.layers.dense import Dense
 from glassnet.ops.linalg import linear
 from glassnet.optim.sgd import SGD
 
-__all__ = ["WorkedStep", "worked_step", "MAX_PATHS"]
+__all__ = ["WorkedStep", "worked_step", "MAX_PATHS", "jacobian_by_backward", "gradient_by_backward"]
 
 MAX_PATHS = 64  # beyond this many paths per weight, only the matrix form is written out
 
@@ -106,7 +106,7 @@ def _dense_layers(model) -> list:
     return layers
 
 
-def _jacobian(function, z: np.ndarray) -> np.ndarray:
+def jacobian_by_backward(function, z: np.ndarray) -> np.ndarray:
     """d function(z) / d z by backward passes through glassnet's own op, one output unit at a time."""
     leaf = Tensor(z.copy(), requires_grad=True)
     out = function(leaf)
@@ -120,7 +120,7 @@ def _jacobian(function, z: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
-def _gradient(function, value: np.ndarray) -> np.ndarray:
+def gradient_by_backward(function, value: np.ndarray) -> np.ndarray:
     """d function(value) / d value for a scalar function (the loss), by glassnet's own backward."""
     leaf = Tensor(value.copy(), requires_grad=True)
     function(leaf).backward()
@@ -211,9 +211,9 @@ def worked_step(
     after = {name: p.data.copy() for name, p in model.named_parameters()}
 
     for layer, info in zip(layers, numbers):
-        info.jacobian = _jacobian(layer.activation, info.z.reshape(1, -1))
+        info.jacobian = jacobian_by_backward(layer.activation, info.z.reshape(1, -1))
     loss_target = target if target.dtype.kind in "iu" else target.reshape(1, -1).astype(dtype)
-    dloss = _gradient(
+    dloss = gradient_by_backward(
         lambda p: loss_fn(
             p, loss_target.reshape(p.shape[:-1]) if loss_target.dtype.kind in "iu" else loss_target
         ),
