@@ -2,11 +2,19 @@
 
 The runners take turns (glassnet, PyTorch, ..., glassnet, ...) so that a slow spell of the machine hurts
 all of them alike instead of whichever ran during it; each figure is the best of the repeats.
+
+Between turns the machine settles for a moment (``SETTLE_SECONDS``): a BLAS or OpenMP thread pool keeps
+its worker threads spinning for about 0.1 s after its last call, and on a 2-core machine those spinning
+threads take a core from whichever framework runs next (measured here: PyTorch's LSTM inference took
+14 ms a batch right after NumPy's matrix products, 8 ms after a 0.1 s pause; NumPy's products slowed
+2.7x right after PyTorch in the same way).
 """
 
 from __future__ import annotations
 
 import time
+
+SETTLE_SECONDS = 0.3
 
 
 def best_rates(runners: dict, steps: int, repeats: int, per_step: int, warmup: int | None = None) -> dict:
@@ -17,6 +25,7 @@ def best_rates(runners: dict, steps: int, repeats: int, per_step: int, warmup: i
     best = dict.fromkeys(runners, float("inf"))
     for _ in range(repeats):
         for name, run in runners.items():
+            time.sleep(SETTLE_SECONDS)  # the previous runner's spinning threads go to sleep first
             start = time.perf_counter()
             run(steps)
             best[name] = min(best[name], time.perf_counter() - start)
