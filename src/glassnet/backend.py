@@ -6,10 +6,13 @@ their inputs (chainer's ``xp`` idiom), so that CuPy arrays run through the same 
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 __all__ = [
     "get_array_module",
+    "errstate",
     "get_default_dtype",
     "set_default_dtype",
     "manual_seed",
@@ -36,6 +39,13 @@ def get_array_module(*arrays):
 
             return cupy
     return np
+
+
+def errstate(xp, **actions):
+    """NumPy's ``errstate(**actions)`` for ``xp`` = numpy (e.g. ``over="ignore"`` where an overflow to inf
+    is the right answer); a no-op for array modules without floating-point warnings (CuPy)."""
+    with_errstate = getattr(xp, "errstate", None)
+    return contextlib.nullcontext() if with_errstate is None else with_errstate(**actions)
 
 
 def as_dtype(dtype) -> np.dtype:

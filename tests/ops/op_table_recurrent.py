@@ -1,11 +1,11 @@
 """Rows of the op table for the recurrent cells (one step) and the whole-sequence ops (BPTT), and the
 embedding lookup.
 
-H = 3 units throughout (so an LSTM's gate width is 12, a GRU's 9), T = 4 steps, batch "N". Input
-projections P are time-major (T, N, G·H); masks are (N, T) booleans drawn with at least one real step.
-The PyTorch side is the same recurrence written step by step with torch's own sigmoid, tanh and matmul
-(PyTorch's fused cells take x and W_ih, not the projections), so every row checks values and gradients
-of P, h_0 (c_0), W_hh and b_hh.
+H = 3 units throughout (so an LSTM's gate width is 12, a GRU's 9), T = 4 steps, F = 2 features, batch
+"N". The one-step cells take input projections P_t (N, G·H); the sequence ops take x (N, T, F), W_ih and
+b_ih as PyTorch's fused RNN ops do. Masks are (N, T) booleans drawn with at least one real step. The
+PyTorch side is the same recurrence written step by step with torch's own sigmoid, tanh and matmul, so
+every row checks values and gradients of x (P_t), h_0 (c_0), W_ih, b_ih, W_hh and b_hh.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from op_table import Row, labels, mask, normal
 from glassnet.ops import embedding as E
 from glassnet.ops import recurrent as R
 
-H, T = 3, 4
+H, T, F = 3, 4, 2
 GRU_BLOCKS = {"rzn": (0, 1), "zrn": (1, 0)}
 
 
@@ -61,29 +61,31 @@ class Sequence:
         inputs = list(inputs)
         m = inputs.pop() if self.masked else None
         b = inputs.pop() if self.bias else None
+        b_ih = inputs.pop(4 if self.kind == "lstm" else 3) if self.bias else None
         if self.kind == "lstm":
-            x, h, c, w = inputs
+            x, h, c, w_ih, w = inputs
         else:
-            (x, h, w), c = inputs, None
-        return x, h, c, w, b, m
+            (x, h, w_ih, w), c = inputs, None
+        return x, h, c, w_ih, b_ih, w, b, m
 
     def __call__(self, *inputs):
-        x, h, c, w, b, m = self.split(inputs)
+        x, h, c, w_ih, b_ih, w, b, m = self.split(inputs)
         if self.torch_side:
-            return self.torch(x, h, c, w, b, m)
+            return self.torch(x, h, c, w_ih, b_ih, w, b, m)
         params = dict(reverse=self.reverse, sequence=self.sequence)
         if self.kind == "lstm":
-            return R.LSTMSequence.apply(x, h, c, w, b, m, with_cell=self.with_cell, **params)
+            return R.LSTMSequence.apply(x, h, c, w_ih, b_ih, w, b, m, with_cell=self.with_cell, **params)
         if self.kind == "gru":
-            return R.GRUSequence.apply(x, h, w, b, m, order=self.order, **params)
-        return R.RNNSequence.apply(x, h, w, b, m, activation="tanh", **params)
+            return R.GRUSequence.apply(x, h, w_ih, b_ih, w, b, m, order=self.order, **params)
+        return R.RNNSequence.apply(x, h, w_ih, b_ih, w, b, m, activation="tanh", **params)
 
-    def torch(self, x, h, c, w, b, m):
+    def torch(self, x, h, c, w_ih, b_ih, w, b, m):
         import torch
 
         outputs = [None] * T
         for t in range(T - 1, -1, -1) if self.reverse else range(T):
-            h_new, c_new = _cell(self.kind, x[t], h, c, w, b, order=self.order)
+            x_t = x[:, t] @ w_ih + (b_ih if b_ih is not None else 0)
+            h_new, c_new = _cell(self.kind, x_t, h, c, w, b, order=self.order)
             if m is not None:
                 keep = m[:, t : t + 1]
                 h_new = torch.where(keep, h_new, h)
@@ -96,12 +98,17 @@ class Sequence:
 
 
 def sequence_row(name, kind, **options):
+    """Inputs in the op's order: x, h_0, (c_0), W_ih, (b_ih), W_hh, (b_hh), (mask)."""
     width = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H
-    inputs = [normal(T, "N", width), normal("N", H)]
+    bias = options.get("bias", True)
+    inputs = [normal("N", T, F), normal("N", H)]
     if kind == "lstm":
         inputs.append(normal("N", H))
+    inputs.append(normal(F, width))
+    if bias:
+        inputs.append(normal(width))
     inputs.append(normal(H, width))
-    if options.get("bias", True):
+    if bias:
         inputs.append(normal(width))
     if options.get("masked", False):
         inputs.append(mask("N", T))

@@ -24,6 +24,7 @@ __all__ = [
     "step",
     "identity",
     "sigmoid",
+    "sigmoid_",
     "tanh",
     "relu",
     "leaky_relu",
@@ -79,6 +80,18 @@ def stable_sigmoid(x):
     xp = get_array_module(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_(x):
+    """σ(x) = 1 / (1 + e^(-x)) written into ``x`` itself, in four passes and no temporary array: the form
+    the fused recurrent cells use at every step. Where e^(-x) overflows (x < -88 in float32, -745 in
+    float64) it is inf and 1 / (1 + inf) = 0, the right limit: run it under
+    ``errstate(xp, over="ignore")`` (the recurrent ops set that once around their loop over time)."""
+    xp = get_array_module(x)
+    xp.negative(x, out=x)
+    xp.exp(x, out=x)
+    x += 1
+    return xp.divide(1, x, out=x)
 
 
 class Tanh(Function):

@@ -11,7 +11,7 @@ there. The ``from_logits`` variants need no clamp: they use the log-sum-exp iden
 from __future__ import annotations
 
 from glassnet.autograd.function import Function
-from glassnet.backend import get_array_module
+from glassnet.backend import errstate, get_array_module
 from glassnet.ops.activation import log_softmax_array, stable_sigmoid
 
 __all__ = [
@@ -32,10 +32,7 @@ LOG_CLAMP = -100.0
 
 def _clamped_log(p):
     xp = get_array_module(p)
-    with_errstate = getattr(xp, "errstate", None)
-    if with_errstate is None:
-        return xp.maximum(xp.log(p), LOG_CLAMP)
-    with xp.errstate(divide="ignore"):
+    with errstate(xp, divide="ignore"):
         return xp.maximum(xp.log(p), LOG_CLAMP)
 
 

@@ -198,17 +198,22 @@ class _Recurrent(Module):
         return checked
 
     # --- the computation ---
+    def _input_bias(self):
+        """b_ih, with b_hh added where it adds like b_ih (no gate scales it: SimpleRNN, LSTM), or None."""
+        if not self.use_bias:
+            return None
+        if self.recurrent_bias is not None and self._folds_recurrent_bias():
+            return arithmetic.add(self.bias, self.recurrent_bias)
+        return self.bias
+
     def _projections(self, x):
-        """P = X W_ih + b_ih for every step at once: one (T·B, F) x (F, G·units) product, time-major
-        (T, B, G·units), so that each step's rows are one contiguous block."""
+        """P = X W_ih + b_ih for every step at once, for the unrolled path: one (T·B, F) x (F, G·units)
+        product, time-major (T, B, G·units), so that each step's rows are one contiguous block. (The fused
+        ops compute it themselves, feature-major.)"""
         batch, steps, features = x.shape
-        bias = self.bias
-        if self.use_bias and self.recurrent_bias is not None and self._folds_recurrent_bias():
-            bias = arithmetic.add(
-                self.bias, self.recurrent_bias
-            )  # b_hh adds like b_ih where no gate scales it
         time_major = shape.reshape(shape.transpose(x, 1, 0, 2), (steps * batch, features))
-        return shape.reshape(linear(time_major, self.kernel, bias), (steps, batch, self.gates * self.units))
+        projected = linear(time_major, self.kernel, self._input_bias())
+        return shape.reshape(projected, (steps, batch, self.gates * self.units))
 
     def _folds_recurrent_bias(self) -> bool:
         return True
@@ -221,7 +226,7 @@ class _Recurrent(Module):
         mask = self._check_mask(mask, x)
         states = self._initial_states(initial_state, x.shape[0], x)
         with_cell = len(self.state_names) > 1 and (self.return_state or self.stateful)
-        y = self._run(self._projections(x), states, mask, self.return_sequences, with_cell)
+        y = self._run(x, states, mask, self.return_sequences, with_cell)
         units = self.units
         last = 0 if self.reverse else x.shape[1] - 1
         if self.return_sequences:
@@ -338,19 +343,13 @@ class SimpleRNN(_Recurrent):
         R.activation_fn(activation)  # validates the name
         self.activation = activation
 
-    def _run(self, x_proj, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence, with_cell):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         if self.fused:
-            return R.RNNSequence.apply(
-                x_proj,
-                states[0],
-                w,
-                b,
-                mask,
-                activation=self.activation,
-                reverse=self.reverse,
-                sequence=sequence,
-            )
+            weights = (self.kernel, self._input_bias(), w, b)
+            options = dict(activation=self.activation, reverse=self.reverse, sequence=sequence)
+            return R.RNNSequence.apply(x, states[0], *weights, mask, **options)
+        x_proj = self._projections(x)
         return R.rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.reverse, sequence)
 
     def get_config(self):
@@ -397,14 +396,14 @@ class LSTM(_Recurrent):
         if self.use_bias and self.convention == "keras" and self.unit_forget_bias:
             self.bias.data[self.units : 2 * self.units] = 1.0
 
-    def _run(self, x_proj, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence, with_cell):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         h0, c0 = states
         if self.fused:
-            return R.LSTMSequence.apply(
-                x_proj, h0, c0, w, b, mask, reverse=self.reverse, sequence=sequence, with_cell=with_cell
-            )
-        return R.lstm_unrolled(x_proj, h0, c0, w, b, mask, self.reverse, sequence, with_cell)
+            weights = (self.kernel, self._input_bias(), w, b)
+            options = dict(reverse=self.reverse, sequence=sequence, with_cell=with_cell)
+            return R.LSTMSequence.apply(x, h0, c0, *weights, mask, **options)
+        return R.lstm_unrolled(self._projections(x), h0, c0, w, b, mask, self.reverse, sequence, with_cell)
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -442,14 +441,14 @@ class GRU(_Recurrent):
     def _folds_recurrent_bias(self) -> bool:
         return False  # b_hn sits inside r ⊙ (h W_hn + b_hn): it cannot join b_ih
 
-    def _run(self, x_proj, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence, with_cell):
         w, b = self.recurrent_kernel, self.recurrent_bias
         order = "rzn" if self.convention == "pytorch" else "zrn"
         if self.fused:
-            return R.GRUSequence.apply(
-                x_proj, states[0], w, b, mask, order=order, reverse=self.reverse, sequence=sequence
-            )
-        return R.gru_unrolled(x_proj, states[0], w, b, mask, order, self.reverse, sequence)
+            weights = (self.kernel, self._input_bias(), w, b)
+            options = dict(order=order, reverse=self.reverse, sequence=sequence)
+            return R.GRUSequence.apply(x, states[0], *weights, mask, **options)
+        return R.gru_unrolled(self._projections(x), states[0], w, b, mask, order, self.reverse, sequence)
 
 
 def _to_numpy(value):
