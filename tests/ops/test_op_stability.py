@@ -162,3 +162,26 @@ def test_cross_entropies_of_certain_probabilities_are_clamped_not_infinite():
     out, _ = run_strictly(forward_backward, lambda t: loss.SparseCategoricalCrossEntropy.apply(t, labels), p)
     np.testing.assert_allclose(out.data, [100.0, 100.0], rtol=1e-6)
     assert np.isfinite(p.grad).all()
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_gates_saturate_without_overflow(kind):
+    """Pre-activations of ±1e4 in float32: the fused sequence ops' σ(z) = 1/(1 + e^(-z)) meets e^(1e4) = inf
+    and gives exactly 0, with no warning; values and gradients equal the unrolled float64 path's."""
+    from glassnet import nn
+
+    x = np.random.default_rng(1).standard_normal((3, 5, 2)) * 1e4
+    fused = getattr(nn, kind)(4, return_sequences=True, convention="pytorch")
+    plain = getattr(nn, kind)(4, return_sequences=True, convention="pytorch", fused=False, dtype="float64")
+    fused.build(x.shape)
+    plain.build(x.shape)
+    for ours, reference in zip(fused.parameters(), plain.parameters()):
+        reference.data[...] = ours.data
+    inputs = gn.tensor(x.astype(np.float32), requires_grad=True), gn.tensor(x, requires_grad=True)
+    out, upstream = run_strictly(forward_backward, fused, inputs[0])
+    expected, _ = forward_backward(plain, inputs[1])
+    assert np.abs(out.data).max() > 0.5  # saturated, not all zero
+    np.testing.assert_allclose(out.data, expected.data, rtol=1e-5, atol=1e-6)
+    for ours, reference in zip(fused.parameters(), plain.parameters()):
+        scale = max(1.0, np.abs(reference.grad).max())
+        np.testing.assert_allclose(ours.grad, reference.grad, rtol=1e-4, atol=1e-5 * scale)
