@@ -404,6 +404,7 @@ class _Sequence:
         cols[:steps, :features] = inputs[::-1] if reverse else inputs
         if with_bias:
             cols[:steps, features] = 1
+        cols[steps, :offset] = 0  # the block after the last step holds only the final state
         cols[0, offset:] = h0.T
         return cols, offset
 
