@@ -416,6 +416,19 @@ class _Sequence:
         blocks = [w_ih] + ([] if b_ih is None else [b_ih[None, :]]) + ([] if w_hh is None else [w_hh])
         return xp.ascontiguousarray(xp.concatenate(blocks, axis=0).T)
 
+    @staticmethod
+    def _pre_activation(kernel, cols, k, offset, h0_is_zero: bool, bias, out):
+        """z_k = [W_ih; b_ih; W_hh]^T cols[k] (+ b_hh) into ``out``: one GEMM; at the first step from a zero
+        h_0 only the input rows, as W_hh^T h_0 adds nothing."""
+        xp = get_array_module(cols)
+        if k == 0 and h0_is_zero:
+            xp.matmul(kernel[:, :offset], cols[0, :offset], out=out)
+        else:
+            xp.matmul(kernel, cols[k], out=out)
+        if bias is not None:
+            out += bias
+        return out
+
     def _weight_grads(self, cols, offset, features, dgx, dgh=None):
         """dL/dW_ih, dL/db_ih (None without a bias row), dL/dW_hh as sums over steps (BPTT), from the
         columns and the feature-major dL/dz (T, G·H, B) of the input part (``dgx``) and of the recurrent
@@ -523,13 +536,7 @@ class RNNSequence(_Sequence, Function):
         h0_is_zero = not h0.any()
         bias = None if b_hh is None else b_hh[:, None]
         for k, t in enumerate(self._times(x.shape[1])):
-            z = states[k + 1]
-            if k == 0 and h0_is_zero:  # W_hh^T h_0 adds nothing
-                xp.matmul(kernel[:, :offset], cols[0, :offset], out=z)
-            else:
-                xp.matmul(kernel, cols[k], out=z)
-            if bias is not None:
-                z += bias
+            z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=states[k + 1])
             rnn_step(z, z, act)
             keep = self._keep(mask, t)
             if keep is not None:
@@ -590,13 +597,7 @@ class LSTMSequence(_Sequence, Function):
         bias = None if b_hh is None else b_hh[:, None]
         with errstate(xp, over="ignore"):
             for k, t in enumerate(self._times(steps)):
-                z = gates[k]
-                if k == 0 and h0_is_zero:  # W_hh^T h_0 adds nothing
-                    xp.matmul(kernel[:, :offset], cols[0, :offset], out=z)
-                else:
-                    xp.matmul(kernel, cols[k], out=z)
-                if bias is not None:
-                    z += bias
+                z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=gates[k])
                 lstm_step(z, cs[k], cs[k + 1], tanh_c[k], hs[k + 1])
                 keep = self._keep(mask, t)
                 if keep is not None:
