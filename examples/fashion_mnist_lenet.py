@@ -12,6 +12,7 @@ the test accuracy and the peak resident memory of the process.
 """
 
 import argparse
+import math
 import resource
 import time
 
@@ -19,6 +20,7 @@ import numpy as np
 
 import glassnet as gn
 from glassnet import data, models, nn, optim
+from glassnet.data import augmentation as augment
 from glassnet.train.callbacks import LearningRateScheduler
 
 
@@ -83,7 +85,33 @@ def torch_model(kind: str):
 LEARNING_RATE = 1e-3
 
 
-def train_torch(kind, x_train, y_train, x_test, y_test, epochs, batch_size, lr_decay):
+def learning_rate(epoch: int, epochs: int, lr_decay: float, cosine: bool) -> float:
+    """The rate of epoch ``epoch`` (from 0): ``LEARNING_RATE * lr_decay**epoch``, or with ``cosine`` half a
+    cosine from ``LEARNING_RATE`` at the first epoch towards 0 after the last (one value per epoch)."""
+    if cosine:
+        return LEARNING_RATE * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+    return LEARNING_RATE * lr_decay**epoch
+
+
+AUGMENTATIONS = {
+    "shift": "a random shift of up to 2 pixels on each axis",
+    "flip": "a left-right flip of half the images",
+    "shift+flip": "a random shift of up to 2 pixels on each axis, then a left-right flip of half the images",
+}
+
+
+def augmentation(kind: str):
+    """The transform of the training batches for ``--augment kind``, drawn from glassnet's seeded generator.
+
+    The shift is uniform in [-2, 2] pixels per axis and image, read by bilinear interpolation with black
+    borders (so a fractional shift also blurs a little); the flip mirrors clothes into clothes (digits would
+    change meaning: it is refused for MNIST).
+    """
+    shift, flip = augment.RandomShift(2), augment.RandomHorizontalFlip(0.5)
+    return {"shift": shift, "flip": flip, "shift+flip": augment.Compose([shift, flip])}[kind]
+
+
+def train_torch(kind, x_train, y_train, x_test, y_test, epochs, batch_size, schedule, transform=None):
     import torch  # noqa: PLC0415 - PyTorch is only needed for --torch
 
     torch.manual_seed(0)
@@ -93,12 +121,13 @@ def train_torch(kind, x_train, y_train, x_test, y_test, epochs, batch_size, lr_d
     generator = torch.Generator().manual_seed(0)
     for epoch in range(epochs):
         for group in opt.param_groups:
-            group["lr"] = LEARNING_RATE * lr_decay**epoch
+            group["lr"] = schedule(epoch)
         model.train()
         order = torch.randperm(len(x), generator=generator)
         for start in range(0, len(x), batch_size):
             index = order[start : start + batch_size]
-            loss = torch.nn.functional.cross_entropy(model(x[index]), y[index])
+            xb = x[index] if transform is None else torch.from_numpy(transform(x_train[index.numpy()]))
+            loss = torch.nn.functional.cross_entropy(model(xb), y[index])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -123,6 +152,17 @@ def main() -> None:
         "--train-samples", type=int, help="use only the first N training images (a quick run)"
     )
     parser.add_argument("--lr-decay", type=float, default=1.0, help="learning rate factor per epoch")
+    parser.add_argument(
+        "--cosine", action="store_true", help="a cosine schedule from 1e-3 towards 0 instead of --lr-decay"
+    )
+    parser.add_argument(
+        "--augment",
+        nargs="?",
+        const="shift+flip",
+        choices=list(AUGMENTATIONS),
+        help="augment the training batches (alone: shift+flip): "
+        + "; ".join(f"{name}: {what}" for name, what in AUGMENTATIONS.items()),
+    )
     parser.add_argument("--test-samples", type=int, help="score only the first N test images")
     parser.add_argument("--torch", action="store_true", help="train the same network in PyTorch instead")
     parser.add_argument("--data", help="a folder with the four .gz files")
@@ -130,15 +170,24 @@ def main() -> None:
 
     gn.manual_seed(0)
     args.dataset = "fashion" if args.dataset.startswith("fashion") else "mnist"
+    if args.cosine and args.lr_decay != 1.0:
+        parser.error("give --cosine or --lr-decay, not both")
+    if args.augment and "flip" in args.augment and args.dataset == "mnist":
+        parser.error("flipped digits are other digits (or none): use --augment shift for MNIST")
     load = data.load_fashion_mnist if args.dataset == "fashion" else data.load_mnist
     (x_train, y_train), (x_test, y_test) = load(path=args.data)
     x_train = (x_train[:, None] / np.float32(255))[: args.train_samples]  # (N, 1, 28, 28) in [0, 1]
     y_train = y_train[: args.train_samples]
     x_test, y_test = x_test[: args.test_samples, None] / np.float32(255), y_test[: args.test_samples]
+    transform = augmentation(args.augment) if args.augment else None
+
+    def schedule(epoch: int) -> float:
+        return learning_rate(epoch, args.epochs, args.lr_decay, args.cosine)
+
     start = time.perf_counter()
     if args.torch:
         accuracy = train_torch(
-            args.model, x_train, y_train, x_test, y_test, args.epochs, args.batch_size, args.lr_decay
+            args.model, x_train, y_train, x_test, y_test, args.epochs, args.batch_size, schedule, transform
         )
         framework = "pytorch"
     else:
@@ -148,18 +197,23 @@ def main() -> None:
             loss=nn.SparseCategoricalCrossEntropy(from_logits=True),
             metrics=["accuracy"],
         )
-        schedule = LearningRateScheduler(lambda epoch, lr: LEARNING_RATE * args.lr_decay**epoch)
-        model.fit(
-            x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2, callbacks=[schedule]
+        # Training batches only: evaluate() below scores the test images as they are.
+        train = data.DataLoader(
+            (x_train, y_train), batch_size=args.batch_size, shuffle=True, transform=transform
         )
+        scheduler = LearningRateScheduler(lambda epoch, lr: schedule(epoch))
+        model.fit(train, epochs=args.epochs, verbose=2, callbacks=[scheduler])
         _, accuracy = model.evaluate(x_test, y_test)
         model.save(f"{args.dataset}_{args.model}.glassnet")
         framework = "glassnet"
     minutes = (time.perf_counter() - start) / 60
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    recipe = "cosine lr" if args.cosine else f"lr decay {args.lr_decay}"
+    if args.augment:
+        recipe += f", augment {args.augment}"
     print(
         f"{framework} {args.model} on {args.dataset}: test accuracy {accuracy:.4f} "
-        f"after {args.epochs} epochs (lr decay {args.lr_decay}) "
+        f"after {args.epochs} epochs ({recipe}) "
         f"({minutes:.1f} min, peak RSS {peak:.0f} MB)"
     )
 
