@@ -458,7 +458,8 @@ class _Sequence:
         grad_h0 = xp.ascontiguousarray(dh0.T) if needs[1] else None
         grad_w_ih = grad_b_ih = grad_w_hh = grad_b_hh = None
         if any(needs[first : first + 3]):
-            grad_w_ih, grad_b_ih, grad_w_hh = self._weight_grads(cols, offset, w_ih.shape[0], dgx, dgh)
+            weights = self._weight_grads(cols, offset, w_ih.shape[0], dgx, dgh)
+            grad_w_ih, grad_b_ih, grad_w_hh = (g if need else None for g, need in zip(weights, needs[first:]))
         if needs[first + 3]:
             grad_b_hh = (dgx if dgh is None else dgh).sum(axis=(0, 2))
         return grad_x, grad_h0, grad_w_ih, grad_b_ih, grad_w_hh, grad_b_hh
