@@ -3,12 +3,38 @@ for comparison.
 
     python examples/fashion_mnist_lenet.py [--dataset fashion-mnist|mnist] [--model lenet|bn-cnn]
                                            [--epochs 10] [--batch-size 64] [--torch] [--data DIR]
-                                           [--lr-decay 1.0] [--train-samples N] [--test-samples N]
+                                           [--lr-decay 1.0 | --cosine] [--augment [shift|flip|shift+flip]]
+                                           [--train-samples N] [--test-samples N]
 
 Pixels are scaled to [0, 1]; Adam (lr 1e-3, times ``--lr-decay`` to the power of the epoch, from 0; 1.0
-by default, a constant rate), softmax cross-entropy on logits, seeded. ``--torch`` trains
-the same architecture in PyTorch 2.13 in the same setup (its default initialization). The last line gives
-the test accuracy and the peak resident memory of the process.
+by default, a constant rate; or ``--cosine``: 1e-3 * (1 + cos(pi * epoch / epochs)) / 2, set per epoch),
+softmax cross-entropy on logits, batches of 64, seeded. ``--augment`` transforms every training batch as
+it is drawn (``DataLoader(transform=...)``, glassnet's ``data.augmentation``: a new draw per image and
+epoch); the test images are never augmented. ``--torch`` trains the same architecture in PyTorch 2.13 in
+the same setup (its default initialization): the same schedule, the same epochs, and the same
+augmentation, glassnet's transforms applied to each NumPy batch before it becomes a torch tensor. The
+last line gives the test accuracy, the minutes and the peak resident memory of the process.
+
+The recipe for Fashion-MNIST, for both models: a left-right flip of half the training images, 20 epochs,
+the cosine schedule::
+
+    python examples/fashion_mnist_lenet.py --model lenet  --augment flip --cosine --epochs 20 [--torch]
+    python examples/fashion_mnist_lenet.py --model bn-cnn --augment flip --cosine --epochs 20 [--torch]
+
+Test accuracy, full data sets, seed 0, one thread (OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1):
+
+    model, data set, recipe                        glassnet   PyTorch   glassnet min / peak RSS
+    lenet  Fashion-MNIST, 10 epochs, constant rate   0.9022         -    2.0 / 290 MB
+    lenet  Fashion-MNIST, the recipe                 0.9095    0.9079    4.1 / 290 MB
+    bn-cnn Fashion-MNIST, the recipe                 0.9310    0.9333   26.9 / 429 MB
+    lenet  MNIST, 10 epochs, --lr-decay 0.8          0.9906         -    2.1 / 285 MB
+    lenet  MNIST, --cosine --epochs 20 (no flip)     0.9915    0.9923    4.4 / 285 MB
+
+Shifting did not pay here: with ``--augment shift+flip --cosine --epochs 20`` LeNet-5 scored 0.9018 and the
+batch-norm CNN 0.9225, each about as well on the test set as on its augmented training batches (both
+nets are too small for that much variety in 20 epochs; the bilinear read of a fractional shift also
+blurs the training images a little, which the test images are not). A flip does neither: a coat mirrored
+is a coat. Digits are not mirrored (``--augment flip`` is refused for MNIST).
 """
 
 import argparse
