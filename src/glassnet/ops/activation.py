@@ -7,7 +7,7 @@ call; ``nn.activations`` wraps them as modules and string names.
 from __future__ import annotations
 
 from glassnet.autograd.function import Function
-from glassnet.backend import get_array_module, get_rng
+from glassnet.backend import errstate, get_array_module, get_rng
 
 __all__ = [
     "Step",
@@ -59,8 +59,8 @@ class Step(Function):
 class Sigmoid(Function):
     """y = σ(x) = 1 / (1 + e^(-x));  dy/dx = σ(x)(1 - σ(x)) = y(1 - y).
 
-    Computed from e^(-|x|), which never overflows: σ(x) = 1/(1 + e^(-x)) for x >= 0 and
-    e^x/(1 + e^x) for x < 0.
+    Computed as written (``sigmoid_``): where e^(-x) overflows to inf, 1/(1 + inf) = 0 is the right
+    limit, and 1 + e^(-x) >= 1 never cancels, so every x gives σ to rounding.
     """
 
     name, formula, derivative = "sigmoid", "1 / (1 + e^(-x))", "dy/dx = y (1 - y)"
@@ -76,17 +76,20 @@ class Sigmoid(Function):
 
 
 def stable_sigmoid(x):
-    """σ(x) on arrays without overflow (shared by Sigmoid and the logits form of binary cross-entropy)."""
+    """σ(x) as a new array, with no overflow warning for any x (shared by Sigmoid and the logits form of
+    binary cross-entropy): ``sigmoid_`` on a copy."""
     xp = get_array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    y = xp.array(x, dtype=x.dtype if x.dtype.kind == "f" else float)
+    with errstate(xp, over="ignore"):
+        return sigmoid_(y)
 
 
 def sigmoid_(x):
-    """σ(x) = 1 / (1 + e^(-x)) written into ``x`` itself, in four passes and no temporary array: the form
-    the fused recurrent cells use at every step. Where e^(-x) overflows (x < -88 in float32, -745 in
-    float64) it is inf and 1 / (1 + inf) = 0, the right limit: run it under
-    ``errstate(xp, over="ignore")`` (the recurrent ops set that once around their loop over time)."""
+    """σ(x) = 1 / (1 + e^(-x)) written into ``x`` itself, in four passes and no temporary array: the one
+    home of the sigmoid's formula (``Sigmoid``, binary cross-entropy on logits, the fused recurrent cells).
+    Where e^(-x) overflows (x < -88 in float32, -745 in float64) it is inf and 1 / (1 + inf) = 0, the
+    right limit: run it under ``errstate(xp, over="ignore")`` (the recurrent ops set that once around
+    their loop over time)."""
     xp = get_array_module(x)
     xp.negative(x, out=x)
     xp.exp(x, out=x)

@@ -442,7 +442,7 @@ class GRU(_Recurrent):
         return False  # b_hn sits inside r ⊙ (h W_hn + b_hn): it cannot join b_ih
 
     def _run(self, x, states, mask, sequence, with_cell):
-        w, b = self.recurrent_kernel, self.recurrent_bias
+        w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         order = "rzn" if self.convention == "pytorch" else "zrn"
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
