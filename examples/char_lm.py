@@ -1,5 +1,6 @@
-"""A character-level LSTM language model on a text file (default: tiny Shakespeare), printing samples as
-it trains, with the validation cross-entropy in nats per character.
+"""A character-level LSTM language model on a text file (default: tiny Shakespeare, from ../shared/data
+beside the checkout, else glassnet's cache, downloaded on first use), printing samples as it trains, with
+the validation cross-entropy in nats per character.
 
     python examples/char_lm.py [--text PATH] [--minutes 30] [--epochs 50] [--out DIR]
 
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import glassnet as gn
 from glassnet import nn, optim
-from glassnet.data import CharTokenizer, DataLoader, language_model_dataset
+from glassnet.data import CharTokenizer, DataLoader, language_model_dataset, load_tiny_shakespeare
 from glassnet.models import CharRNN
 
-DEFAULT_TEXT = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare" / "input.txt"
+SHARED_COPY = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare" / "input.txt"
 
 
 def validation_loss(model, ids, seq_len: int, batch_size: int = 128) -> float:
@@ -38,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--text", default=str(DEFAULT_TEXT))
+    parser.add_argument("--text", default=None, help="a UTF-8 text file (default: tiny Shakespeare)")
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--seq-len", type=int, default=100)
@@ -51,7 +52,10 @@ def main() -> None:
     args = parser.parse_args()
 
     gn.manual_seed(0)
-    text = Path(args.text).read_text(encoding="utf-8")
+    if args.text is not None:
+        text = Path(args.text).read_text(encoding="utf-8")
+    else:
+        text = load_tiny_shakespeare(SHARED_COPY if SHARED_COPY.is_file() else None)
     split = int(len(text) * 0.9)
     tokenizer = CharTokenizer().fit(text[:split])
     train_ids, val_ids = tokenizer.encode(text[:split]), tokenizer.encode(text[split:])

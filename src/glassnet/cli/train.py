@@ -6,15 +6,22 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
+
 from glassnet.explain import plot_history
 from glassnet.io.config import DEFAULT_CONFIG, load_config
+from glassnet.models import sample_ids
 
 HELP = """Train the model that RUN.toml describes: its data, layers, optimizer, loss, metrics and epochs
 (the format is the default run's; print it with --show-default). With no file, train the embedded
 default: an MLP on scikit-learn's bundled digits (needs scikit-learn: pip install "glassnet[sklearn]").
 
 It prints progress and the test accuracy, and writes NAME.glassnet (the model, loadable with
-nn.load_model) and NAME-loss.png (the loss curve, with matplotlib) to --output."""
+nn.load_model) and NAME-loss.png (the loss curve, with matplotlib) to --output. A text run also writes
+NAME.tokenizer.json and prints generated text; a series run prints the test MAE beside the naive
+forecast's."""
+
+SAMPLE_LENGTH = 300  # ids of generated text after a text run
 
 
 def add_parser(commands) -> None:
@@ -55,14 +62,25 @@ def run(args) -> int:
     say(
         f"{config.name}: {len(x_train)} training samples" + (f", {len(test[0])} test samples" if test else "")
     )
-    model.summary(print_fn=say)
+    if hasattr(model, "summary"):
+        model.summary(print_fn=say)
+    else:
+        say(f"{type(model).__name__}: {model.count_params():,} parameters")
     history = model.fit(x_train, y_train, **fit_args)
     results = model.evaluate(*(test or (x_train, y_train)), return_dict=True)
     where = "test" if test else "training"
     say(f"{where}: " + "  ".join(f"{key} {value:.4f}" for key, value in results.items()))
+    if "series" in config.prepared:
+        say(_forecast_report(model, config.prepared["series"]))
     output = Path(args.output)
     model_path = model.save(output / f"{config.name}.glassnet")
     say(f"saved the model to {model_path}")
+    if "tokenizer" in config.prepared:
+        tokenizer = config.prepared["tokenizer"]
+        say(f"saved the tokenizer to {tokenizer.save(output / f'{config.name}.tokenizer.json')}")
+        prompt = (test or (x_train, y_train))[0][0]
+        sample = sample_ids(model, prompt, SAMPLE_LENGTH, temperature=0.8, window=len(prompt))
+        say(f"a sample after {tokenizer.decode(prompt)!r}:\n{tokenizer.decode(sample)}")
     try:
         plot_path = plot_history(history, output / f"{config.name}-loss.png")
         say(f"saved the loss curve to {plot_path}")
@@ -70,3 +88,14 @@ def run(args) -> int:
         say(f"no loss curve: {error}")
     say(f"done in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def _forecast_report(model, series) -> str:
+    """The test MAE of the model and of the naive forecast (each window's last value), in series units."""
+    predicted = model.predict(series.x_test).astype(np.float64)
+    actual, naive = series.y_test.astype(np.float64), series.x_test[:, -1].astype(np.float64)
+    if series.scaler is not None:
+        predicted, actual, naive = (series.scaler.inverse_transform(a) for a in (predicted, actual, naive))
+    model_mae, naive_mae = (float(np.abs(a - actual).mean()) for a in (predicted, naive))
+    verdict = "beats" if model_mae < naive_mae else "does not beat"
+    return f"test MAE {model_mae:.4f} in the series' units; naive last value {naive_mae:.4f} ({verdict} it)"

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-__all__ = ["cache_dir", "download", "sha256_of", "DownloadError", "ChecksumError"]
+__all__ = ["cache_dir", "data_dirs", "download", "sha256_of", "DownloadError", "ChecksumError"]
 
 
 class DownloadError(OSError):
@@ -38,6 +38,25 @@ def cache_dir(subdir: str | None = None) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
     path = Path(base).expanduser() / "glassnet"
     return path / subdir if subdir else path
+
+
+def data_dirs(subdir: str, path=None, system_dirs=()) -> list:
+    """Where a loader looks for the files of a data set, in order: only ``path`` when given; else
+    ``$GLASSNET_DATA/subdir``, ``$GLASSNET_DATA`` itself, the cache (``cache_dir(subdir)``), and the
+    ``system_dirs`` where an operating system's package puts a copy.
+
+    Example:
+        >>> data_dirs("mnist", path="/data/mnist")
+        [PosixPath('/data/mnist')]
+    """
+    if path is not None:
+        return [Path(path).expanduser()]
+    dirs = []
+    local = os.environ.get("GLASSNET_DATA")
+    if local:
+        dirs += [Path(local).expanduser() / subdir, Path(local).expanduser()]
+    dirs.append(cache_dir(subdir))
+    return dirs + [Path(system) for system in system_dirs]
 
 
 def sha256_of(data: bytes) -> str:

@@ -41,6 +41,42 @@ the model is convolutional (an ``architecture``, or a first layer Conv2D or a po
 (N, 1, 28, 28); the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
 ``gate`` (``name`` = and, or, nand, nor, xor; no test split), ``moons``/``circles``/``spirals``/``blobs``
 (``n_samples``, ``noise``).
+
+Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
+the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
+and the tokenizer is fitted on the training part only. A layer argument written ``"vocab_size"`` is the
+tokenizer's number of ids, and ``architecture = "CharRNN"`` takes it by itself::
+
+    [data]
+    source = "text"
+    path = "input.txt"          # any UTF-8 text file, or name = "tinyshakespeare" (downloaded and cached)
+    tokenizer = "char"          # or "word" (max_words = 10000 keeps the most frequent words)
+    seq_len = 100               # stride = 100 by default: windows that do not overlap
+    test_size = 0.1             # the last 10 % of the text
+
+    [model]
+    layers = [
+        { type = "Embedding", vocab_size = "vocab_size", dim = 64 },
+        { type = "LSTM", units = 256, return_sequences = true },
+        { type = "Dense", units = "vocab_size" },
+    ]
+
+``glassnet train`` then saves the tokenizer beside the model and prints a sample of generated text.
+``series`` forecasts a series: windows of ``lookback`` steps predict the value ``horizon`` steps after them;
+the last ``test_size`` of the steps tests, and the scaler (``scale``, standard by default) is fitted on
+the training steps only. The values come from a CSV file (``path``, ``column``) or from a data set that a
+package ships (``name = "sunspots"``: statsmodels' yearly sunspot numbers, ``pip install
+glassnet[timeseries]``)::
+
+    [data]
+    source = "series"
+    name = "sunspots"           # or path = "series.csv" and column = "value"
+    lookback = 12
+    horizon = 1
+    test_size = 0.2
+
+``glassnet train`` then reports the test MAE in the series' own units beside the naive forecast's (the
+last value of each window).
 """
 
 from __future__ import annotations
@@ -100,6 +136,9 @@ ARCHITECTURES = {
     "ResNet18": models.ResNet18,
     "ResNet34": models.ResNet34,
 }
+# Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
+SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN}
+VOCAB_SIZE = "vocab_size"  # a layer argument with this value is the text source's number of ids
 _FIT_KEYS = {"epochs", "batch_size", "validation_split", "shuffle", "verbose"}
 
 
@@ -119,6 +158,9 @@ class RunConfig:
     fit: dict = field(default_factory=dict)
     source: str = "<embedded default>"
     architecture: dict | None = None  # {"architecture": "LeNet5", **keyword arguments} instead of layers
+    # What loading the data learned, set by ``load_data``: the tokenizer of a text source, the scaler and
+    # the windows of a series
+    prepared: dict = field(default_factory=dict)
 
     @property
     def convolutional(self) -> bool:
@@ -147,19 +189,34 @@ class RunConfig:
         for key, value in spec.items():
             if isinstance(value, dict) and "type" in value:
                 spec[key] = self._layer(dict(value), f"{where} ({kind}.{key})")
+            elif value == VOCAB_SIZE:
+                spec[key] = self._vocab_size(f"{where} ({kind}.{key})")
         try:
             return classes[kind](**spec)
         except TypeError as error:
             raise ConfigError(f"{self.source}: {where} ({kind}): {error}") from None
 
+    def _vocab_size(self, where: str) -> int:
+        tokenizer = self.prepared.get("tokenizer")
+        if tokenizer is None:
+            raise ConfigError(
+                f'{self.source}: {where} is "{VOCAB_SIZE}", which only a text source defines '
+                '([data] source = "text"); give a number'
+            )
+        return tokenizer.vocab_size
+
     def _build_architecture(self, input_shape) -> nn.Module:
         options = dict(self.architecture)
         kind = options.pop("architecture")
-        if kind not in ARCHITECTURES:
-            raise ConfigError(
-                f"{self.source}: [model] architecture {kind!r}; valid: {', '.join(sorted(ARCHITECTURES))}"
-            )
+        if kind not in ARCHITECTURES and kind not in SEQUENCE_ARCHITECTURES:
+            valid = ", ".join(sorted({*ARCHITECTURES, *SEQUENCE_ARCHITECTURES}))
+            raise ConfigError(f"{self.source}: [model] architecture {kind!r}; valid: {valid}")
         try:
+            if kind in SEQUENCE_ARCHITECTURES:
+                vocab_size = options.pop("vocab_size", VOCAB_SIZE)
+                if vocab_size == VOCAB_SIZE:
+                    vocab_size = self._vocab_size(f"[model] architecture {kind}")
+                return SEQUENCE_ARCHITECTURES[kind](vocab_size=vocab_size, **options)
             return ARCHITECTURES[kind](input_shape=tuple(input_shape), **options)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"{self.source}: [model] architecture {kind}: {error}") from None
@@ -177,6 +234,11 @@ class RunConfig:
         """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
         manual_seed(self.seed)
         spec = dict(self.data)
+        kind = spec.get("source")
+        if kind in _SEQUENCE_SOURCES:
+            spec.pop("source")
+            (x_train, y_train), test, self.prepared = _SEQUENCE_SOURCES[kind](spec, self.source)
+            return (x_train, y_train), test
         spec.setdefault("flatten", not self.convolutional)
         (x_train, y_train), test = _load(spec, self.source)
         scale = self.data.get("scale", "none")
@@ -253,11 +315,144 @@ def _load(spec: dict, source: str):
     else:
         raise ConfigError(
             f"{source}: [data] source {kind!r}; valid: sklearn, mnist, fashion_mnist, csv, gate, "
-            "moons, circles, spirals, blobs"
+            "moons, circles, spirals, blobs, text, series"
         )
     stratify = y if y.dtype.kind in "iu" else None
     x_train, x_test, y_train, y_test = datasets.train_test_split(x, y, test_size=test_size, stratify=stratify)
     return (x_train, y_train), (x_test, y_test)
+
+
+def _take(spec: dict, source: str, kind: str, required=(), **defaults) -> dict:
+    """The options of a ``kind`` source from ``spec``: the ``required`` ones and ``defaults`` overridden;
+    any other key is an error that lists the valid ones."""
+    missing = [key for key in required if key not in spec]
+    if missing:
+        raise ConfigError(f"{source}: a {kind} source needs {' and '.join(missing)}")
+    unknown = set(spec) - set(required) - set(defaults)
+    if unknown:
+        valid = sorted({*required, *defaults, "source"})
+        raise ConfigError(
+            f"{source}: unknown [data] keys {sorted(unknown)} for a {kind} source; valid: {valid}"
+        )
+    return {**defaults, **spec}
+
+
+def _test_size(value, source: str) -> float:
+    if not 0 <= value < 1:
+        raise ConfigError(f"{source}: [data] test_size must be in [0, 1), got {value}")
+    return float(value)
+
+
+def _load_text(spec: dict, source: str):
+    """A language model's windows from a text file: ids[s : s+L] and ids[s+1 : s+L+1]; the tokenizer is
+    fitted on the first 1 - test_size of the text, the rest tests."""
+    options = _take(
+        spec,
+        source,
+        "text",
+        (),
+        path=None,
+        name=None,
+        tokenizer="char",
+        seq_len=100,
+        stride=None,
+        test_size=0.1,
+        max_words=None,
+        encoding="utf-8",
+    )
+    if (options["path"] is None) == (options["name"] is None):
+        raise ConfigError(f'{source}: a text source needs path (a text file) or name = "tinyshakespeare"')
+    if options["name"] is not None:
+        if options["name"] != "tinyshakespeare":
+            raise ConfigError(f'{source}: [data] text name {options["name"]!r}; valid: "tinyshakespeare"')
+        path, text = "tiny Shakespeare", datasets.load_tiny_shakespeare()
+    else:
+        path = Path(options["path"])
+        if not path.exists():
+            raise FileNotFoundError(f"{source}: [data] path: no text file at {path}")
+        text = path.read_text(encoding=options["encoding"])
+    if options["tokenizer"] == "char":
+        if options["max_words"] is not None:
+            raise ConfigError(f'{source}: [data] max_words is for tokenizer = "word"')
+        tokenizer = datasets.CharTokenizer()
+    elif options["tokenizer"] == "word":
+        tokenizer = datasets.WordTokenizer(max_words=options["max_words"])
+    else:
+        raise ConfigError(
+            f'{source}: [data] tokenizer must be "char" or "word", got {options["tokenizer"]!r}'
+        )
+    split = int(len(text) * (1 - _test_size(options["test_size"], source)))
+    tokenizer.fit(text[:split])
+    seq_len, stride = options["seq_len"], options["stride"]
+    try:
+        train = datasets.language_model_dataset(tokenizer.encode(text[:split]), seq_len, stride)
+        test = None
+        if split < len(text):
+            test = datasets.language_model_dataset(tokenizer.encode(text[split:]), seq_len).arrays
+    except ValueError as error:
+        raise ConfigError(f"{source}: [data] {path}: {error}") from None
+    return train.arrays, test, {"tokenizer": tokenizer}
+
+
+def _load_series(spec: dict, source: str):
+    """Forecasting windows of one series (a CSV column, or a data set a package ships), split in time,
+    scaled with a scaler fitted on the training steps only."""
+    options = _take(
+        spec,
+        source,
+        "series",
+        (),
+        path=None,
+        column=None,
+        name=None,
+        lookback=12,
+        horizon=1,
+        test_size=0.2,
+        scale="standard",
+    )
+    if (options["path"] is None) == (options["name"] is None):
+        raise ConfigError(f'{source}: a series source needs path (with column) or name = "sunspots"')
+    if options["name"] is not None:
+        values = _shipped_series(options["name"], source)
+    else:
+        if options["column"] is None:
+            raise ConfigError(f"{source}: a series from a CSV file needs column, the one to forecast")
+        try:
+            values, _, info = datasets.read_csv(options["path"], None, features=[options["column"]])
+        except (ValueError, KeyError) as error:
+            raise ConfigError(f"{source}: [data] {options['path']}: {error}") from None
+        if info.categories:
+            raise ConfigError(
+                f"{source}: [data] column {options['column']!r} is not numeric; a series needs numbers"
+            )
+    scale = options["scale"]
+    if scale not in ("standard", "minmax", "none"):
+        raise ConfigError(f"{source}: [data] scale must be standard, minmax or none, got {scale!r}")
+    test_size = _test_size(options["test_size"], source)
+    if test_size == 0:
+        raise ConfigError(f"{source}: a series source needs test_size > 0: the forecast is scored on it")
+    try:
+        series = datasets.windowed_series(
+            values, options["lookback"], options["horizon"], 1 - test_size, None if scale == "none" else scale
+        )
+    except ValueError as error:
+        raise ConfigError(f"{source}: [data] {error}") from None
+    return (series.x_train, series.y_train), (series.x_test, series.y_test), {"series": series}
+
+
+def _shipped_series(name: str, source: str):
+    if name != "sunspots":
+        raise ConfigError(f'{source}: [data] series name {name!r}; valid: "sunspots" (or a CSV path)')
+    try:
+        import statsmodels.api as sm  # noqa: PLC0415 - an optional extra
+    except ImportError:
+        raise ConfigError(
+            f"{source}: the sunspots series comes with statsmodels: pip install glassnet[timeseries]"
+        ) from None
+    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(dtype=np.float64)
+
+
+_SEQUENCE_SOURCES = {"text": _load_text, "series": _load_series}
 
 
 def parse_config(text: str, source: str = "<text>") -> RunConfig:

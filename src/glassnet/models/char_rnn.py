@@ -12,7 +12,7 @@ from glassnet.nn.layers.embedding import Embedding
 from glassnet.nn.layers.recurrent import GRU, LSTM
 from glassnet.nn.module import Module
 
-__all__ = ["CharRNN", "sample_logits"]
+__all__ = ["CharRNN", "sample_logits", "sample_ids"]
 
 
 def sample_logits(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
@@ -155,3 +155,36 @@ class CharRNN(Module):
             "cell": self.cell,
             "convention": self.convention,
         }
+
+
+def sample_ids(
+    model, prompt_ids, length: int, temperature: float = 1.0, top_k: int | None = None, window=None
+):
+    """``length`` new ids after ``prompt_ids`` (1-D) from any language model that maps ids (B, T) to
+    logits (B, T, V): ``model.generate`` where the model has one (``CharRNN`` carries its states), else
+    the model re-reads the last ``window`` ids (default: all of them) for each new id.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet import nn
+        >>> _ = gn.manual_seed(0)
+        >>> model = nn.Sequential([nn.Embedding(5, 3), nn.Dense(5)], input_shape=(None,))
+        >>> sample_ids(model, [1, 2], length=4).shape
+        (4,)
+    """
+    if hasattr(model, "generate"):
+        return model.generate(prompt_ids, length, temperature, top_k)
+    ids = [int(i) for i in np.asarray(prompt_ids).reshape(-1)]
+    if not ids:
+        raise ValueError("sample_ids needs a prompt of at least one id")
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for _ in range(length):
+                recent = np.array(ids[-window:] if window else ids, dtype=np.int64)[None]
+                logits = model(recent).data
+                ids.append(int(sample_logits(logits[:, -1], temperature, top_k)[0]))
+    finally:
+        model.train(was_training)
+    return np.array(ids[-length:] if length else [], dtype=np.int64)

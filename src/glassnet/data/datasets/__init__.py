@@ -1,5 +1,7 @@
-"""Data sets: logic gates, toy 2-D sets, scikit-learn's bundled sets, CSV files, MNIST and Fashion-MNIST."""
+"""Data sets: logic gates, toy 2-D sets, scikit-learn's bundled sets, CSV files, MNIST and Fashion-MNIST,
+tiny Shakespeare."""
 
+from glassnet.data.datasets.corpora import TINY_SHAKESPEARE_SHA256, load_tiny_shakespeare
 from glassnet.data.datasets.csv_file import MISSING_VALUES, CSVInfo, read_csv
 from glassnet.data.datasets.gates import GATE_INPUTS, GATE_OUTPUTS, logic_gate
 from glassnet.data.datasets.idx import (
@@ -43,4 +45,6 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "read_idx",
     "parse_idx",
+    "load_tiny_shakespeare",
+    "TINY_SHAKESPEARE_SHA256",
 ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet.data.download import ChecksumError, cache_dir, download, sha256_of
+from glassnet.data.download import ChecksumError, cache_dir, data_dirs, download, sha256_of
 
 __all__ = ["load_mnist", "load_fashion_mnist", "read_idx", "parse_idx", "FASHION_MNIST_CLASSES"]
 
@@ -227,15 +226,7 @@ def load_fashion_mnist(path=None, download: bool = True, mirror=None):
 
 
 def _search_dirs(collection: _Collection, path) -> list:
-    if path is not None:
-        return [Path(path).expanduser()]
-    dirs = []
-    local = os.environ.get("GLASSNET_DATA")
-    if local:
-        dirs += [Path(local).expanduser() / collection.subdir, Path(local).expanduser()]
-    dirs.append(cache_dir(collection.subdir))
-    dirs += [Path(system) for system in collection.system_dirs]
-    return dirs
+    return data_dirs(collection.subdir, path, collection.system_dirs)
 
 
 def _find(published: _PublishedFile, dirs: list):

@@ -1,0 +1,62 @@
+"""Text corpora for language models: tiny Shakespeare (Karpathy's char-rnn data set).
+
+Where ``load_tiny_shakespeare`` looks for ``input.txt``, in order: ``path`` when given (a file, or a
+directory holding it); ``$GLASSNET_DATA/tinyshakespeare``, ``$GLASSNET_DATA``; glassnet's cache,
+``~/.cache/glassnet/tinyshakespeare``. A missing file is downloaded into the cache (or ``path``'s
+directory), and every copy must be the published one (its SHA-256).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from glassnet.data.download import ChecksumError, data_dirs, sha256_of
+from glassnet.data.download import download as fetch
+
+__all__ = ["load_tiny_shakespeare", "TINY_SHAKESPEARE_SHA256"]
+
+TINY_SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+_NAME = "input.txt"
+_MIRRORS = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",)
+
+
+def load_tiny_shakespeare(path=None, download: bool = True, mirror=None) -> str:
+    """Tiny Shakespeare: 1,115,394 characters of Shakespeare's plays, speakers' names and lines (Karpathy,
+    "The Unreasonable Effectiveness of Recurrent Neural Networks", 2015), as one string.
+
+    Args:
+        path: ``input.txt`` itself, or a directory holding it; when given, the only place looked in.
+        download: fetch a missing file (into the cache, or ``path``), checksum verified.
+        mirror: a base URL (or several, tried in order) instead of the char-rnn repository.
+
+    Raises:
+        FileNotFoundError: the file is missing and ``download=False``.
+        ChecksumError: the file found (or downloaded) is not the published one.
+        DownloadError: a missing file could not be downloaded (offline).
+    """
+    given = None if path is None else Path(path).expanduser()
+    if given is not None and given.suffix == ".txt":
+        dirs, name = [given.parent], given.name
+    else:
+        dirs, name = data_dirs("tinyshakespeare", given), _NAME
+    found = next((d / name for d in dirs if (d / name).is_file()), None)
+    if found is None:
+        if not download:
+            looked = ", ".join(str(d) for d in dirs)
+            raise FileNotFoundError(
+                f"tiny Shakespeare's {name} not found; looked in: {looked}. Pass download=True to fetch it, "
+                "or put the file in one of those directories (GLASSNET_DATA may point at a copy's directory)."
+            )
+        mirrors = _MIRRORS if mirror is None else ((mirror,) if isinstance(mirror, str) else tuple(mirror))
+        found = fetch([base.rstrip("/") + "/" + _NAME for base in mirrors], dirs[0] / name, _verify)
+    _verify(found)
+    return found.read_text(encoding="utf-8")
+
+
+def _verify(path: Path) -> None:
+    digest = sha256_of(path.read_bytes())
+    if digest != TINY_SHAKESPEARE_SHA256:
+        raise ChecksumError(
+            f"{path} is not tiny Shakespeare's input.txt: its SHA-256 is {digest}, the published file's is "
+            f"{TINY_SHAKESPEARE_SHA256}. Delete it (a missing file is downloaded again) or replace it."
+        )
