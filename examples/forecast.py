@@ -14,7 +14,7 @@ import numpy as np
 
 import glassnet as gn
 from glassnet import nn, optim
-from glassnet.data import windowed_series
+from glassnet.data import load_sunspots, windowed_series
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=300)
@@ -22,11 +22,9 @@ parser.add_argument("--lookback", type=int, default=12)
 args = parser.parse_args()
 
 try:
-    import statsmodels.api as sm
-except ImportError:
-    raise SystemExit("this example needs statsmodels: pip install glassnet[timeseries]") from None
-
-values = sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(dtype=np.float64)
+    values = load_sunspots()
+except ImportError as error:
+    raise SystemExit(f"this example needs statsmodels: {error}") from None
 series = windowed_series(values, lookback=args.lookback, horizon=1, train_fraction=0.8)
 
 gn.manual_seed(0)

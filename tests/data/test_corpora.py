@@ -1,4 +1,5 @@
-"""Tiny Shakespeare: found locally, checked against its published SHA-256, downloaded from a local mirror."""
+"""Tiny Shakespeare: found locally, checked against its published SHA-256, downloaded from a local mirror;
+the sunspot numbers that statsmodels ships."""
 
 from __future__ import annotations
 
@@ -49,3 +50,12 @@ def test_downloaded_into_the_cache_from_a_mirror(shakespeare_dir, isolated_cache
     with pytest.raises(ChecksumError, match="every mirror served a wrong input.txt"):
         load_tiny_shakespeare(tmp_path / "elsewhere", mirror=serve(wrong))
     assert not (tmp_path / "elsewhere" / "input.txt").exists()
+
+
+def test_the_sunspot_numbers_from_statsmodels():
+    pytest.importorskip("statsmodels", reason="the sunspots series comes with glassnet[timeseries]")
+    from glassnet.data import load_sunspots
+
+    values = load_sunspots()
+    assert values.shape == (309,) and values.dtype == "float64"  # the years 1700 to 2008
+    assert values[:3].tolist() == [5.0, 11.0, 16.0] and values[-1] == 2.9

@@ -3,7 +3,7 @@
 - Batching: ``DataLoader`` over a ``Dataset`` or a tuple ``(X, y)``; ``TensorDataset`` for arrays.
 - Data sets (``glassnet.data.datasets``): ``logic_gate``; ``make_moons``, ``make_circles``,
   ``make_spirals``, ``make_blobs``; ``load_sklearn`` (an optional extra); ``read_csv``; ``load_mnist``,
-  ``load_fashion_mnist``; ``load_tiny_shakespeare``.
+  ``load_fashion_mnist``; ``load_tiny_shakespeare``; ``load_sunspots``.
 - Preparing: ``StandardScaler``, ``MinMaxScaler``, ``train_test_split``, ``check_finite``.
 
 Arrays come back as NumPy arrays; the loader wraps batches in tensors. Every random draw (shuffling, toy
@@ -33,6 +33,7 @@ from glassnet.data.datasets import (
     load_iris,
     load_mnist,
     load_sklearn,
+    load_sunspots,
     load_tiny_shakespeare,
     load_wine,
     logic_gate,
@@ -88,6 +89,7 @@ __all__ = [
     "load_mnist",
     "load_fashion_mnist",
     "load_tiny_shakespeare",
+    "load_sunspots",
     "FASHION_MNIST_CLASSES",
     "read_idx",
     "parse_idx",

@@ -338,7 +338,7 @@ def _take(spec: dict, source: str, kind: str, required=(), **defaults) -> dict:
 
 
 def _test_size(value, source: str) -> float:
-    if not 0 <= value < 1:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
         raise ConfigError(f"{source}: [data] test_size must be in [0, 1), got {value}")
     return float(value)
 
@@ -444,12 +444,9 @@ def _shipped_series(name: str, source: str):
     if name != "sunspots":
         raise ConfigError(f'{source}: [data] series name {name!r}; valid: "sunspots" (or a CSV path)')
     try:
-        import statsmodels.api as sm  # noqa: PLC0415 - an optional extra
-    except ImportError:
-        raise ConfigError(
-            f"{source}: the sunspots series comes with statsmodels: pip install glassnet[timeseries]"
-        ) from None
-    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(dtype=np.float64)
+        return datasets.load_sunspots()
+    except ImportError as error:
+        raise ConfigError(f"{source}: {error}") from None
 
 
 _SEQUENCE_SOURCES = {"text": _load_text, "series": _load_series}

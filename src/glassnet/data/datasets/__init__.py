@@ -1,5 +1,5 @@
 """Data sets: logic gates, toy 2-D sets, scikit-learn's bundled sets, CSV files, MNIST and Fashion-MNIST,
-tiny Shakespeare."""
+tiny Shakespeare, the sunspot numbers."""
 
 from glassnet.data.datasets.corpora import TINY_SHAKESPEARE_SHA256, load_tiny_shakespeare
 from glassnet.data.datasets.csv_file import MISSING_VALUES, CSVInfo, read_csv
@@ -11,6 +11,7 @@ from glassnet.data.datasets.idx import (
     parse_idx,
     read_idx,
 )
+from glassnet.data.datasets.series import load_sunspots
 from glassnet.data.datasets.sklearn_sets import (
     SKLEARN_DATASETS,
     load_breast_cancer,
@@ -47,4 +48,5 @@ __all__ = [
     "parse_idx",
     "load_tiny_shakespeare",
     "TINY_SHAKESPEARE_SHA256",
+    "load_sunspots",
 ]
