@@ -17,7 +17,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-__all__ = ["cache_dir", "data_dirs", "download", "sha256_of", "DownloadError", "ChecksumError"]
+__all__ = [
+    "cache_dir",
+    "data_dirs",
+    "mirrors_of",
+    "not_found",
+    "download",
+    "sha256_of",
+    "DownloadError",
+    "ChecksumError",
+]
 
 
 class DownloadError(OSError):
@@ -57,6 +66,22 @@ def data_dirs(subdir: str, path=None, system_dirs=()) -> list:
         dirs += [Path(local).expanduser() / subdir, Path(local).expanduser()]
     dirs.append(cache_dir(subdir))
     return dirs + [Path(system) for system in system_dirs]
+
+
+def mirrors_of(mirror, default: tuple) -> tuple:
+    """The base URLs to try: a loader's ``mirror`` argument (one URL or several), else its ``default``."""
+    if mirror is None:
+        return tuple(default)
+    return (mirror,) if isinstance(mirror, str) else tuple(mirror)
+
+
+def not_found(what: str, dirs) -> FileNotFoundError:
+    """The error of a loader that found no copy of ``what`` in ``dirs`` and may not download it."""
+    looked = ", ".join(str(directory) for directory in dirs)
+    return FileNotFoundError(
+        f"{what} not found; looked in: {looked}. Pass download=True to fetch it, or put the file in one of "
+        "those directories (GLASSNET_DATA may point at a directory holding a copy)."
+    )
 
 
 def sha256_of(data: bytes) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glassnet.data.download import ChecksumError, data_dirs, sha256_of
+from glassnet.data.download import ChecksumError, data_dirs, mirrors_of, not_found, sha256_of
 from glassnet.data.download import download as fetch
 
 __all__ = ["load_tiny_shakespeare", "TINY_SHAKESPEARE_SHA256"]
@@ -42,12 +42,8 @@ def load_tiny_shakespeare(path=None, download: bool = True, mirror=None) -> str:
     found = next((d / name for d in dirs if (d / name).is_file()), None)
     if found is None:
         if not download:
-            looked = ", ".join(str(d) for d in dirs)
-            raise FileNotFoundError(
-                f"tiny Shakespeare's {name} not found; looked in: {looked}. Pass download=True to fetch it, "
-                "or put the file in one of those directories (GLASSNET_DATA may point at a copy's directory)."
-            )
-        mirrors = _MIRRORS if mirror is None else ((mirror,) if isinstance(mirror, str) else tuple(mirror))
+            raise not_found(f"tiny Shakespeare's {name}", dirs)
+        mirrors = mirrors_of(mirror, _MIRRORS)
         found = fetch([base.rstrip("/") + "/" + _NAME for base in mirrors], dirs[0] / name, _verify)
     _verify(found)
     return found.read_text(encoding="utf-8")

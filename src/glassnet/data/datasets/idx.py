@@ -28,7 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet.data.download import ChecksumError, cache_dir, data_dirs, download, sha256_of
+from glassnet.data.download import (
+    ChecksumError,
+    cache_dir,
+    data_dirs,
+    download,
+    mirrors_of,
+    not_found,
+    sha256_of,
+)
 
 __all__ = ["load_mnist", "load_fashion_mnist", "read_idx", "parse_idx", "FASHION_MNIST_CLASSES"]
 
@@ -260,18 +268,13 @@ def _verified_content(path: Path, published: _PublishedFile, title: str) -> byte
 
 def _load(collection: _Collection, path, allow_download: bool, mirror):
     dirs = _search_dirs(collection, path)
-    mirrors = collection.mirrors if mirror is None else ((mirror,) if isinstance(mirror, str) else mirror)
+    mirrors = mirrors_of(mirror, collection.mirrors)
     arrays = {}
     for key, published in collection.files.items():
         found = _find(published, dirs)
         if found is None:
             if not allow_download:
-                looked = ", ".join(str(directory) for directory in dirs)
-                raise FileNotFoundError(
-                    f"{collection.title} file {published.name} not found; looked in: {looked}. "
-                    "Pass download=True to fetch it, or put the file in one of those directories "
-                    "(GLASSNET_DATA may point at a directory holding a copy)."
-                )
+                raise not_found(f"{collection.title} file {published.name}", dirs)
             target = dirs[0] if path is not None else cache_dir(collection.subdir)
             found = download(
                 [base.rstrip("/") + "/" + published.name for base in mirrors],
