@@ -232,3 +232,22 @@ def test_the_sunspots_example_run_trains_and_beats_the_naive_forecast(tmp_path, 
     assert main(["train", str(RUNS / "sunspots.toml"), "--output", str(tmp_path)]) == 0
     report = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("test MAE"))
     assert report.endswith("(beats it)"), report
+
+
+def test_summary_of_a_model_that_is_not_a_sequential(tmp_path, capsys):
+    model = models.CharRNN(vocab_size=10, embedding_dim=4, units=8, num_layers=2)
+    text = model.format_summary()
+    assert "Output Shape" not in text  # unknown without data
+    rows = [line.split() for line in text.splitlines()[4:8]]
+    assert rows == [  # an LSTM of 8 units: F·32 + 8·32 + 32 for F = 4, then 8 inputs
+        ["embedding", "(Embedding)", "40"],
+        ["recurrent_0", "(LSTM)", "416"],
+        ["recurrent_1", "(LSTM)", "544"],
+        ["head", "(Dense)", "90"],
+    ]
+    assert f"Total params: {model.count_params():,}" in text and "Non-trainable params: 0" in text
+    with pytest.raises(ValueError, match="needs each layer's input shape, which only a Sequential knows"):
+        model.format_summary(explain=True)
+    model.save(tmp_path / "lm.glassnet")
+    assert main(["summary", str(tmp_path / "lm.glassnet")]) == 0
+    assert capsys.readouterr().out.strip() == text

@@ -62,10 +62,7 @@ def run(args) -> int:
     say(
         f"{config.name}: {len(x_train)} training samples" + (f", {len(test[0])} test samples" if test else "")
     )
-    if hasattr(model, "summary"):
-        model.summary(print_fn=say)
-    else:
-        say(f"{type(model).__name__}: {model.count_params():,} parameters")
+    model.summary(print_fn=say)
     history = model.fit(x_train, y_train, **fit_args)
     results = model.evaluate(*(test or (x_train, y_train)), return_dict=True)
     where = "test" if test else "training"

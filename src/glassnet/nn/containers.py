@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from glassnet.nn.module import Module
+from glassnet.nn.module import Module, format_summary_table
 from glassnet.nn.serialization import deserialize, serialize
 
 __all__ = ["Sequential"]
-
-
-def _format_shape(shape) -> str:
-    return (
-        "("
-        + ", ".join("None" if d is None else str(d) for d in shape)
-        + ("," if len(shape) == 1 else "")
-        + ")"
-    )
 
 
 class Sequential(Module):
@@ -119,31 +110,8 @@ class Sequential(Module):
         by how its output shape and parameter count follow from its input (the size formula, with
         numbers)."""
         rows = self.summary_rows()
-        header = ("Layer (type)", "Output Shape", "Param #")
-        body = [
-            (f"{name} ({kind})", _format_shape(shape), f"{count:,}") for name, kind, shape, count, _ in rows
-        ]
-        widths = [max(len(r[i]) for r in [header] + body) for i in range(3)]
-        line = "  ".join("-" * w for w in widths)
-        fmt = f"{{:<{widths[0]}}}  {{:<{widths[1]}}}  {{:>{widths[2]}}}"
-        total = sum(r[3] for r in rows)
-        trainable = sum(r[4] for r in rows)
-        out = [f'Model: "{self.name}"', line, fmt.format(*header), line]
-        shape = self.input_shape
-        for layer, row in zip(self.layers, body):
-            out.append(fmt.format(*row))
-            if explain:
-                out.append(f"    {layer.explain_shape(shape)}")
-            shape = layer.compute_output_shape(shape)
-        out += [
-            line,
-            f"Total params: {total:,}",
-            f"Trainable params: {trainable:,}",
-            f"Non-trainable params: {total - trainable:,}",
-        ]
-        return "\n".join(out)
-
-    def summary(self, explain: bool = False, print_fn=print) -> None:
-        """Print each layer's output shape and parameter count, and the totals; with ``explain``, also
-        the size formula of each layer with the numbers."""
-        print_fn(self.format_summary(explain))
+        notes = None
+        if explain:
+            inputs = [self.input_shape] + [row[2] for row in rows[:-1]]
+            notes = [layer.explain_shape(shape) for layer, shape in zip(self.layers, inputs)]
+        return format_summary_table(self.name, rows, notes)

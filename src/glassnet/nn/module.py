@@ -185,6 +185,34 @@ class Module:
     def count_params(self) -> int:
         return sum(p.size for p in self.parameters())
 
+    # --- summary ---
+    def summary_rows(self) -> list:
+        """One row per child module (and one for this module's own parameters, if any): (name, type,
+        output shape or None where it is not known without data, parameter count, trainable count).
+        ``Sequential`` gives every layer's output shape."""
+        rows = [
+            (name, type(child).__name__, None, child.count_params(), _trainable_count(child.parameters()))
+            for name, child in self._modules.items()
+        ]
+        own = list(self._parameters.values())
+        if own:
+            rows.append((self.name, "own parameters", None, sum(p.size for p in own), _trainable_count(own)))
+        return rows
+
+    def format_summary(self, explain: bool = False) -> str:
+        """The summary table as text (what ``summary()`` prints); ``explain`` (the size formula of each
+        layer, with numbers) needs the layers' input shapes, which a ``Sequential`` knows."""
+        if explain:
+            raise ValueError(
+                f"summary(explain=True) of '{self.name}' ({type(self).__name__}) needs each layer's input "
+                "shape, which only a Sequential knows; call summary() without explain"
+            )
+        return format_summary_table(self.name, self.summary_rows())
+
+    def summary(self, explain: bool = False, print_fn=print) -> None:
+        """Print each layer's parameter count (and output shape, where known) and the totals."""
+        print_fn(self.format_summary(explain))
+
     # --- modes ---
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active, batch statistics in BatchNorm); returns self."""
@@ -293,3 +321,43 @@ class Module:
             child_lines = repr(child).split("\n")
             lines.append(f"  ({name}): " + "\n  ".join(child_lines))
         return "\n".join(lines) + "\n)" if len(lines) > 1 else lines[0] + ")"
+
+
+def _trainable_count(parameters) -> int:
+    return sum(p.size for p in parameters if p.requires_grad)
+
+
+def format_summary_table(title: str, rows: list, notes: list | None = None) -> str:
+    """The Keras-style summary of ``rows`` (name, type, output shape or None, parameters, trainable):
+    a column of output shapes where any is known; ``notes[i]``, when given, is printed under row i."""
+    with_shapes = any(row[2] is not None for row in rows)
+    header = ("Layer (type)",) + (("Output Shape",) if with_shapes else ()) + ("Param #",)
+    body = [
+        (f"{name} ({kind})",) + ((_format_shape(shape),) if with_shapes else ()) + (f"{count:,}",)
+        for name, kind, shape, count, _ in rows
+    ]
+    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + f"  {{:>{widths[-1]}}}"
+    out = [f'Model: "{title}"', line, fmt.format(*header), line]
+    for number, row in enumerate(body):
+        out.append(fmt.format(*row))
+        if notes is not None:
+            out.append(f"    {notes[number]}")
+    total, trainable = sum(r[3] for r in rows), sum(r[4] for r in rows)
+    out += [
+        line,
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+    ]
+    return "\n".join(out)
+
+
+def _format_shape(shape) -> str:
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
