@@ -355,6 +355,8 @@ def format_summary_table(title: str, rows: list, notes: list | None = None) -> s
 
 
 def _format_shape(shape) -> str:
+    if shape is None:
+        return "?"  # not known without data
     return (
         "("
         + ", ".join("None" if d is None else str(d) for d in shape)
