@@ -322,15 +322,12 @@ def _load(spec: dict, source: str):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _take(spec: dict, source: str, kind: str, required=(), **defaults) -> dict:
-    """The options of a ``kind`` source from ``spec``: the ``required`` ones and ``defaults`` overridden;
-    any other key is an error that lists the valid ones."""
-    missing = [key for key in required if key not in spec]
-    if missing:
-        raise ConfigError(f"{source}: a {kind} source needs {' and '.join(missing)}")
-    unknown = set(spec) - set(required) - set(defaults)
+def _take(spec: dict, source: str, kind: str, **defaults) -> dict:
+    """The options of a ``kind`` source: ``defaults`` overridden by ``spec``; any key of ``spec`` that is
+    not among them is an error that lists the valid ones."""
+    unknown = set(spec) - set(defaults)
     if unknown:
-        valid = sorted({*required, *defaults, "source"})
+        valid = sorted({*defaults, "source"})
         raise ConfigError(
             f"{source}: unknown [data] keys {sorted(unknown)} for a {kind} source; valid: {valid}"
         )
@@ -350,7 +347,6 @@ def _load_text(spec: dict, source: str):
         spec,
         source,
         "text",
-        (),
         path=None,
         name=None,
         tokenizer="char",
@@ -401,7 +397,6 @@ def _load_series(spec: dict, source: str):
         spec,
         source,
         "series",
-        (),
         path=None,
         column=None,
         name=None,
