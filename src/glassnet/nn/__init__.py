@@ -16,13 +16,17 @@ from glassnet.nn.activations import (
     Step,
     Tanh,
 )
-from glassnet.nn.containers import Sequential
+from glassnet.nn.containers import ModuleDict, ModuleList, Sequential
+from glassnet.nn.functional_model import Input, InputLayer, Model
 from glassnet.nn.layers import (
     GRU,
     LSTM,
+    Add,
+    Average,
     AvgPool2D,
     BatchNorm,
     Bidirectional,
+    Concatenate,
     Conv2D,
     Dense,
     Dropout,
@@ -30,6 +34,7 @@ from glassnet.nn.layers import (
     Flatten,
     GlobalAvgPool2D,
     MaxPool2D,
+    Multiply,
     Reshape,
     SimpleRNN,
     TimeDistributed,
@@ -50,6 +55,15 @@ __all__ = [
     "Module",
     "Parameter",
     "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "Input",
+    "InputLayer",
+    "Model",
+    "Add",
+    "Multiply",
+    "Average",
+    "Concatenate",
     "Dense",
     "Dropout",
     "BatchNorm",

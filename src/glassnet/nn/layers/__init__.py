@@ -3,6 +3,7 @@
 from glassnet.nn.layers.conv import Conv2D
 from glassnet.nn.layers.dense import Dense
 from glassnet.nn.layers.embedding import Embedding
+from glassnet.nn.layers.merge import Add, Average, Concatenate, Multiply
 from glassnet.nn.layers.normalization import BatchNorm
 from glassnet.nn.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from glassnet.nn.layers.recurrent import GRU, LSTM, SimpleRNN, from_torch_state_dict
@@ -14,3 +15,4 @@ __all__ = ["Dense", "Dropout", "BatchNorm"]
 __all__ += ["Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"]
 __all__ += ["from_torch_state_dict"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape"]
+__all__ += ["Add", "Multiply", "Average", "Concatenate"]
