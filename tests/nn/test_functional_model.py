@@ -182,3 +182,19 @@ def test_a_model_is_a_layer_of_a_larger_model(float64):
     rebuilt = deserialize(serialize(outer))
     rebuilt.load_state_dict(outer.state_dict())
     np.testing.assert_array_equal(rebuilt(data).data, outer(data).data)
+
+
+def test_padding_mask_flows_through_the_graph_as_in_sequential(float64):
+    embedding, recurrent = nn.Embedding(10, 4, mask_zero=True), nn.LSTM(3)
+    ids = nn.Input((5,), name="ids", dtype="int64")
+    model = nn.Model(ids, nn.Dense(1, name="score")(recurrent(embedding(ids))))
+    sequential = nn.Sequential([embedding, recurrent, model.layers[-1]])
+    tokens = np.array([[3, 4, 0, 0, 0], [5, 6, 7, 8, 9]])
+    out = model(tokens)
+    np.testing.assert_array_equal(out.data, sequential(gn.tensor(tokens)).data)
+    # without the mask the padded steps change the first sequence's score, and only its
+    unmasked = nn.Model(ids, model.layers[-1](recurrent(nn.Embedding(10, 4, name="plain")(ids))))
+    unmasked.layers[1].load_state_dict(embedding.state_dict())
+    assert not np.allclose(unmasked(tokens).data[0], out.data[0])
+    np.testing.assert_allclose(unmasked(tokens).data[1], out.data[1], rtol=1e-12)
+    assert model.predict(tokens).shape == (2, 1)

@@ -7,7 +7,16 @@ from __future__ import annotations
 from glassnet.nn.module import Module, format_summary_table
 from glassnet.nn.serialization import deserialize, serialize
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "call_with_mask"]
+
+
+def call_with_mask(layer, x, mask=None, **kwargs) -> tuple:
+    """``layer(x)`` and the mask of its output. A layer with ``compute_mask`` (Embedding(mask_zero=True),
+    a recurrent layer returning sequences) hands its mask on to the next layer that takes one
+    (``supports_masking``); any other layer ends it."""
+    takes_mask = mask is not None and getattr(layer, "supports_masking", False)
+    y = layer(x, mask=mask, **kwargs) if takes_mask else layer(x, **kwargs)
+    return y, layer.compute_mask(x, mask) if hasattr(layer, "compute_mask") else None
 
 
 class Sequential(Module):
@@ -62,13 +71,8 @@ class Sequential(Module):
         return shape
 
     def forward(self, x, mask=None):
-        # A layer with compute_mask (Embedding(mask_zero=True), a recurrent layer returning sequences)
-        # hands its mask to the next layer that takes one (supports_masking); any other layer ends it.
         for layer in self.layers:
-            takes_mask = mask is not None and getattr(layer, "supports_masking", False)
-            y = layer(x, mask=mask) if takes_mask else layer(x)
-            mask = layer.compute_mask(x, mask) if hasattr(layer, "compute_mask") else None
-            x = y
+            x, mask = call_with_mask(layer, x, mask)
         return x
 
     def get_config(self):

@@ -20,6 +20,7 @@ dict reads "digit.weight", "size.bias", ...
 from __future__ import annotations
 
 from glassnet.autograd.tensor import Tensor, tensor
+from glassnet.nn.containers import call_with_mask
 from glassnet.nn.module import Module, format_summary_table
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.nn.symbolic import Node, SymbolicTensor, is_symbolic
@@ -216,11 +217,18 @@ class Model(Module):
 
     def forward(self, x):
         values = {id(item): value for item, value in zip(self.inputs, self._feed(x))}
+        masks = {}  # the padding mask of a tensor, as Sequential hands it on (Embedding(mask_zero=True))
         for node in self.nodes:
             arguments = [values[id(source)] for source in node.inputs]
-            result = node.layer(arguments if node.as_list else arguments[0], **node.kwargs)
+            if node.as_list:
+                result, mask = node.layer(arguments, **node.kwargs), None
+            else:
+                mask = masks.get(id(node.inputs[0]))
+                result, mask = call_with_mask(node.layer, arguments[0], mask, **node.kwargs)
             results = result if len(node.outputs) > 1 else [result]
             values.update((id(out), value) for out, value in zip(node.outputs, results))
+            if mask is not None:
+                masks[id(node.outputs[0])] = mask
         outputs = [values[id(item)] for item in self.outputs]
         return outputs if self._outputs_as_list else outputs[0]
 

@@ -32,7 +32,8 @@ class SymbolicTensor:
     """A placeholder with a shape and no values, made by ``nn.Input`` or by calling a layer on one.
 
     ``shape`` has None for the batch axis (and any size not known before the data); ``node`` is the call
-    that made it and ``index`` its place among that call's outputs.
+    that made it and ``index`` its place among that call's outputs; ``dtype`` is an input's declared dtype
+    (None otherwise: layers choose their own).
     """
 
     is_symbolic = True
@@ -85,7 +86,6 @@ def call_symbolic(layer, x, kwargs: dict):
     layer._nodes.append(node)
     out_shape = layer.compute_output_shape(shapes)
     several = isinstance(out_shape, list)
-    dtype = inputs[0].dtype
     shapes_out = out_shape if several else [out_shape]
-    node.outputs = [SymbolicTensor(shape, node, index, dtype) for index, shape in enumerate(shapes_out)]
+    node.outputs = [SymbolicTensor(shape, node, index) for index, shape in enumerate(shapes_out)]
     return node.outputs if several else node.outputs[0]
