@@ -148,10 +148,11 @@ class Model(Module):
                     f"among the model's inputs ({', '.join(item.node.layer.name for item in self.inputs)})"
                 )
         self.nodes = [node for node in order if node.inputs]  # what runs, in order; inputs hold the data
-        self.layers = []
+        self.layers, known = [], set()
         for layer in [item.node.layer for item in self.inputs] + [node.layer for node in self.nodes]:
-            if any(layer is known for known in self.layers):
+            if id(layer) in known:
                 continue
+            known.add(id(layer))
             if layer.name in self._modules:
                 raise ValueError(
                     f"Model '{self.name}': two different layers are named '{layer.name}'; "
