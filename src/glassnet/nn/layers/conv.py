@@ -52,6 +52,7 @@ def check_padding_argument(padding, who: str):
 
 
 def check_data_format(data_format, who: str) -> str:
+    """``data_format`` if it is "channels_first" or "channels_last", else a ValueError naming ``who``."""
     if data_format not in DATA_FORMATS:
         raise ValueError(
             f"{who}: data_format must be 'channels_first' or 'channels_last', got {data_format!r}"
