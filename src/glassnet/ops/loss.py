@@ -4,8 +4,14 @@ The reduction (mean, sum or none) is applied afterwards by the ordinary ``mean``
 formula lives here once. Classes lie on the last axis (Keras's layout; for (N, C) inputs PyTorch's too).
 
 Logarithms of probabilities are clamped below at -100, as PyTorch's ``BCELoss`` does, so that a predicted
-probability of exactly 0 or 1 gives a large finite loss instead of infinity; the derivative is then 0
-there. The ``from_logits`` variants need no clamp: they use the log-sum-exp identities.
+probability of exactly 0 or 1 gives a large finite loss instead of infinity. Every loss here differentiates
+the function it computes: where a log is clamped (p < e^-100 ≈ 3.7e-44, 0 included) its term is the constant
+-100 and contributes 0 to the derivative (``_clamped_log_grad``), so BCE on p equals categorical
+cross-entropy on the two classes [p, 1 - p] in value and gradient everywhere, and finite differences agree.
+Keras, which clips p to [1e-7, 1 - 1e-7], also gives 0 at its clipped points. PyTorch's ``BCELoss`` backward
+differs only where p(1 - p) < 1e-12: it returns (p - y) / max(p(1 - p), 1e-12), so -1e12 at p = 0 with
+y = 1, a gradient of a forward that is flat there. The ``from_logits`` variants need no clamp: they use the
+log-sum-exp identities.
 """
 
 from __future__ import annotations
@@ -31,9 +37,17 @@ LOG_CLAMP = -100.0
 
 
 def _clamped_log(p):
+    """max(log p, -100): log 0 gives -100, not -inf."""
     xp = get_array_module(p)
     with errstate(xp, divide="ignore"):
         return xp.maximum(xp.log(p), LOG_CLAMP)
+
+
+def _clamped_log_grad(p, y):
+    """d/dp of y·max(log p, -100): y / p where log p > -100, else 0 (the clamped term is a constant)."""
+    xp = get_array_module(p)
+    alive = _clamped_log(p) > LOG_CLAMP
+    return xp.where(alive, y / xp.where(alive, p, 1), 0)
 
 
 class SquaredError(Function):
@@ -87,8 +101,9 @@ class HuberError(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """l = -[y log ŷ + (1 - y) log(1 - ŷ)] for a probability ŷ;
-    dl/dŷ = (ŷ - y) / (ŷ(1 - ŷ)) (the denominator kept >= 1e-12, as PyTorch does)."""
+    """l = -[y log ŷ + (1 - y) log(1 - ŷ)] for a probability ŷ (each log clamped at -100);
+    dl/dŷ = -y/ŷ + (1 - y)/(1 - ŷ) = (ŷ - y) / (ŷ(1 - ŷ)), each term 0 where its log is clamped (see the
+    module's docstring for PyTorch's 1e-12 floor, which differs there)."""
 
     name, formula, derivative = (
         "binary_crossentropy",
@@ -101,9 +116,8 @@ class BinaryCrossEntropy(Function):
         return -(target * _clamped_log(prediction) + (1 - target) * _clamped_log(1 - prediction))
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         p, y = self.saved["prediction"], self.saved["target"]
-        return grad * (p - y) / xp.maximum(p * (1 - p), 1e-12), None
+        return grad * (_clamped_log_grad(1 - p, 1 - y) - _clamped_log_grad(p, y)), None
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -127,7 +141,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 class CategoricalCrossEntropy(Function):
     """l = -Σ_j y_j log ŷ_j over the classes (last axis), for probabilities ŷ and one-hot (or soft) y;
-    dl/dŷ_j = -y_j / ŷ_j."""
+    dl/dŷ_j = -y_j / ŷ_j (0 where log ŷ_j is clamped)."""
 
     name, formula, derivative = "categorical_crossentropy", "-Σ_j y_j log ŷ_j", "dl/dŷ_j = -y_j / ŷ_j"
 
@@ -136,10 +150,8 @@ class CategoricalCrossEntropy(Function):
         return -(target * _clamped_log(prediction)).sum(axis=-1)
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         p, y = self.saved["prediction"], self.saved["target"]
-        alive = _clamped_log(p) > LOG_CLAMP
-        return xp.where(alive, -y / xp.where(alive, p, 1), 0) * grad[..., None], None
+        return -_clamped_log_grad(p, y) * grad[..., None], None
 
 
 class SoftmaxCrossEntropy(Function):
@@ -167,7 +179,8 @@ def _pick(array, labels):
 
 
 class SparseCategoricalCrossEntropy(Function):
-    """l = -log ŷ_label for probabilities ŷ and integer labels;  dl/dŷ_j = -1/ŷ_j for j = label, else 0."""
+    """l = -log ŷ_label for probabilities ŷ and integer labels;  dl/dŷ_j = -1/ŷ_j for j = label, else 0
+    (0 too where log ŷ_label is clamped)."""
 
     name, formula, derivative = "sparse_categorical_crossentropy", "-log ŷ_label", "dl/dŷ_label = -1/ŷ_label"
 
@@ -179,9 +192,8 @@ class SparseCategoricalCrossEntropy(Function):
     def backward(self, grad):
         xp = get_array_module(grad)
         picked, labels = self.saved["picked"], self.saved["labels"]
-        alive = _clamped_log(picked) > LOG_CLAMP
         local = xp.zeros(self.saved["shape"], dtype=grad.dtype)
-        value = xp.where(alive, -grad / xp.where(alive, picked, 1), 0)
+        value = -_clamped_log_grad(picked, grad)
         xp.put_along_axis(local, labels[..., None], value[..., None], axis=-1)
         return local, None
 
