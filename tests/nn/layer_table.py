@@ -180,6 +180,11 @@ class TorchRecurrent:
         return Output(), pairs
 
 
+def torch_global_average(layer):
+    torch = _torch()
+    return torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()), []
+
+
 def torch_reshape(layer):
     torch = _torch()
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Unflatten(1, layer.target_shape)), []
@@ -208,7 +213,7 @@ LAYERS = [
         (2, 3, 4),
         torch=TorchModule("AvgPool2d", {"kernel_size": 2, "stride": 1}),
     ),
-    LayerRow("GlobalAvgPool2D", nn.GlobalAvgPool2D, (2, 3, 4), no_torch="AdaptiveAvgPool2d keeps H, W as 1"),
+    LayerRow("GlobalAvgPool2D", nn.GlobalAvgPool2D, (2, 3, 4), torch=torch_global_average),
     LayerRow("Flatten", nn.Flatten, (2, 3, 2), torch=TorchModule("Flatten")),
     LayerRow(
         "Reshape",
