@@ -95,11 +95,10 @@ class _Normalization:
 
 
 class BatchNorm(_Normalization, Function):
-    """Batch normalization: y = γ (x - μ_B) / sqrt(σ_B² + ε) + β, statistics per feature/channel (axis 1)
-    over the batch and the spatial axes;  dL/dx = (1/(m s)) γ (m g - Σg - x̂ Σ(g x̂)) with s = sqrt(σ_B² + ε)
-    and m = N·H·W values per channel;  dL/dγ = Σ g x̂;  dL/dβ = Σ g.
+    """Batch normalization, statistics per feature/channel (axis 1) over the batch and the spatial axes:
+    s = sqrt(σ_B² + ε), m = N·H·W values per channel, g = dL/dy, sums over those axes.
 
-    In evaluation (``training=False``) the running mean and variance replace μ_B and σ_B², constants:
+    In evaluation (``training=False``) the running mean and variance replace μ_B and σ_B² as constants, so
     dL/dx = γ g / sqrt(running variance + ε). The derivation is in this module's docstring; the running
     update in ``update_running_statistics``.
     """
@@ -199,10 +198,10 @@ def batch_norm(
 
 
 class LayerNorm(_Normalization, Function):
-    """Layer normalization over the last k axes of each example: y = γ (x - μ) / sqrt(σ² + ε) + β with γ,
-    β of the normalized shape;  dL/dx = (1/(m s)) (m ĝ - Σĝ - x̂ Σ(ĝ x̂)) with ĝ = γ g, s = sqrt(σ² + ε),
-    m the size of the normalized shape, sums over its axes;  dL/dγ = Σ g x̂, dL/dβ = Σ g over the leading
-    axes. The derivation is in this module's docstring."""
+    """Layer normalization over the last k axes of each example (``normalized_ndim``), γ and β of the
+    normalized shape: s = sqrt(σ² + ε), m the size of the normalized shape, g = dL/dy, ĝ = γ g; the sums of
+    dL/dx run over the normalized axes, those of dL/dγ and dL/dβ over the leading ones. The derivation is in
+    this module's docstring."""
 
     name, formula = "layer_norm", "γ (x - μ) / sqrt(σ² + ε) + β"
     derivative = "dL/dx = 1/(m s) (m ĝ - Σĝ - x̂ Σ(ĝ x̂)), ĝ = γ g; dL/dγ = Σ g x̂, dL/dβ = Σ g"
