@@ -10,6 +10,10 @@ from glassnet import nn
 RTOL, ATOL = 1e-10, 1e-12
 
 
+def torch_or_skip():
+    return pytest.importorskip("torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0")
+
+
 def close(ours, theirs, what):
     expected = theirs.detach().numpy() if hasattr(theirs, "detach") else theirs
     np.testing.assert_allclose(ours, expected, rtol=RTOL, atol=ATOL, err_msg=what)
@@ -102,6 +106,12 @@ def test_batchnorm_errors():
         layer(gn.ones(4, 5))
     with pytest.raises(ValueError, match="more than one value per feature"):
         nn.BatchNorm(convention="pytorch")(gn.ones(1, 3))
+    from glassnet.ops.normalization import batch_norm
+
+    with pytest.raises(ValueError, match=r"batch_norm needs more than one value per feature .* \(1, 3\)"):
+        batch_norm(gn.ones(1, 3), running_mean=np.zeros(3), running_var=np.ones(3))
+    with pytest.raises(ValueError, match="evaluation .* needs running_mean and running_var"):
+        batch_norm(gn.ones(2, 3), training=False)
 
 
 def test_running_statistics_stay_in_the_state_after_updates():
@@ -201,3 +211,44 @@ def test_layernorm_errors():
         from glassnet.ops.normalization import layer_norm
 
         layer_norm(gn.ones(2, 4), 3)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_layernorm_loads_a_torch_state_dict(float64, affine):
+    torch = torch_or_skip()
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 4), torch.nn.LayerNorm(4, elementwise_affine=affine, dtype=torch.float64)
+    )
+    if affine:
+        with torch.no_grad():
+            theirs[1].weight.uniform_(0.5, 1.5)
+            theirs[1].bias.uniform_(-1, 1)
+    ours = nn.LayerNorm(4, elementwise_affine=affine)
+    ours.build((None, 4))
+    ours.load_torch_state_dict(theirs.state_dict(), prefix="1.")
+    x = np.random.default_rng(3).normal(size=(3, 4))
+    close(ours(gn.tensor(x)).data, theirs[1](torch.tensor(x)), "output")
+    with pytest.raises(RuntimeError, match="LayerNorm 'unbuilt' is not built"):
+        nn.LayerNorm(name="unbuilt").load_torch_state_dict(theirs.state_dict())
+    if affine:
+        with pytest.raises(KeyError, match="LayerNorm 'ln': the PyTorch state dict has no '2.weight'"):
+            ours.name = "ln"
+            ours.load_torch_state_dict(theirs.state_dict(), prefix="2.")
+
+
+def test_batchnorm_loads_a_torch_state_dict_with_its_running_statistics(float64):
+    torch = torch_or_skip()
+    theirs = torch.nn.BatchNorm2d(3, dtype=torch.float64)
+    rng = np.random.default_rng(4)
+    for _ in range(2):
+        theirs(torch.tensor(rng.normal(1.0, 2.0, size=(4, 3, 2, 2))))
+    with torch.no_grad():
+        theirs.weight.uniform_(0.5, 1.5)
+    ours = nn.BatchNorm(convention="pytorch")
+    ours.build((None, 3, 2, 2))
+    ours.load_torch_state_dict(theirs.state_dict())
+    close(ours.running_var, theirs.running_var, "running variance")
+    ours.eval()
+    theirs.eval()
+    x = rng.normal(size=(2, 3, 2, 2))
+    close(ours(gn.tensor(x)).data, theirs(torch.tensor(x)), "evaluation output")

@@ -184,6 +184,12 @@ def batch_norm(
     """
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm in evaluation (training=False) needs running_mean and running_var")
+    unbiased = BATCH_NORM_CONVENTIONS[convention][2] == "unbiased"
+    if training and running_mean is not None and unbiased and x.size // x.shape[1] < 2:
+        raise ValueError(
+            "batch_norm needs more than one value per feature to update the unbiased running variance "
+            f"(it divides by n - 1), got shape {tuple(x.shape)}"
+        )
     return BatchNorm.apply(
         x,
         gamma,
