@@ -3,7 +3,7 @@
 Each module is a thin wrapper of its op in ``glassnet.ops.activation`` (its ``op``), where the formula
 and its derivative live: the module's docstring, ``glassnet explain``'s derivations and the worked
 solutions read them from there. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu,
-prelu, elu, selu, softmax.
+prelu, elu, selu, silu (or swish), softmax.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ __all__ = [
     "PReLU",
     "ELU",
     "SELU",
+    "SiLU",
     "Softmax",
     "get",
     "registry",
@@ -204,6 +205,16 @@ class SELU(Activation):
 
     def forward(self, x):
         return F.selu(x)
+
+
+@registry.register("silu", "swish")
+class SiLU(Activation):
+    """SiLU, or Swish with β = 1 (PyTorch's ``nn.SiLU``; Keras's "silu" and "swish")."""
+
+    op = F.SiLU
+
+    def forward(self, x):
+        return F.silu(x)
 
 
 @registry.register("softmax")

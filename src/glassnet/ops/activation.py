@@ -21,6 +21,7 @@ __all__ = [
     "PReLU",
     "ELU",
     "SELU",
+    "SiLU",
     "Softmax",
     "LogSoftmax",
     "step",
@@ -34,6 +35,7 @@ __all__ = [
     "prelu",
     "elu",
     "selu",
+    "silu",
     "softmax",
     "log_softmax",
     "SELU_ALPHA",
@@ -330,6 +332,34 @@ class SELU(ELU):
         return super().decompose(x, alpha=SELU_ALPHA)
 
 
+class SiLU(Function):
+    """Sigmoid-weighted linear unit, or Swish with β = 1 (Elfwing et al., 2018; Ramachandran et al., 2017):
+    the input gated by its own sigmoid. Smooth, non-monotonic (its minimum is about -0.278 at x ≈ -1.278),
+    silu'(0) = 1/2. PyTorch's ``nn.SiLU`` and Keras's ``"silu"``/``"swish"`` compute the same function."""
+
+    name = "silu"
+    formula = Formula(r"#x \sigma(#x)")
+    derivative = Formula(r"\frac{dy}{dx} = \sigma(#x)(1 + #x(1 - \sigma(#x)))")
+    explain_at = {"x": 0.5}
+
+    def forward(self, x):
+        s = stable_sigmoid(x)
+        self.saved.update(x=x, s=s)
+        return x * s
+
+    def backward(self, grad):
+        x, s = self.saved["x"], self.saved["s"]
+        return grad * s * (1 + x * (1 - s))
+
+    @staticmethod
+    def decompose(x):
+        """f = x·s with s = σ(x) taken apart as the sigmoid is: two paths from x, through x and through s."""
+        steps = Sigmoid.decompose(x)
+        s = steps[-1][1]
+        steps[-1] = ("s", s, r"\frac{1}{r} = \sigma(x)")
+        return steps + [("f", x * s, r"x \cdot s")]
+
+
 class Softmax(Function):
     """Softmax along ``axis``, computed from x - max x (which cannot overflow). Backward applies the
     Jacobian diag(y) - y yᵀ to dL/dy: dL/dx = y ⊙ (dL/dy - Σ_j dL/dy_j y_j)."""
@@ -414,6 +444,10 @@ def elu(x, alpha: float = 1.0):
 
 def selu(x):
     return SELU.apply(x, alpha=SELU_ALPHA)
+
+
+def silu(x):
+    return SiLU.apply(x)
 
 
 def softmax(x, axis: int = -1):
