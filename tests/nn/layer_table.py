@@ -26,6 +26,7 @@ BATCH = 3
 NOT_LAYERS = {
     "Module": "the abstract base of every layer and model",
     "Loss": "the abstract base of the losses",
+    "Activation": "the base of the activation modules (each one has a row)",
     "Sequential": "a container: its layers have rows, and every row runs inside one (save/load, summary)",
 }
 
@@ -281,6 +282,7 @@ LAYERS = [
     LayerRow("PReLU", lambda: nn.PReLU(2, init=0.3), (2, 3), torch=torch_prelu),
     LayerRow("ELU", lambda: nn.ELU(0.7), (5,), torch=TorchModule("ELU", {"alpha": 0.7})),
     LayerRow("SELU", nn.SELU, (5,), torch=TorchModule("SELU")),
+    LayerRow("SiLU", nn.activations.SiLU, (5,), torch=TorchModule("SiLU")),
     LayerRow("Softmax", nn.Softmax, (5,), torch=TorchModule("Softmax", {"dim": -1})),
 ]
 

@@ -15,6 +15,8 @@ from glassnet.nn.losses import Loss
 from glassnet.nn.module import Module
 
 RTOL, ATOL = 1e-10, 1e-12
+# Where public layers and losses are exported: glassnet.nn, and the families it re-exports from.
+PUBLIC_MODULES = (nn, nn.activations, nn.layers, nn.losses)
 PARITY_LAYERS = [row for row in LAYERS if row.torch is not None]
 
 
@@ -38,8 +40,9 @@ def run(row, layer, x):
 def test_every_public_layer_and_loss_has_a_row():
     public = {
         name
-        for name in nn.__all__
-        if isinstance(getattr(nn, name), type) and issubclass(getattr(nn, name), (Module, Loss))
+        for module in PUBLIC_MODULES
+        for name in module.__all__
+        if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), (Module, Loss))
     }
     covered = {type(row.make()).__name__ for row in LAYERS + LOSSES}
     missing = public - covered - set(NOT_LAYERS)
