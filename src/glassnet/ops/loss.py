@@ -4,8 +4,14 @@ The reduction (mean, sum or none) is applied afterwards by the ordinary ``mean``
 formula lives here once. Classes lie on the last axis (Keras's layout; for (N, C) inputs PyTorch's too).
 
 Logarithms of probabilities are clamped below at -100, as PyTorch's ``BCELoss`` does, so that a predicted
-probability of exactly 0 or 1 gives a large finite loss instead of infinity; the derivative is then 0
-there. The ``from_logits`` variants need no clamp: they use the log-sum-exp identities.
+probability of exactly 0 or 1 gives a large finite loss instead of infinity. Every loss here differentiates
+the function it computes: where a log is clamped (p < e^-100 ≈ 3.7e-44, 0 included) its term is the constant
+-100 and contributes 0 to the derivative (``_clamped_log_grad``), so BCE on p equals categorical
+cross-entropy on the two classes [p, 1 - p] in value and gradient everywhere, and finite differences agree.
+Keras, which clips p to [1e-7, 1 - 1e-7], also gives 0 at its clipped points. PyTorch's ``BCELoss`` backward
+differs only where p(1 - p) < 1e-12: it returns (p - y) / max(p(1 - p), 1e-12), so -1e12 at p = 0 with
+y = 1, a gradient of a forward that is flat there. The ``from_logits`` variants need no clamp: they use the
+log-sum-exp identities.
 """
 
 from __future__ import annotations
@@ -33,9 +39,17 @@ _HAT_Y = r"\hat{y}"  # the prediction's symbol in the formulas below
 
 
 def _clamped_log(p):
+    """max(log p, -100): log 0 gives -100, not -inf."""
     xp = get_array_module(p)
     with errstate(xp, divide="ignore"):
         return xp.maximum(xp.log(p), LOG_CLAMP)
+
+
+def _clamped_log_grad(p, y):
+    """d/dp of y·max(log p, -100): y / p where log p > -100, else 0 (the clamped term is a constant)."""
+    xp = get_array_module(p)
+    alive = _clamped_log(p) > LOG_CLAMP
+    return xp.where(alive, y / xp.where(alive, p, 1), 0)
 
 
 class SquaredError(Function):
@@ -100,8 +114,9 @@ class HuberError(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """Binary cross-entropy of a probability ŷ. The derivative is computed as (ŷ - y) / (ŷ(1 - ŷ)), the
-    denominator kept >= 1e-12, as PyTorch does."""
+    """Binary cross-entropy of a probability ŷ, each log clamped at -100. The derivative of a clamped term
+    is 0 (the term is a constant there); elsewhere -y/ŷ + (1 - y)/(1 - ŷ) = (ŷ - y)/(ŷ(1 - ŷ)), PyTorch's
+    value wherever ŷ(1 - ŷ) >= 1e-12 (below, PyTorch floors the denominator: see the module's docstring)."""
 
     name = "binary_crossentropy"
     formula = Formula(r"-[#y \log #p + (1 - #y) \log(1 - #p)]", p=_HAT_Y)
@@ -114,9 +129,8 @@ class BinaryCrossEntropy(Function):
         return -(target * _clamped_log(prediction) + (1 - target) * _clamped_log(1 - prediction))
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         p, y = self.saved["prediction"], self.saved["target"]
-        return grad * (p - y) / xp.maximum(p * (1 - p), 1e-12), None
+        return grad * (_clamped_log_grad(1 - p, 1 - y) - _clamped_log_grad(p, y)), None
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -137,7 +151,8 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 class CategoricalCrossEntropy(Function):
-    """Cross-entropy over the classes (last axis), for probabilities ŷ and one-hot (or soft) targets y."""
+    """Cross-entropy over the classes (last axis), for probabilities ŷ and one-hot (or soft) targets y;
+    the derivative is 0 where log ŷ_k is clamped."""
 
     name = "categorical_crossentropy"
     formula = Formula(r"-\sum_k #y_k \log #p_k", p=_HAT_Y)
@@ -149,10 +164,8 @@ class CategoricalCrossEntropy(Function):
         return -(target * _clamped_log(prediction)).sum(axis=-1)
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         p, y = self.saved["prediction"], self.saved["target"]
-        alive = _clamped_log(p) > LOG_CLAMP
-        return xp.where(alive, -y / xp.where(alive, p, 1), 0) * grad[..., None], None
+        return -_clamped_log_grad(p, y) * grad[..., None], None
 
 
 class SoftmaxCrossEntropy(Function):
@@ -183,7 +196,8 @@ def _pick(array, labels):
 
 
 class SparseCategoricalCrossEntropy(Function):
-    """Cross-entropy of probabilities ŷ against an integer label c; [k = c] is 1 for the label's class."""
+    """Cross-entropy of probabilities ŷ against an integer label c; [k = c] is 1 for the label's class.
+    The derivative is 0 where log ŷ_c is clamped."""
 
     name = "sparse_categorical_crossentropy"
     formula = Formula(r"-\log #p_c", p=_HAT_Y)
@@ -198,9 +212,8 @@ class SparseCategoricalCrossEntropy(Function):
     def backward(self, grad):
         xp = get_array_module(grad)
         picked, labels = self.saved["picked"], self.saved["labels"]
-        alive = _clamped_log(picked) > LOG_CLAMP
         local = xp.zeros(self.saved["shape"], dtype=grad.dtype)
-        value = xp.where(alive, -grad / xp.where(alive, picked, 1), 0)
+        value = -_clamped_log_grad(picked, grad)
         xp.put_along_axis(local, labels[..., None], value[..., None], axis=-1)
         return local, None
 

@@ -4,7 +4,7 @@ from glassnet.nn.layers.conv import Conv1D, Conv2D
 from glassnet.nn.layers.dense import Dense
 from glassnet.nn.layers.embedding import Embedding
 from glassnet.nn.layers.merge import Add, Average, Concatenate, Multiply
-from glassnet.nn.layers.normalization import BatchNorm
+from glassnet.nn.layers.normalization import BatchNorm, LayerNorm
 from glassnet.nn.layers.pooling import (
     AvgPool1D,
     AvgPool2D,
@@ -20,7 +20,7 @@ from glassnet.nn.layers.regularization import Dropout
 from glassnet.nn.layers.reshaping import Cropping2D, Flatten, Reshape, ZeroPadding2D
 from glassnet.nn.layers.wrappers import Bidirectional, TimeDistributed
 
-__all__ = ["Dense", "Dropout", "BatchNorm"]
+__all__ = ["Dense", "Dropout", "BatchNorm", "LayerNorm"]
 __all__ += ["Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"]
 __all__ += ["from_torch_state_dict"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape"]
