@@ -11,7 +11,6 @@ accumulate it into ``.grad`` (in place when a buffer is there), as in PyTorch, u
 
 from __future__ import annotations
 
-from glassnet import backend
 from glassnet.autograd import hooks
 
 __all__ = ["run_backward", "topological_order"]
@@ -83,14 +82,10 @@ def _accumulate(tensor, grad) -> None:
 
 def _upstream_of(fn, by_slot: dict):
     """What ``fn.backward`` receives: the gradient of its output, or for an op with several outputs a
-    dict by output name, with zeros for an output that no path reached."""
+    dict by output name, with None for an output that no path reached."""
     if not fn.output_names:
         return by_slot[0]
-    xp = backend.get_array_module(next(iter(by_slot.values())))
-    return {
-        name: by_slot[slot] if slot in by_slot else xp.zeros(shape, dtype=dtype)
-        for slot, (name, (shape, dtype)) in enumerate(zip(fn.output_names, fn.output_specs))
-    }
+    return {name: by_slot.get(slot) for slot, name in enumerate(fn.output_names)}
 
 
 def _by_position(fn, input_grads) -> tuple:

@@ -17,8 +17,8 @@ position, and ``apply`` checks the number of inputs. An op with several outputs 
 ``output_names = ("h", "c")``: its ``forward`` returns one array per name, ``apply`` returns one tensor
 per name, and the engine calls ``backward`` once, after every consumer of every output has contributed,
 with a dict of upstream gradients by output name; an output that no path from the loss reached gets
-zeros (as PyTorch's default), so a backward never tests for None. (``inputs``, on an op in a graph, is
-the tuple of its input tensors.)
+``None`` (not zeros, so that the op can skip its share of the work: an LSTM's c when only h is used, an
+attention's weights). (``inputs``, on an op in a graph, is the tuple of its input tensors.)
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class Function:
         self.saved: dict | None = {}
         self.inputs: tuple = ()
         self.needs_input_grad: tuple = ()
-        self.output_specs: tuple = ()  # (shape, dtype) per named output, for the zeros of an unused one
 
     def forward(self, *arrays):
         raise NotImplementedError
@@ -79,7 +78,6 @@ class Function:
                     f"({', '.join(cls.output_names)}), got {type(result).__name__}"
                 )
             out = tuple(Tensor._from_op(a, fn if record else None, slot) for slot, a in enumerate(result))
-            fn.output_specs = tuple((a.shape, a.dtype) for a in result)
         else:
             out = Tensor._from_op(result, fn if record else None)
         if record:

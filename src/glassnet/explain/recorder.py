@@ -44,7 +44,9 @@ def _sum(recorded, grad):
     """A copy of ``grad`` (an array, or a dict by output name), added to what was recorded before."""
     if isinstance(grad, dict):
         return {name: _sum(None if recorded is None else recorded[name], g) for name, g in grad.items()}
-    return _copy(grad) if recorded is None else recorded + grad
+    if grad is None or recorded is None:
+        return _copy(grad) if recorded is None else recorded
+    return recorded + grad
 
 
 @dataclass
@@ -53,7 +55,7 @@ class OpRecord:
     values; after backward, the upstream gradient dL/d(output) and the gradient it passed to each input.
 
     For an op with several outputs (``function.output_names``), ``output`` and ``output_tensor`` are
-    tuples in that order and ``grad_output`` a dict by output name."""
+    tuples in that order and ``grad_output`` a dict by output name (None for an output no path reached)."""
 
     index: int
     name: str
