@@ -12,6 +12,7 @@ The derivative of each cell lives in one function, ``*_step_backward``, used bot
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
 from glassnet.ops import activation
@@ -233,8 +234,10 @@ class RNNCell(Function):
 
     name = "rnn_cell"
     input_names = ("x_proj", "h_prev", "w_hh", "b_hh")
-    formula = "h_t = f(P_t + h_{t-1} W_hh + b_hh)"
-    derivative = "dL/dz = dL/dh_t ⊙ f'(z); dL/dh_{t-1} = dL/dz W_hh^T; dL/dW_hh = h_{t-1}^T dL/dz"
+    formula = Formula(r"h_t = f(P_t + h_{t-1} W_{hh} + b_{hh})")
+    derivative = Formula(
+        r"dz = dh_t \odot f'(z);\; dh_{t-1} = dz\, W_{hh}^{\top};\; dW_{hh} = h_{t-1}^{\top} dz"
+    )
 
     def forward(self, x_proj, h_prev, w_hh, b_hh):
         z = _pre_activations(x_proj, h_prev, w_hh, b_hh)
@@ -265,10 +268,11 @@ class LSTMCell(Function):
     name = "lstm_cell"
     input_names = ("x_proj", "h_prev", "c_prev", "w_hh", "b_hh")
     output_names = ("h", "c")
-    formula = "c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)"
-    derivative = (
-        "dc_t = dc + dh ⊙ o ⊙ (1 - tanh²c_t); dz_o = dh ⊙ tanh c_t ⊙ o(1-o); dz_i = dc_t ⊙ g ⊙ i(1-i); "
-        "dz_f = dc_t ⊙ c_{t-1} ⊙ f(1-f); dz_g = dc_t ⊙ i ⊙ (1-g²); dc_{t-1} = dc_t ⊙ f"
+    formula = Formula(r"c_t = f \odot c_{t-1} + i \odot g;\; h_t = o \odot \tanh(c_t)")
+    derivative = Formula(
+        r"dc_t = dc + dh \odot o \odot (1 - \tanh^{2} c_t);\; dz_o = dh \odot \tanh(c_t) \odot o(1 - o);\; "
+        r"dz_i = dc_t \odot g \odot i(1 - i);\; dz_f = dc_t \odot c_{t-1} \odot f(1 - f);\; "
+        r"dz_g = dc_t \odot i \odot (1 - g^{2});\; dc_{t-1} = dc_t \odot f"
     )
 
     def forward(self, x_proj, h_prev, c_prev, w_hh, b_hh):
@@ -311,10 +315,13 @@ class GRUCell(Function):
 
     name = "gru_cell"
     input_names = ("x_proj", "h_prev", "w_hh", "b_hh")
-    formula = "h_t = (1 - z) ⊙ n + z ⊙ h_{t-1},  n = tanh(P_n + r ⊙ (h_{t-1} W_hn + b_hn))"
-    derivative = (
-        "dn_pre = dh ⊙ (1-z) ⊙ (1-n²); dz_pre = dh ⊙ (h_{t-1} - n) ⊙ z(1-z); "
-        "dr_pre = dn_pre ⊙ gh_n ⊙ r(1-r); dL/dh_{t-1} = dh ⊙ z + dgh W_hh^T"
+    formula = Formula(
+        r"h_t = (1 - z) \odot n + z \odot h_{t-1};\; n = \tanh(P_n + r \odot (h_{t-1} W_{hn} + b_{hn}))"
+    )
+    derivative = Formula(
+        r"\delta_n = dh \odot (1 - z) \odot (1 - n^{2});\; "
+        r"\delta_z = dh \odot (h_{t-1} - n) \odot z(1 - z);\; "
+        r"\delta_r = \delta_n \odot gh_n \odot r(1 - r);\; dh_{t-1} = dh \odot z + dgh\, W_{hh}^{\top}"
     )
 
     def forward(self, x_proj, h_prev, w_hh, b_hh):

@@ -23,6 +23,7 @@ as the backward half of PyTorch's bidirectional layers.
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
 from glassnet.ops.recurrent_cells import (
@@ -230,8 +231,10 @@ class RNNSequence(_Sequence, Function):
     """
 
     name = "rnn_sequence"
-    formula = "h_t = f(x_t W_ih + b_ih + h_{t-1} W_hh + b_hh)"
-    derivative = "dL/dz_t = (dL/dh_t + W_hh dL/dz_{t+1}) ⊙ f'(z_t); dL/dW_hh = Σ_t h_{t-1} dL/dz_t^T"
+    formula = Formula(r"h_t = f(x_t W_{ih} + b_{ih} + h_{t-1} W_{hh} + b_{hh})")
+    derivative = Formula(
+        r"dz_t = (dh_t + W_{hh}\, dz_{t+1}) \odot f'(z_t);\; dW_{hh} = \sum_t h_{t-1}\, dz_t^{\top}"
+    )
 
     def forward(self, x, h0, w_ih, b_ih, w_hh, b_hh, mask):
         xp = get_array_module(x)
@@ -278,8 +281,11 @@ class LSTMSequence(_Sequence, Function):
     name = "lstm_sequence"
     input_names = ("x", "h0", "c0", "w_ih", "b_ih", "w_hh", "b_hh", "mask")
     output_names = ("h", "c")
-    formula = "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)"
-    derivative = "lstm_step_backward at each t, from T down to 1; dL/dW_hh = Σ_t h_{t-1} dL/dz_t^T"
+    formula = Formula(r"c_t = f_t \odot c_{t-1} + i_t \odot g_t;\; h_t = o_t \odot \tanh(c_t)")
+    derivative = Formula(
+        r"dz_t = \text{lstm\_step\_backward}(dh_t, dc_t),\; t = T, \ldots, 1;\; "
+        r"dW_{hh} = \sum_t h_{t-1}\, dz_t^{\top}"
+    )
 
     def forward(self, x, h0, c0, w_ih, b_ih, w_hh, b_hh, mask):
         xp = get_array_module(x)
@@ -335,8 +341,11 @@ class GRUSequence(_Sequence, Function):
     """
 
     name = "gru_sequence"
-    formula = "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}"
-    derivative = "gru_step_backward at each t, from T down to 1; dL/dW_hh = Σ_t h_{t-1} dL/dgh_t^T"
+    formula = Formula(r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")
+    derivative = Formula(
+        r"dgh_t = \text{gru\_step\_backward}(dh_t),\; t = T, \ldots, 1;\; "
+        r"dW_{hh} = \sum_t h_{t-1}\, dgh_t^{\top}"
+    )
 
     def forward(self, x, h0, w_ih, b_ih, w_hh, b_hh, mask):
         xp = get_array_module(x)
