@@ -86,9 +86,12 @@ class _Writer:
         if len(items) == 1 and isinstance(items[0], str):
             return True
         text = self.text_of(node)
-        while re.search(r"\([^()]*\)", text):  # what stands inside parentheses is one factor
-            text = re.sub(r"\([^()]*\)", "", text)
-        return bool(text) and not re.search(r"[\s+\-/·=,]", text)
+        while re.search(r"\([^()]*\)|\[[^\[\]]*\]", text):  # a bracketed group is one factor
+            text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text)
+        # a number, or one symbol (with its indices, a function's argument or a power): not a product
+        return text == "" or bool(
+            re.fullmatch(r"\d+(\.\d+)?|\{\w+\}|∂?[^\W\d_][\w\u0302-\u0307ᵀ⁰-⁹₀-₉ₐ-ₜ′']*\^?", text)
+        )
 
     def text_of(self, node) -> str:
         return _Writer(self.fills, latex=False, template=False).render(
