@@ -12,36 +12,8 @@ for GRU); gradients are returned by input name. The same computations written wi
 values and gradients through plain autograd; they are what the explain layer shows step by step.
 """
 
-from glassnet.ops.recurrent_cells import (
-    GRU_GATE_ORDERS,
-    GRUCell,
-    LSTMCell,
-    RNNCell,
-    activation_fn,
-    gru_step,
-    gru_step_backward,
-    lstm_gate_scales,
-    lstm_step,
-    lstm_step_backward,
-    rnn_step,
-    rnn_step_backward,
-)
-from glassnet.ops.recurrent_sequence import GRUSequence, LSTMSequence, RNNSequence
+from glassnet.ops import recurrent_cells, recurrent_sequence
+from glassnet.ops.recurrent_cells import *  # noqa: F403 - this module is the family's one import path
+from glassnet.ops.recurrent_sequence import *  # noqa: F403
 
-__all__ = [
-    "RNNCell",
-    "LSTMCell",
-    "GRUCell",
-    "RNNSequence",
-    "LSTMSequence",
-    "GRUSequence",
-    "rnn_step",
-    "rnn_step_backward",
-    "lstm_step",
-    "lstm_step_backward",
-    "lstm_gate_scales",
-    "gru_step",
-    "gru_step_backward",
-    "GRU_GATE_ORDERS",
-    "activation_fn",
-]
+__all__ = [*recurrent_cells.__all__, *recurrent_sequence.__all__]
