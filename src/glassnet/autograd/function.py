@@ -29,7 +29,7 @@ from __future__ import annotations
 from glassnet.autograd import grad_mode, hooks
 from glassnet.autograd.formula import Formula
 
-__all__ = ["Function"]
+__all__ = ["Function", "op_function"]
 
 
 class Function:
@@ -111,3 +111,20 @@ class Function:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.name}({params})"
+
+
+def op_function(op):
+    """Decorator for the function that runs ``op`` on tensors: its docstring opens with the op's math.
+
+    Example:
+        >>> from glassnet.ops.activation import sigmoid
+        >>> sigmoid.__doc__.splitlines()[0]
+        '1 / (1 + e^(-x));  dy/dx = y(1 - y)  (the op ``Sigmoid``).'
+    """
+
+    def decorate(function):
+        math = f"{op.formula.text()};  {op.derivative.text()}  (the op ``{op.__name__}``)."
+        function.__doc__ = f"{math}\n\n{function.__doc__}" if function.__doc__ else math
+        return function
+
+    return decorate

@@ -117,6 +117,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -124,6 +125,7 @@ class Tensor:
         return Tensor(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient recording for this leaf on (or off), in place; returns the tensor."""
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use detach()")
         if requires_grad and self.data.dtype.kind != "f":

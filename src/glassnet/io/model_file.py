@@ -26,7 +26,6 @@ import numpy as np
 
 from glassnet import optim
 from glassnet.backend import get_rng
-from glassnet.nn import losses
 from glassnet.nn.module import Module
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.train import metrics as metrics_module
@@ -47,13 +46,6 @@ def _npy_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-def _metric_config(metric) -> dict:
-    config = {"name": metric.name}
-    if hasattr(metric, "threshold"):
-        config["threshold"] = metric.threshold
-    return {"class": type(metric).__name__, "config": config}
-
-
 def _compile_config(model) -> dict | None:
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return None
@@ -71,7 +63,7 @@ def _compile_config(model) -> dict | None:
             "steps": {str(index): entry["step"] for index, entry in state["state"].items()},
         },
         "loss": serialize(model.loss),
-        "metrics": [_metric_config(metric) for metric in model.compiled_metrics],
+        "metrics": [metrics_module.metric_config(metric) for metric in model.compiled_metrics],
     }
 
 
@@ -214,7 +206,7 @@ def _restore_compile(model, compiled: dict, archive, path: Path, custom_objects)
         if isinstance(cls, type) and issubclass(cls, metrics_module.Metric)
     }
     metric_objects = [metric_classes[m["class"]](**m["config"]) for m in compiled["metrics"]]
-    loss = losses.registry.get(compiled["loss"]) if isinstance(compiled["loss"], dict) else compiled["loss"]
+    loss = deserialize(compiled["loss"], custom_objects)  # a name as given, or a loss's saved config
     model.compile(optimizer=optimizer, loss=loss, metrics=metric_objects)
     state = {index: {"step": step} for index, step in saved["steps"].items()}
     prefix = "optimizer/"

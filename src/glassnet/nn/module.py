@@ -22,6 +22,7 @@ import numpy as np
 from glassnet.autograd.tensor import Tensor, tensor
 from glassnet.backend import as_dtype, get_default_dtype
 from glassnet.nn import initializers, regularizers
+from glassnet.nn.symbolic import call_symbolic, is_symbolic
 
 __all__ = ["Module", "Parameter"]
 
@@ -151,6 +152,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward() or call()")
 
     def __call__(self, x, *args, **kwargs):
+        if is_symbolic(x):  # the functional API: record the call in a graph (nn.Input, nn.Model)
+            if args:
+                raise TypeError(f"{self.name}: on symbolic inputs give further arguments by keyword")
+            return call_symbolic(self, x, kwargs)
         if not isinstance(x, Tensor):
             x = tensor(x) if isinstance(x, (np.ndarray, list, tuple, float, int)) else x
         if not self.built:
@@ -327,21 +332,29 @@ def _trainable_count(parameters) -> int:
     return sum(p.size for p in parameters if p.requires_grad)
 
 
-def format_summary_table(title: str, rows: list, notes: list | None = None) -> str:
+def format_summary_table(
+    title: str, rows: list, notes: list | None = None, connections: list | None = None
+) -> str:
     """The Keras-style summary of ``rows`` (name, type, output shape or None, parameters, trainable):
-    a column of output shapes where any is known; ``notes[i]``, when given, is printed under row i."""
+    a column of output shapes where any is known; ``notes[i]``, when given, is printed under row i;
+    ``connections[i]`` (a functional model's "Connected to": the tensors row i was called on) in a last
+    column."""
     with_shapes = any(row[2] is not None for row in rows)
     header = ("Layer (type)",) + (("Output Shape",) if with_shapes else ()) + ("Param #",)
     body = [
         (f"{name} ({kind})",) + ((_format_shape(shape),) if with_shapes else ()) + (f"{count:,}",)
         for name, kind, shape, count, _ in rows
     ]
+    if connections is not None:
+        header += ("Connected to",)
+        body = [row + (connected or "-",) for row, connected in zip(body, connections)]
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + f"  {{:>{widths[-1]}}}"
-    out = [f'Model: "{title}"', line, fmt.format(*header), line]
+    count_column = len(header) - 1 - (connections is not None)
+    fmt = "  ".join(f"{{:>{w}}}" if i == count_column else f"{{:<{w}}}" for i, w in enumerate(widths))
+    out = [f'Model: "{title}"', line, fmt.format(*header).rstrip(), line]
     for number, row in enumerate(body):
-        out.append(fmt.format(*row))
+        out.append(fmt.format(*row).rstrip())
         if notes is not None:
             out.append(f"    {notes[number]}")
     total, trainable = sum(r[3] for r in rows), sum(r[4] for r in rows)

@@ -7,7 +7,7 @@ call; ``nn.activations`` wraps them as modules and string names.
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.backend import errstate, get_array_module, get_rng
 
 __all__ = [
@@ -405,7 +405,9 @@ def log_softmax_array(x, axis):
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@op_function(Step)
 def step(x, threshold: float = 0.0):
+    """The perceptron's step of ``x`` at ``threshold`` θ."""
     return Step.apply(x, threshold=threshold)
 
 
@@ -414,45 +416,62 @@ def identity(x):
     return x
 
 
+@op_function(Sigmoid)
 def sigmoid(x):
     return Sigmoid.apply(x)
 
 
+@op_function(Tanh)
 def tanh(x):
     return Tanh.apply(x)
 
 
+@op_function(ReLU)
 def relu(x):
     return ReLU.apply(x)
 
 
+@op_function(LeakyReLU)
 def leaky_relu(x, alpha: float = 0.01):
+    """Leaky ReLU with slope ``alpha`` for negative inputs (0.01, as PyTorch; Keras's layer uses 0.3)."""
     return LeakyReLU.apply(x, alpha=alpha)
 
 
+@op_function(RReLU)
 def rrelu(x, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False):
+    """Randomized leaky ReLU: slopes drawn from U(``lower``, ``upper``) when ``training``, else their mean."""
     return RReLU.apply(x, lower=lower, upper=upper, training=training)
 
 
+@op_function(PReLU)
 def prelu(x, slope):
+    """Parametric ReLU with the learned ``slope`` tensor: one value, or one per channel on axis 1."""
     return PReLU.apply(x, slope)
 
 
+@op_function(ELU)
 def elu(x, alpha: float = 1.0):
+    """ELU with ``alpha`` (1.0)."""
     return ELU.apply(x, alpha=alpha)
 
 
+@op_function(SELU)
 def selu(x):
     return SELU.apply(x, alpha=SELU_ALPHA)
 
 
+@op_function(SiLU)
 def silu(x):
     return SiLU.apply(x)
 
 
+@op_function(Softmax)
 def softmax(x, axis: int = -1):
+    """Softmax along ``axis`` (the last by default)."""
     return Softmax.apply(x, axis=axis)
 
 
+@op_function(LogSoftmax)
 def log_softmax(x, axis: int = -1):
+    """Log-softmax along ``axis`` (the last by default)."""
     return LogSoftmax.apply(x, axis=axis)
