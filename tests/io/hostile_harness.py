@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MEMORY_LIMIT = 1 << 30  # bytes of address space for the child: ~1 GiB
+_PROGRESS = "glassnet: downloading "  # a download's progress line, not an error
 CASE_SECONDS = 15  # per case, on a loaded 2-core machine; a bounded reader needs well under a second
 
 
@@ -41,12 +42,14 @@ class Outcome:
     value: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    written: list = field(default_factory=list)  # the files it created in its output folder
     written_outside: list = field(default_factory=list)
 
     def one_line(self) -> str:
-        """The single line the user sees: the error's message, or the one line on stderr."""
+        """The single line the user sees: the error's message, or the one line on stderr (beside the
+        progress lines that say which URL is being downloaded)."""
         text = self.message if self.kind == "error" else self.stderr
-        lines = [line for line in text.splitlines() if line.strip()]
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith(_PROGRESS)]
         assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{text}"
         return lines[0]
 
@@ -134,11 +137,10 @@ def _run_one(module, name: str, tmp: Path) -> Outcome:
         signal.alarm(0)
     outcome.seconds = time.perf_counter() - start
     outcome.stderr = stderr.getvalue()
-    allowed = f"{name}/out/"
+    allowed, new = f"{name}/out/", _files(tmp) - before
+    outcome.written = sorted(path[len(allowed) :] for path in new if path.startswith(allowed))
     outcome.written_outside = sorted(
-        path
-        for path in _files(tmp) - before
-        if not path.startswith(allowed) and not path.startswith("cache/")
+        path for path in new if not path.startswith(allowed) and not path.startswith("cache/")
     )
     return outcome
 

@@ -17,6 +17,7 @@ one format, or every file a user gave (the command line prints that one line and
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,7 @@ class Field:
         choices: the allowed values.
         items: the field every item of a list must satisfy.
         table: the schema of a nested table.
+        pattern: a regular expression that a whole string must match.
         label: the words for "expected ..." (default: built from the types, range and choices).
     """
 
@@ -123,6 +125,7 @@ class Field:
     choices: tuple | None = None
     items: Field | None = None
     table: Schema | None = None
+    pattern: str | None = None
     label: str | None = None
 
     def expected(self) -> str:
@@ -207,6 +210,8 @@ def check_value(value, field: Field, error: type, source: str, where: str):
     if not field.accepts_type(value):
         fail()
     if field.choices is not None and value not in field.choices:
+        fail()
+    if field.pattern is not None and not re.fullmatch(field.pattern, value):
         fail()
     size = len(value) if isinstance(value, (str, list)) else value
     if isinstance(size, (int, float)) and not isinstance(size, bool):
