@@ -22,9 +22,10 @@ def load_harness():
     return module
 
 
-def deflated_zeros(count: int, prefix: bytes = b"", chunk: int = 1 << 20) -> tuple:
-    """(raw deflate stream, crc32, size) of ``prefix`` and ``count`` zero bytes, compressed chunk by chunk."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+def deflated_zeros(count: int, prefix: bytes = b"", chunk: int = 1 << 20, gzip: bool = False) -> tuple:
+    """(raw deflate stream, or a gzip file with ``gzip``; crc32; size) of ``prefix`` and ``count`` zero
+    bytes, compressed chunk by chunk."""
+    compressor = zlib.compressobj(9 if not gzip else 1, zlib.DEFLATED, 31 if gzip else -15)
     parts, crc = [compressor.compress(prefix)], zlib.crc32(prefix)
     zeros = bytes(min(chunk, count))
     left = count

@@ -42,7 +42,7 @@ class Outcome:
     value: str = ""
     stderr: str = ""
     seconds: float = 0.0
-    written: list = field(default_factory=list)  # the files it created in its output folder
+    written: list = field(default_factory=list)  # the files and folders it created in its output folder
     written_outside: list = field(default_factory=list)
 
     def one_line(self) -> str:
@@ -114,7 +114,8 @@ def _on_alarm(signum, frame):
 
 
 def _files(root: Path) -> set:
-    return {str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir()}
+    """Every file and folder under ``root`` (folders end in "/")."""
+    return {str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*")}
 
 
 def _run_one(module, name: str, tmp: Path) -> Outcome:
