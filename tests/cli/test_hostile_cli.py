@@ -68,6 +68,22 @@ def missing_section(root):
     return _train(root, BASE.replace('[compile]\nloss = "binary_crossentropy"\n', ""))
 
 
+def unknown_metric_name(root):
+    return _train(root, BASE.replace('loss = "binary_crossentropy"', 'loss = "mse"\nmetrics = ["acuracy"]'))
+
+
+def layer_type_is_a_list(root):
+    return _train(root, BASE.replace('type = "Dense"', "type = [1]"))
+
+
+def layer_of_a_trillion_units(root):
+    return _train(root, BASE.replace("units = 1,", "units = 1_099_511_627_776,"))
+
+
+def noise_is_a_word(root):
+    return _train(root, BASE.replace("n_samples = 60", 'n_samples = 60\nnoise = "loud"'))
+
+
 def name_escapes_the_output_folder(root):
     return _train(root, 'name = "../../escaped"\n' + BASE)
 
@@ -135,6 +151,10 @@ CASES = {
     "seed_is_a_word": ("exit 2", r"run\.toml: seed: expected an integer .*, found the string 'zero'"),
     "list_where_a_table_belongs": ("exit 2", r"run\.toml: compile: expected a table, found a list of 2"),
     "missing_section": ("exit 2", r"run\.toml: compile: missing; expected a table"),
+    "unknown_metric_name": ("exit 2", r"run\.toml: compile\.metrics\[0\]: unknown metric 'acuracy'; valid"),
+    "layer_type_is_a_list": ("exit 2", r"model\.layers\[0\]\.type: expected a string, found a list of 1"),
+    "layer_of_a_trillion_units": ("exit 2", r"run\.toml: model: needs more memory than this machine has"),
+    "noise_is_a_word": ("exit 2", r"run\.toml: data: "),
     "name_escapes_the_output_folder": (
         "exit 2",
         r"run\.toml: name: expected a plain file name \(no folders\), found the string '\.\./\.\./escaped'",

@@ -82,6 +82,7 @@ last value of each window).
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +93,7 @@ from glassnet import models, nn, optim
 from glassnet.backend import manual_seed
 from glassnet.data.schema import Field, FileFormatError, Schema, TextFileError, read_text_file
 from glassnet.nn.serialization import known_classes
+from glassnet.train import metrics as metrics_module
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -161,8 +163,25 @@ class RunFileError(FileFormatError):
 ConfigError = RunFileError  # the name it had first
 
 
+@contextmanager
+def _blame(source: str, where: str):
+    """What goes wrong while glassnet uses a value of the run file, as a ``RunFileError`` naming the file
+    and the key (a data file's own error, which names that file, passes as it is)."""
+    try:
+        yield
+    except FileFormatError:
+        raise
+    except (TypeError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else type(error).__name__
+        raise RunFileError(f"{source}: {where}: {message}") from None
+    except MemoryError as error:
+        raise RunFileError(f"{source}: {where}: needs more memory than this machine has ({error})") from None
+
+
 # [0, 1]: the sources say why exactly 1 is refused
 _FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
+# a layer's other keys are its class's arguments, checked by the class
+_LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 _OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
 #: What a run file may hold: the sections and the keys glassnet reads in them (``[data]`` and ``[model]``
 #: also take the keyword arguments of a source or an architecture, checked where they are used).
@@ -188,7 +207,7 @@ RUN_SCHEMA = Schema(
             (dict,),
             required=True,
             table=Schema(
-                {"layers": Field((list,), items=Field((dict,))), "architecture": Field((str,))}, open=True
+                {"layers": Field((list,), items=_LAYER), "architecture": Field((str,))}, open=True
             ),
         ),
         "compile": Field(
@@ -243,17 +262,18 @@ class RunConfig:
     def build_model(self, input_shape) -> nn.Module:
         """The model of ``[model]`` (its ``layers`` as a Sequential, or its ``architecture`` from
         ``glassnet.models``), built for ``input_shape`` (without the batch axis)."""
-        if self.architecture is not None:
-            return self._build_architecture(input_shape)
-        layers = [self._layer(dict(spec), f"layer {number}") for number, spec in enumerate(self.layers, 1)]
-        return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
+        with _blame(self.source, "model"):
+            if self.architecture is not None:
+                return self._build_architecture(input_shape)
+            layers = [self._layer(dict(spec), f"layer {n}") for n, spec in enumerate(self.layers, 1)]
+            return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
 
     def _layer(self, spec: dict, where: str) -> nn.Module:
         """One layer from its table; a value that is itself a table with a type (the ``layer`` of
         Bidirectional or TimeDistributed) is built the same way."""
         classes = known_classes()
         kind = spec.pop("type", None)
-        if kind not in classes or not issubclass(classes[kind], nn.Module):
+        if not isinstance(kind, str) or kind not in classes or not issubclass(classes[kind], nn.Module):
             layer_names = sorted(k for k, c in classes.items() if issubclass(c, nn.Module))
             raise RunFileError(
                 f"{self.source}: {where} has type {kind!r}; valid types: {', '.join(layer_names)}"
@@ -265,7 +285,7 @@ class RunConfig:
                 spec[key] = self._vocab_size(f"{where} ({kind}.{key})")
         try:
             return classes[kind](**spec)
-        except TypeError as error:
+        except (TypeError, ValueError) as error:
             raise RunFileError(f"{self.source}: {where} ({kind}): {error}") from None
 
     def _vocab_size(self, where: str) -> int:
@@ -296,14 +316,22 @@ class RunConfig:
     def compile_arguments(self) -> dict:
         """The keyword arguments of ``model.compile``."""
         settings = dict(self.compile)
-        return {
-            "optimizer": _optimizer(settings.get("optimizer", "adam"), self.source),
-            "loss": _loss(settings.get("loss"), self.source),
-            "metrics": list(settings.get("metrics", [])),
-        }
+        with _blame(self.source, "compile.optimizer"):
+            optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
+        with _blame(self.source, "compile.loss"):
+            loss = _loss(settings.get("loss"), self.source)
+        metrics = list(settings.get("metrics", []))
+        for index, metric in enumerate(metrics):
+            with _blame(self.source, f"compile.metrics[{index}]"):
+                metrics_module.get(metric, loss=loss)  # an unknown name: refused here, naming the key
+        return {"optimizer": optimizer, "loss": loss, "metrics": metrics}
 
     def load_data(self):
         """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
+        with _blame(self.source, "data"):
+            return self._load_data()
+
+    def _load_data(self):
         manual_seed(self.seed)
         spec = dict(self.data)
         kind = spec.get("source")
@@ -333,7 +361,7 @@ def _optimizer(spec, source: str):
         return optim.get(spec)
     spec = dict(spec)
     kind = spec.pop("type", None)
-    cls = getattr(optim, kind or "", None)
+    cls = getattr(optim, kind, None) if isinstance(kind, str) else None
     if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
         raise RunFileError(
             f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
@@ -348,7 +376,7 @@ def _loss(spec, source: str):
         return nn.losses.get(spec)
     spec = dict(spec)
     kind = spec.pop("type", None)
-    cls = getattr(nn.losses, kind or "", None)
+    cls = getattr(nn.losses, kind, None) if isinstance(kind, str) else None
     if not (isinstance(cls, type) and issubclass(cls, nn.Loss)):
         raise RunFileError(
             f"{source}: [compile] loss type {kind!r}; valid: MSE, MAE, Huber, "

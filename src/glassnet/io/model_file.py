@@ -164,7 +164,7 @@ def _sweep_stale_temporaries(path: Path) -> None:
     owner cannot be told (another machine on a shared disk) is removed once it is older than ten minutes.
     """
     prefix = f".{path.name}."
-    for candidate in path.parent.glob(f"{glob_escape(prefix)}*.tmp"):
+    for candidate in path.parent.glob(f"{_glob_escape(prefix)}*.tmp"):
         owner = candidate.name[len(prefix) :].split(".", 1)[0]
         if owner.isdigit() and int(owner) == os.getpid():
             continue
@@ -177,7 +177,7 @@ def _sweep_stale_temporaries(path: Path) -> None:
             continue
 
 
-def glob_escape(text: str) -> str:
+def _glob_escape(text: str) -> str:
     """``text`` with glob's special characters made literal."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
@@ -486,7 +486,7 @@ def load_model(path, custom_objects=None, compile: bool = True) -> Module:  # no
             state[name] = _read_array(archive, headers[member], members[member], path)
         try:
             model.load_state_dict(state)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError, RuntimeError) as error:
             message = error.args[0] if error.args else error
             raise ModelFileError(f"{path}: the weights do not fit the architecture: {message}") from None
         frozen = set(manifest.get("frozen", []))
