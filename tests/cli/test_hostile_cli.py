@@ -7,8 +7,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 from glassnet.cli.main import main
 
 _spec = importlib.util.spec_from_file_location(
@@ -173,14 +171,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    return harness.run_cases(__file__, list(CASES), tmp_path_factory.mktemp("hostile-cli"))
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_hostile_run_file(outcomes, name):
-    harness.check(outcomes[name], *CASES[name])
+outcomes, test_hostile_run_file = harness.family(__file__, CASES, "hostile-cli")
 
 
 def test_valid_run_writes_its_files_in_the_output_folder(outcomes):

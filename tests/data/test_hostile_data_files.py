@@ -301,14 +301,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    return harness.run_cases(__file__, list(CASES), tmp_path_factory.mktemp("hostile-data"))
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_hostile_data_file(outcomes, name):
-    harness.check(outcomes[name], *CASES[name])
+outcomes, test_hostile_data_file = harness.family(__file__, CASES, "hostile-data")
 
 
 @pytest.mark.parametrize("name", [name for name in CASES if name.startswith("endless")])

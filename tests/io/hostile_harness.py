@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 MEMORY_LIMIT = 1 << 30  # bytes of address space for the child: ~1 GiB
 _PROGRESS = "glassnet: downloading "  # a download's progress line, not an error
 CASE_SECONDS = 15  # per case, on a loaded 2-core machine; a bounded reader needs well under a second
@@ -70,6 +72,21 @@ def check(outcome: Outcome, expected: str, pattern: str) -> None:
     else:
         assert (outcome.kind, outcome.error_type) == ("error", expected), outcome
         assert re.search(pattern, outcome.one_line()), outcome.message
+
+
+def family(module_file, cases: dict, label: str) -> tuple:
+    """The fixture ``outcomes`` (the module's ``cases`` run once, in one child) and the test that checks
+    each case against its row (expected, pattern) of ``cases``: assign both in the test module."""
+
+    @pytest.fixture(scope="module")
+    def outcomes(tmp_path_factory):
+        return run_cases(module_file, list(cases), tmp_path_factory.mktemp(label))
+
+    @pytest.mark.parametrize("name", cases)
+    def test_case(outcomes, name):
+        check(outcomes[name], *cases[name])
+
+    return outcomes, test_case
 
 
 def run_cases(module_path, names, tmp_path) -> dict:

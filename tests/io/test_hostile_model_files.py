@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the builders beside this file (tests are not a package)
 from hostile_files import deflated_zeros, load_harness, raw_member, raw_zip, zip_members  # noqa: E402
@@ -302,11 +301,4 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    return harness.run_cases(__file__, list(CASES), tmp_path_factory.mktemp("hostile-models"))
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_hostile_model_file(outcomes, name):
-    harness.check(outcomes[name], *CASES[name])
+outcomes, test_hostile_model_file = harness.family(__file__, CASES, "hostile-models")
