@@ -24,9 +24,13 @@ from glassnet.backend import as_dtype, get_default_dtype
 from glassnet.nn import initializers, regularizers
 from glassnet.nn.symbolic import call_symbolic, is_symbolic
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module", "Parameter", "TRAINING"]
 
 _name_counts: dict = {}
+
+# Method name -> the function that implements it in a layer above nn: compile, fit, evaluate and predict
+# (glassnet.train.model) and save (glassnet.io.model_file) fill it when they are imported.
+TRAINING: dict = {}
 
 
 class Parameter(Tensor):
@@ -317,7 +321,28 @@ class Module:
         """Rebuild a module from ``get_config()``'s output (weights not included)."""
         return cls(**config)
 
+    # --- training and saving, Keras's surface: each method calls its implementation in glassnet.train or
+    # glassnet.io (found in ``TRAINING``), so that nn imports nothing from the layers above it ---
+    loss = optimizer = None  # set by compile
+    compiled_metrics = ()
+
+    def compile(self, *args, **kwargs):
+        return TRAINING["compile"](self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        return TRAINING["fit"](self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        return TRAINING["evaluate"](self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        return TRAINING["predict"](self, *args, **kwargs)
+
+    def save(self, path):
+        return TRAINING["save"](self, path)
+
     def extra_repr(self) -> str:
+        """The constructor arguments shown inside ``repr`` (``Dense(3, activation=relu)``)."""
         return ""
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from glassnet.backend import get_default_dtype
 from glassnet.data import DataLoader, check_finite
 from glassnet.nn import losses
 from glassnet.nn.functional_model import Model
-from glassnet.nn.module import Module
+from glassnet.nn.module import TRAINING, Module
 from glassnet.train import metrics as metrics_module
 from glassnet.train.callbacks import CallbackList, History, ProgressBar
 from glassnet.train.loop import deferred_interrupt, run_epoch
@@ -313,7 +313,11 @@ def predict(model, x, batch_size: int = 256):
 
 
 def install() -> None:
-    """Give every ``nn.Module`` the methods compile, fit, evaluate and predict (idempotent)."""
-    Module.compile, Module.fit, Module.evaluate, Module.predict = compile, fit, evaluate, predict
-    Module.loss = Module.optimizer = None
-    Module.compiled_metrics = ()
+    """Hand ``nn.Module``'s compile, fit, evaluate and predict their implementations and docstrings."""
+    for function in (compile, fit, evaluate, predict):
+        _implement(function.__name__, function)
+
+
+def _implement(name: str, function) -> None:
+    TRAINING[name] = function
+    getattr(Module, name).__doc__ = function.__doc__
