@@ -1,0 +1,36 @@
+"""The rules of the message-passing ops that the op table does not reach: ties in scatter_max, empty
+segments, a segment index out of range, and the softmax's sums of 1 per node."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.ops import graph
+
+
+def test_scatter_max_splits_the_gradient_between_ties_and_leaves_empty_rows_zero():
+    src = gn.tensor([[1.0], [3.0], [3.0], [2.0]], requires_grad=True)
+    out = graph.scatter_max(src, np.array([0, 0, 0, 2]), 3)
+    np.testing.assert_array_equal(out.data, [[3.0], [0.0], [2.0]])
+    out.backward(np.array([[4.0], [5.0], [6.0]]))
+    np.testing.assert_array_equal(src.grad, [[0.0], [2.0], [2.0], [6.0]])
+
+
+def test_scatter_mean_of_an_empty_segment_is_zero():
+    out = graph.scatter_mean(gn.tensor([[2.0], [4.0]]), np.array([1, 1]), 3)
+    np.testing.assert_array_equal(out.data, [[0.0], [3.0], [0.0]])
+
+
+def test_segment_softmax_sums_to_one_per_target_even_for_huge_scores():
+    alpha = graph.segment_softmax(gn.Tensor(np.array([1000.0, 1001.0, -5.0])), np.array([1, 1, 0]), 2)
+    np.testing.assert_allclose(alpha.data, [1 / (1 + np.e), np.e / (1 + np.e), 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("index, message", [
+    (np.array([0, 3]), r"must lie in \[0, 3\), got values from 0 to 3"),
+    (np.array([-1, 0]), r"must lie in \[0, 3\), got values from -1 to 0"),
+    (np.array([[0, 1]]), "must be a 1-D integer array"),
+])
+def test_a_bad_segment_index_is_refused_in_one_line(index, message):
+    with pytest.raises(ValueError, match=message):
+        graph.scatter_sum(gn.tensor(np.ones((index.size, 2))), index, 3)
