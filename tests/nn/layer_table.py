@@ -38,6 +38,14 @@ NOT_LAYERS = {
     "Multiply": "several inputs: tests/nn/test_functional_model.py",
     "Average": "several inputs: tests/nn/test_functional_model.py",
     "Concatenate": "several inputs: tests/nn/test_functional_model.py",
+    # Graph layers take (x, edge_index) or (x, batch); gradcheck and PyTorch Geometric parity of outputs and
+    # every gradient are in tests/nn/test_graph_layers.py.
+    "GCNConv": "(x, edge_index): tests/nn/test_graph_layers.py",
+    "SAGEConv": "(x, edge_index): tests/nn/test_graph_layers.py",
+    "GATConv": "(x, edge_index): tests/nn/test_graph_layers.py",
+    "GlobalSumPool": "(x, batch): tests/nn/test_graph_layers.py",
+    "GlobalMeanPool": "(x, batch): tests/nn/test_graph_layers.py",
+    "GlobalMaxPool": "(x, batch): tests/nn/test_graph_layers.py",
 }
 
 

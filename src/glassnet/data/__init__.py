@@ -26,12 +26,15 @@ from glassnet.data.datasets import (
     MISSING_VALUES,
     SKLEARN_DATASETS,
     CSVInfo,
+    PlanetoidFileError,
+    karate_club,
     load_breast_cancer,
     load_diabetes,
     load_digits,
     load_fashion_mnist,
     load_iris,
     load_mnist,
+    load_planetoid,
     load_sklearn,
     load_sunspots,
     load_tiny_shakespeare,
@@ -44,8 +47,10 @@ from glassnet.data.datasets import (
     parse_idx,
     read_csv,
     read_idx,
+    stochastic_block_model,
 )
 from glassnet.data.download import ChecksumError, DownloadError, cache_dir
+from glassnet.data.graph import Graph, GraphLoader, batch_graphs
 from glassnet.data.loader import DataLoader, Dataset, TensorDataset
 from glassnet.data.scalers import MinMaxScaler, NotFittedError, StandardScaler
 from glassnet.data.schema import (
@@ -124,3 +129,5 @@ __all__ = [
     "windowed_series",
     "WindowedSeries",
 ]
+__all__ += ["Graph", "GraphLoader", "batch_graphs", "load_planetoid", "PlanetoidFileError"]
+__all__ += ["stochastic_block_model", "karate_club"]

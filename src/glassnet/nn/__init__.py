@@ -36,6 +36,7 @@ from glassnet.nn.layers import (
     TimeDistributed,
     ZeroPadding2D,
 )
+from glassnet.nn.layers.graph import GATConv, GCNConv, GlobalMaxPool, GlobalMeanPool, GlobalSumPool, SAGEConv
 from glassnet.nn.losses import (
     MAE,
     MSE,
@@ -104,3 +105,4 @@ __all__ = [
     "regularizers",
     "utils",
 ]
+__all__ += ["GCNConv", "SAGEConv", "GATConv", "GlobalSumPool", "GlobalMeanPool", "GlobalMaxPool"]

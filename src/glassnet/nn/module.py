@@ -134,7 +134,7 @@ class Module:
     # --- building and calling ---
     def build(self, input_shape) -> None:
         """Create parameters for inputs of ``input_shape`` (batch axis first, as None or a number)."""
-        self.input_shape = tuple(input_shape)
+        self.input_shape = None if input_shape is None else tuple(input_shape)  # None: a Graph
         self.built = True
 
     def compute_output_shape(self, input_shape) -> tuple:

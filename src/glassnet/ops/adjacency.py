@@ -35,19 +35,20 @@ def remove_self_loops(edge_index, edge_weight=None):
 
 
 def add_remaining_self_loops(edge_index, num_nodes: int, edge_weight=None, fill_value=1.0):
-    """A self-loop (i, i) of weight ``fill_value`` on every node that has none; a self-loop already there
-    keeps its own weight (PyTorch Geometric's ``add_remaining_self_loops``). The loops come last, in node
-    order. Returns (edge_index, edge_weight), the weights None when none were given."""
+    """Exactly one self-loop (i, i) per node: the edges' own self-loops are taken out and one loop per
+    node is appended, in node order, weighing ``fill_value`` or, where the node had a self-loop, that
+    loop's weight (the last one's, if it had several), as PyTorch Geometric's ``add_remaining_self_loops``.
+    Returns (edge_index, edge_weight), the weights None when none were given."""
     xp = get_array_module(edge_index)
     looped = edge_index[0] == edge_index[1]
-    missing = xp.ones(num_nodes, dtype=bool)
-    missing[edge_index[0, looped]] = False
-    nodes = xp.flatnonzero(missing).astype(edge_index.dtype)
-    edges = xp.concatenate([edge_index, xp.stack([nodes, nodes])], axis=1)
+    nodes = xp.arange(num_nodes, dtype=edge_index.dtype)
+    edges = xp.concatenate([edge_index[:, ~looped], xp.stack([nodes, nodes])], axis=1)
     if edge_weight is None:
         return edges, None
-    fill = xp.full(len(nodes), fill_value, dtype=xp.asarray(edge_weight).dtype)
-    return edges, xp.concatenate([edge_weight, fill])
+    edge_weight = xp.asarray(edge_weight)
+    loops = xp.full(num_nodes, fill_value, dtype=edge_weight.dtype)
+    loops[edge_index[0, looped]] = edge_weight[looped]
+    return edges, xp.concatenate([edge_weight[~looped], loops])
 
 
 def to_undirected(edge_index, num_nodes: int, edge_weight=None):

@@ -10,6 +10,7 @@ import signal
 import threading
 
 from glassnet.autograd.grad_mode import no_grad
+from glassnet.train.graph import model_outputs
 from glassnet.train.multi_output import MultiOutputLoss, split_batch
 
 __all__ = ["run_epoch", "deferred_interrupt", "InterruptFlag"]
@@ -45,10 +46,10 @@ def deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _batch_size(x) -> int:
-    if isinstance(x, list):
-        x = x[0]
-    return x.shape[0] if x.ndim else 1
+def _batch_size(y) -> int:
+    if isinstance(y, list):
+        y = y[0]
+    return y.shape[0] if y.ndim else 1
 
 
 def _values(tensors):
@@ -86,7 +87,7 @@ def run_epoch(
         if callbacks is not None:
             callbacks.on_batch_begin(step)
         if training:
-            output = model(x)
+            output = model_outputs(model, x)
             loss, terms = _loss(loss_fn, output, y)
             penalty = model.regularization_loss()
             if not isinstance(penalty, float):
@@ -101,9 +102,9 @@ def run_epoch(
             optimizer.step()
         else:
             with no_grad():
-                output = model(x)
+                output = model_outputs(model, x)
                 loss, terms = _loss(loss_fn, output, y)
-        value, n = loss.item(), _batch_size(x)
+        value, n = loss.item(), _batch_size(y)  # examples = targets (a graph's masked nodes)
         total += value * n
         count += n
         for k, term in enumerate(terms):

@@ -19,6 +19,7 @@ from glassnet.nn.functional_model import Model
 from glassnet.nn.module import TRAINING, Module
 from glassnet.train import metrics as metrics_module
 from glassnet.train.callbacks import CallbackList, History, ProgressBar
+from glassnet.train.graph import graph_loader, is_graph_data, predict_graph
 from glassnet.train.loop import deferred_interrupt, run_epoch
 from glassnet.train.multi_output import (
     MultiOutputLoss,
@@ -158,7 +159,11 @@ def _prepare(model, x, y, what: str):
     return xs, ys
 
 
-def _loader(model, x, y, batch_size, shuffle: bool, what: str):
+def _loader(model, x, y, batch_size, shuffle: bool, what: str, mask: str = "train_mask"):
+    if is_graph_data(x):
+        if y is not None:
+            raise ValueError(f"{what}() got a graph and y; the labels are the graph's y")
+        return graph_loader(model, x, mask, batch_size, shuffle)
     if isinstance(x, DataLoader):
         if y is not None:
             raise ValueError(f"{what}() got a DataLoader and y; the loader already yields (x, y) batches")
@@ -197,7 +202,9 @@ def fit(
     """Train for ``epochs`` passes over (x, y) and return the ``History``.
 
     Args:
-        x, y: arrays (or tensors) of inputs and targets, or a ``DataLoader`` as x (then no y). Inputs are
+        x, y: arrays (or tensors) of inputs and targets, or a ``DataLoader`` as x (then no y), or graphs
+            (a ``Graph``: its train_mask's nodes; a list of graphs; a ``GraphLoader``), whose labels are
+            their y (``glassnet.train.graph``). Inputs are
             converted once to the model's float dtype (uint8 pixels become float32 0..255: scale them
             yourself if you want [0, 1]), except integer token ids for a model that starts with an
             Embedding; NaN or infinite values are refused.
@@ -224,8 +231,8 @@ def fit(
     train_batches = _loader(model, x, y, batch_size, shuffle, "fit")
     validation = None
     if validation_data is not None:
-        if isinstance(validation_data, DataLoader):
-            validation = validation_data
+        if isinstance(validation_data, DataLoader) or is_graph_data(validation_data):
+            validation = _loader(model, validation_data, None, batch_size, False, "fit", "val_mask")
         else:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be (x_val, y_val) or a DataLoader")
@@ -271,7 +278,8 @@ def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False)
     _require_compiled(model, "evaluate")
     was_training = model.training
     try:
-        logs = run_epoch(model, _loader(model, x, y, batch_size, False, "evaluate"), training=False)
+        batches = _loader(model, x, y, batch_size, False, "evaluate", "test_mask")
+        logs = run_epoch(model, batches, training=False)
     finally:
         model.train(was_training)
     if return_dict:
@@ -283,7 +291,9 @@ def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False)
 def predict(model, x, batch_size: int = 256):
     """The model's outputs for ``x`` as a NumPy array (a list of arrays for a model with several outputs),
     computed in evaluation mode without a graph. ``x`` is an array, or for several inputs a list or a
-    dict by input name."""
+    dict by input name; for a graph, every node's outputs."""
+    if is_graph_data(x):
+        return predict_graph(model, x)
     xs = _group(model, x, "x", "predict")
     for array in xs:
         check_finite(array, "x")

@@ -4,6 +4,7 @@ tiny Shakespeare, the sunspot numbers."""
 from glassnet.data.datasets.corpora import TINY_SHAKESPEARE_SHA256, load_tiny_shakespeare
 from glassnet.data.datasets.csv_file import MISSING_VALUES, CSVInfo, read_csv
 from glassnet.data.datasets.gates import GATE_INPUTS, GATE_OUTPUTS, logic_gate
+from glassnet.data.datasets.graphs import karate_club, stochastic_block_model
 from glassnet.data.datasets.idx import (
     FASHION_MNIST_CLASSES,
     load_fashion_mnist,
@@ -11,6 +12,7 @@ from glassnet.data.datasets.idx import (
     parse_idx,
     read_idx,
 )
+from glassnet.data.datasets.planetoid import PlanetoidFileError, load_planetoid
 from glassnet.data.datasets.series import load_sunspots
 from glassnet.data.datasets.sklearn_sets import (
     SKLEARN_DATASETS,
@@ -50,3 +52,4 @@ __all__ = [
     "TINY_SHAKESPEARE_SHA256",
     "load_sunspots",
 ]
+__all__ += ["load_planetoid", "PlanetoidFileError", "stochastic_block_model", "karate_club"]

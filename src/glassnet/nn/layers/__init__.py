@@ -3,6 +3,7 @@
 from glassnet.nn.layers.conv import Conv1D, Conv2D
 from glassnet.nn.layers.dense import Dense
 from glassnet.nn.layers.embedding import Embedding
+from glassnet.nn.layers.graph import GATConv, GCNConv, GlobalMaxPool, GlobalMeanPool, GlobalSumPool, SAGEConv
 from glassnet.nn.layers.merge import Add, Average, Concatenate, Multiply
 from glassnet.nn.layers.normalization import BatchNorm, LayerNorm
 from glassnet.nn.layers.pooling import (
@@ -27,3 +28,4 @@ __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "R
 __all__ += ["Add", "Multiply", "Average", "Concatenate"]
 __all__ += ["Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["GlobalAveragePooling1D", "GlobalAveragePooling2D"]
+__all__ += ["GCNConv", "SAGEConv", "GATConv", "GlobalSumPool", "GlobalMeanPool", "GlobalMaxPool"]
