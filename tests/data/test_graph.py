@@ -107,3 +107,14 @@ def test_stochastic_block_model_links_communities_as_asked():
     assert 0.2 < graph.num_edges / (2 * 2 * 780) < 0.4
     assert graph.train_mask.sum() == 10 and graph.val_mask.sum() == 30
     assert not (graph.train_mask & graph.test_mask).any()
+
+
+def test_karate_club_has_its_members_friendships_and_factions():
+    pytest.importorskip("networkx", reason="the karate club comes from networkx: pip install networkx")
+    from glassnet.data import karate_club
+
+    club = karate_club()
+    assert (club.num_nodes, club.num_edges) == (34, 156) and club.is_undirected()
+    assert np.bincount(club.y).tolist() == [17, 17] and club.y[0] == 0 and club.y[33] == 1
+    assert np.flatnonzero(club.train_mask).tolist() == [0, 1, 32, 33]
+    np.testing.assert_array_equal(club.x, np.eye(34))

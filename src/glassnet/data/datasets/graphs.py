@@ -55,11 +55,11 @@ def stochastic_block_model(sizes=(30, 30, 30), p_in=0.2, p_out=0.02, features=8,
     return Graph(x, edge_index, y=labels, train_mask=train, val_mask=val, test_mask=test)
 
 
-def karate_club(labelled=(0, 33, 8, 23)) -> Graph:
+def karate_club(labelled=(0, 33, 1, 32)) -> Graph:
     """Zachary's karate club (34 members, 78 friendships, both directions), from networkx: the label is
     the faction each member joined after the split (0: "Mr. Hi", 1: "Officer"), the features the identity
     (one-hot node numbers, as in Kipf & Welling's demonstration). ``train_mask`` marks the ``labelled``
-    members (the two leaders and two others by default), ``test_mask`` everyone else."""
+    members (by default the two leaders and their closest allies, 1 and 32), ``test_mask`` everyone else."""
     try:
         import networkx  # noqa: PLC0415 - an optional extra
     except ImportError as error:
