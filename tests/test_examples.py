@@ -53,3 +53,18 @@ def test_fashion_mnist_example_runs_an_epoch(capsys, tmp_path, monkeypatch):
     out = run("fashion_mnist.py", capsys, ["--epochs", "1", "--data", str(folder)])
     accuracy = float(out.split("test accuracy ")[1].split()[0])
     assert accuracy > 0.8 and (tmp_path / "fashion_mnist_mlp.glassnet").exists()
+
+
+def test_karate_club_places_all_but_member_8_from_four_labels(capsys):
+    pytest.importorskip("networkx", reason="the karate club comes from networkx: pip install networkx")
+    out = run("karate_club.py", capsys)
+    assert "29 of the 30 others placed in their faction (97 %)" in out
+    assert "misplaced: [8]" in out
+
+
+def test_gcn_on_cora_reaches_the_papers_accuracy_with_one_seed(capsys):
+    folder = SHARED_DATA / "planetoid"
+    if not (folder / "ind.cora.x").is_file():
+        pytest.skip(f"the Planetoid files are not at {folder} (../shared/data beside the checkout)")
+    out = run("gcn_cora.py", capsys, ["--seeds", "1", "--data", str(folder)])
+    assert "glassnet seed 0: test accuracy 0.824" in out  # seeded: the same every run
