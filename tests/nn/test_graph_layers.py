@@ -74,6 +74,8 @@ CASES = [
     Case("sage_mean", lambda: nn.SAGEConv(4), lambda g: g.SAGEConv(FEATURES, 4), SAGE_PARAMS),
     Case("sage_max", lambda: nn.SAGEConv(4, aggregator="max"), lambda g: g.SAGEConv(FEATURES, 4, aggr="max"),
          SAGE_PARAMS),
+    Case("sage_sum_no_root", lambda: nn.SAGEConv(4, aggregator="sum", root_weight=False),
+         lambda g: g.SAGEConv(FEATURES, 4, aggr="sum", root_weight=False), SAGE_PARAMS[:2]),
     Case("gat_one_head", lambda: nn.GATConv(3), lambda g: g.GATConv(FEATURES, 3), gat_params(1, 3)),
     Case("gat_heads_concat", lambda: nn.GATConv(3, heads=4),
          lambda g: g.GATConv(FEATURES, 3, heads=4), gat_params(4, 3)),
@@ -191,3 +193,18 @@ def test_gcn_layer_equals_the_dense_normalized_adjacency_product():
 def test_a_layer_refuses_bad_edges_in_one_line(edge_index, message):
     with pytest.raises(ValueError, match=message):
         nn.GCNConv(2)(gn.Tensor(np.ones((NODES, 3))), edge_index)
+
+
+def test_attention_dropout_acts_in_training_only_and_repeats_with_the_seed():
+    x_array, edge_index, _ = small_graph(0)
+    layer = built_layer(Case("gat", lambda: nn.GATConv(3, heads=2, dropout=0.5), None, ()), 0)
+    plain = built_layer(Case("gat", lambda: nn.GATConv(3, heads=2), None, ()), 0)
+    x = gn.Tensor(x_array)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x, edge_index).data, plain(x, edge_index).data)
+    layer.train()
+    gn.manual_seed(5)
+    first = layer(x, edge_index).data
+    gn.manual_seed(5)
+    np.testing.assert_array_equal(layer(x, edge_index).data, first)
+    assert not np.allclose(first, plain(x, edge_index).data)
