@@ -67,4 +67,5 @@ def test_gcn_on_cora_reaches_the_papers_accuracy_with_one_seed(capsys):
     if not (folder / "ind.cora.x").is_file():
         pytest.skip(f"the Planetoid files are not at {folder} (../shared/data beside the checkout)")
     out = run("gcn_cora.py", capsys, ["--seeds", "1", "--data", str(folder)])
-    assert "glassnet seed 0: test accuracy 0.824" in out  # seeded: the same every run
+    accuracy = float(out.split("glassnet seed 0: test accuracy ")[1].split()[0])
+    assert accuracy >= 0.80  # 0.824 here; the paper's mean is 0.815
