@@ -12,8 +12,9 @@ for both networks, pixels mapped from [0, 255] to [-1, 1] (``fit(..., input_rang
 ``--torch`` trains a PyTorch 2.13 twin: the same layers, starting from the glassnet network's initial
 weights, fed the same batches in the same order and the same noise (both drawn from glassnet's seeded
 generator, in the order ``fit`` draws them), so that the two runs differ only by their arithmetic. Each
-run saves a grid of 64 samples from fixed noise per epoch (PNG, with matplotlib) under ``--out``; the
-glassnet run also saves the trained GAN.
+run saves a grid of 64 samples from the same fixed noise per epoch (PNG, with matplotlib) under ``--out``
+(glassnet's through ``GANMonitor``, which also warns when the discriminator wins or the generator
+collapses); the glassnet run also saves the trained GAN.
 
 A 1-2 minute smoke run (the losses move; the samples are blobs):
 
@@ -31,6 +32,7 @@ import numpy as np
 import glassnet as gn
 from glassnet import data, models, nn, optim
 from glassnet.backend import get_rng
+from glassnet.train.callbacks import GANMonitor, save_image_grid
 
 LEARNING_RATE, BETA_1 = 2e-4, 0.5
 
@@ -132,26 +134,8 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
         generator.eval()
         with torch.no_grad():
             samples = generator(torch.from_numpy(fixed_noise)).numpy()
-        save_grid(samples, out / f"torch_epoch{epoch + 1:03d}.png")
+        save_image_grid(samples, out / f"torch_samples_epoch{epoch + 1:03d}.png")
         generator.train()
-
-
-def save_grid(images, path: Path, columns: int = 8) -> None:
-    """Images (N, 1, H, W) in [-1, 1] as one PNG grid (needs matplotlib)."""
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    n, _, height, width = images.shape
-    rows = -(-n // columns)
-    grid = np.ones((rows * (height + 1), columns * (width + 1)))
-    for k, image in enumerate(images):
-        r, c = divmod(k, columns)
-        top, left = r * (height + 1), c * (width + 1)
-        grid[top : top + height, left : left + width] = image[0]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    plt.imsave(path, (grid + 1) / 2, cmap="gray", vmin=0, vmax=1)
 
 
 def main():
@@ -174,6 +158,7 @@ def main():
     (x_train, _), _ = load(path=args.data)
     pixels = x_train[: args.train_samples, None]  # (N, 1, 28, 28) uint8
     gan = models.DCGAN(args.latent_dim, width=args.width)
+    # the noise of GANMonitor(seed=1)'s grids, for the PyTorch run's
     fixed_noise = np.random.default_rng(1).standard_normal((64, args.latent_dim)).astype(np.float32)
     out = Path(args.out)
     start = time.perf_counter()
@@ -186,15 +171,9 @@ def main():
             generator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
             discriminator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
         )
-
-        class Grid(gn.train.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                gan.eval()
-                save_grid(gan.predict(fixed_noise), out / f"glassnet_epoch{epoch + 1:03d}.png")
-                gan.train()
-
+        monitor = GANMonitor(directory=out, seed=1)  # the same fixed noise as the PyTorch run's grids
         gan.fit(pixels, epochs=args.epochs, batch_size=args.batch_size, input_range=(0, 255), verbose=2,
-                callbacks=[Grid()])
+                callbacks=[monitor])
         gan.save(out / f"dcgan_{args.dataset}.glassnet")
         framework = "glassnet"
     minutes = (time.perf_counter() - start) / 60

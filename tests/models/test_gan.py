@@ -150,8 +150,9 @@ def test_fit_runs_through_the_one_loop_with_history_and_callbacks(tmp_path):
 
     checkpoint = ModelCheckpoint(tmp_path / "gan-{epoch}.glassnet", monitor="g_loss")
     history = gan.fit(_images(), epochs=2, batch_size=16, verbose=0, callbacks=[Batches(), checkpoint])
-    assert sorted(history.history) == ["d_fake", "d_loss", "d_real", "g_loss"]
-    assert len(seen) == 6 and sorted(seen[0]) == ["d_fake", "d_loss", "d_real", "g_loss"]
+    names = ["d_fake", "d_grad_norm", "d_loss", "d_real", "g_grad_norm", "g_loss"]
+    assert sorted(history.history) == names
+    assert len(seen) == 6 and sorted(seen[0]) == names
     # the epoch's logs are the batches' means (equal batches)
     np.testing.assert_allclose(history.history["d_loss"][1], np.mean([s["d_loss"] for s in seen[3:]]))
     assert history.history["d_loss"][0] != history.history["d_loss"][1]

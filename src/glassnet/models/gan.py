@@ -17,6 +17,8 @@ BCE(l, t) = -t log σ(l) - (1 - t) log(1 - σ(l)), t_real = 1 - label_smoothing 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glassnet import nn, optim
@@ -24,6 +26,7 @@ from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_rng
 from glassnet.nn.serialization import deserialize, serialize
+from glassnet.nn.utils import clip_grad_norm_
 
 __all__ = ["GAN", "DCGAN", "MLPGAN", "GAN_LOSSES", "discriminator_loss", "generator_loss"]
 
@@ -155,7 +158,8 @@ class GAN(nn.Module):
 
     def train_step(self, batch) -> dict:
         """k discriminator steps on the batch's real images against fresh fakes, then one generator step;
-        returns d_loss, g_loss, d_real (mean D(x)) and d_fake (mean D(G(z)) before D's last update)."""
+        returns d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z)) before D's last update) and the
+        gradient norms ‖∂L_D/∂θ_D‖ (last D step) and ‖∂L_G/∂θ_G‖."""
         if self.compile_settings is None:
             raise RuntimeError(f"GAN '{self.name}' needs compile() before fit()")
         settings = self.compile_settings
@@ -173,16 +177,20 @@ class GAN(nn.Module):
             d_loss = discriminator_loss(settings["loss"], real_logits, fake_logits, smoothing)
             d_opt.zero_grad()
             d_loss.backward()
+            d_grad_norm = clip_grad_norm_(self.discriminator.parameters(), math.inf)  # measured, not clipped
             d_opt.step()
         g_loss = generator_loss(settings["loss"], self.discriminator(fake))
         g_opt.zero_grad()
         g_loss.backward()
+        g_grad_norm = clip_grad_norm_(self.generator.parameters(), math.inf)
         g_opt.step()
         return {
             "d_loss": d_loss.item(),
             "g_loss": g_loss.item(),
-            "d_real": float(_probability(real_logits.data, settings["loss"]).mean()),
-            "d_fake": float(_probability(fake_logits.data, settings["loss"]).mean()),
+            "d_real": float(_probability(real_logits, settings["loss"]).mean()),
+            "d_fake": float(_probability(fake_logits, settings["loss"]).mean()),
+            "d_grad_norm": d_grad_norm,
+            "g_grad_norm": g_grad_norm,
         }
 
     def fit(self, x, epochs: int = 1, batch_size=32, input_range=None, **kwargs):
@@ -239,7 +247,8 @@ class GAN(nn.Module):
 
 def _probability(logits, loss: str):
     """D(x) from its output: σ(l), or l itself for the least-squares discriminator (no sigmoid)."""
-    return logits if loss == "least_squares" else 1.0 / (1.0 + np.exp(-logits))
+    with no_grad():
+        return logits.data if loss == "least_squares" else logits.sigmoid().data
 
 
 def DCGAN(  # noqa: N802 - an architecture's name
