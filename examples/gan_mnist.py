@@ -3,7 +3,7 @@ the same noise, for comparison.
 
     python examples/gan_mnist.py [--dataset mnist|fashion-mnist] [--epochs 5] [--batch-size 64]
                                  [--latent-dim 100] [--width 64] [--train-samples N] [--torch]
-                                 [--data DIR] [--out DIR]
+                                 [--data DIR] [--out DIR] [--classifier FILE]
 
 ``models.DCGAN`` (dense -> reshape -> transposed convolutions with batch norm -> tanh; a strided-conv
 discriminator with LeakyReLU 0.2), the non-saturating loss, Adam (lr 2e-4, β1 0.5, PyTorch's convention)
@@ -15,6 +15,12 @@ generator, in the order ``fit`` draws them), so that the two runs differ only by
 run saves a grid of 64 samples from the same fixed noise per epoch (PNG, with matplotlib) under ``--out``
 (glassnet's through ``GANMonitor``, which also warns when the discriminator wins or the generator
 collapses); the glassnet run also saves the trained GAN.
+
+``--classifier FILE`` (a LeNet-5 trained on [0, 1] pixels of the same data set and saved by
+``examples/fashion_mnist_lenet.py``: the same classifier for every run) scores 10,000 samples at the end:
+the Frechet distance of its penultimate features to the real test images', the classifier score and the
+class coverage, beside the same numbers for 10,000 real training images (the ceiling); with it,
+``GANMonitor`` also warns when the generator collapses onto few classes.
 
 A 1-2 minute smoke run (the losses move; the samples are blobs):
 
@@ -33,6 +39,7 @@ import glassnet as gn
 from glassnet import data, models, nn, optim
 from glassnet.backend import get_rng
 from glassnet.train.callbacks import GANMonitor, save_image_grid
+from glassnet.train.generative_metrics import generator_scores, rescale
 
 LEARNING_RATE, BETA_1 = 2e-4, 0.5
 
@@ -113,9 +120,9 @@ def torch_step(generator, discriminator, g_opt, d_opt, real, z) -> dict:
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
 
-def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path) -> None:
+def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path):
     """The PyTorch twin of ``gan`` trained as ``gan.fit`` would be: the batch order and the noise drawn
-    from glassnet's generator in the same order."""
+    from glassnet's generator in the same order. Returns its generator as a function of noise arrays."""
     import torch  # noqa: PLC0415
 
     generator, discriminator = torch_twin(gan.generator), torch_twin(gan.discriminator)
@@ -136,6 +143,13 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
             samples = generator(torch.from_numpy(fixed_noise)).numpy()
         save_image_grid(samples, out / f"torch_samples_epoch{epoch + 1:03d}.png")
         generator.train()
+    generator.eval()
+
+    def generate(noise):
+        with torch.no_grad():
+            return generator(torch.from_numpy(noise)).numpy()
+
+    return generate
 
 
 def main():
@@ -151,11 +165,12 @@ def main():
     parser.add_argument("--torch", action="store_true", help="train the PyTorch twin instead")
     parser.add_argument("--data", help="a folder with the four .gz files")
     parser.add_argument("--out", default="gan_samples", help="where the sample grids go")
+    parser.add_argument("--classifier", help="a saved classifier of the data ([0, 1] pixels) to score with")
     args = parser.parse_args()
 
     gn.manual_seed(0)
     load = data.load_mnist if args.dataset == "mnist" else data.load_fashion_mnist
-    (x_train, _), _ = load(path=args.data)
+    (x_train, _), (x_test, _) = load(path=args.data)
     pixels = x_train[: args.train_samples, None]  # (N, 1, 28, 28) uint8
     gan = models.DCGAN(args.latent_dim, width=args.width)
     # the noise of GANMonitor(seed=1)'s grids, for the PyTorch run's
@@ -164,20 +179,37 @@ def main():
     start = time.perf_counter()
     if args.torch:
         images = (pixels / np.float32(127.5) - 1).astype(np.float32)  # what fit(input_range=(0, 255)) does
-        train_torch(gan, images, args.epochs, args.batch_size, fixed_noise, out)
+        generate = train_torch(gan, images, args.epochs, args.batch_size, fixed_noise, out)
         framework = "pytorch"
     else:
         gan.compile(
             generator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
             discriminator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
         )
-        monitor = GANMonitor(directory=out, seed=1)  # the same fixed noise as the PyTorch run's grids
+        classifier = gn.load_model(args.classifier) if args.classifier else None
+        # seed 1: the same fixed noise as the PyTorch run's grids
+        monitor = GANMonitor(directory=out, seed=1, classifier=classifier, classifier_range=(0, 1))
         gan.fit(pixels, epochs=args.epochs, batch_size=args.batch_size, input_range=(0, 255), verbose=2,
                 callbacks=[monitor])
         gan.save(out / f"dcgan_{args.dataset}.glassnet")
-        framework = "glassnet"
+        generate, framework = gan.predict, "glassnet"
     minutes = (time.perf_counter() - start) / 60
     print(f"{framework} DCGAN on {args.dataset}: {args.epochs} epochs in {minutes:.1f} min; grids in {out}/")
+    if args.classifier:
+        report_scores(gn.load_model(args.classifier), generate, gan, x_train, x_test, framework)
+
+
+def report_scores(classifier, generate, gan, x_train, x_test, framework: str, n: int = 10_000) -> None:
+    """The three measures for n samples (from glassnet's seeded noise) and for n real training images."""
+    noise = np.random.default_rng(2).standard_normal((n, gan.latent_dim)).astype(np.float32)
+    samples = np.concatenate([generate(noise[i : i + 1000]) for i in range(0, n, 1000)])
+    test = x_test[:n, None] / np.float32(255)
+    for label, images in ((framework, rescale(samples, gan.output_range, (0, 1))),
+                          ("real training images", x_train[:n, None] / np.float32(255))):
+        scores = generator_scores(classifier, images, test)
+        shares = " ".join(f"{share:.3f}" for share in scores["coverage"])
+        print(f"{label}: Frechet distance to the test set {scores['frechet_distance']:.3f}, classifier score "
+              f"{scores['classifier_score']:.3f}, class shares {shares}")
 
 
 if __name__ == "__main__":

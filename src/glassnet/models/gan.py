@@ -27,6 +27,7 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_rng
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.nn.utils import clip_grad_norm_
+from glassnet.train.generative_metrics import rescale
 
 __all__ = ["GAN", "DCGAN", "MLPGAN", "GAN_LOSSES", "discriminator_loss", "generator_loss"]
 
@@ -212,8 +213,8 @@ class GAN(nn.Module):
             )
         low, high = self.output_range
         if input_range is not None:
-            source_low, source_high = (float(v) for v in input_range)
-            images = (images - source_low) * ((high - low) / (source_high - source_low)) + low
+            images = images.astype(self.generator.parameters()[0].dtype, copy=False)  # not float64 pixels
+            images = rescale(images, tuple(float(v) for v in input_range), self.output_range)
         found = (float(images.min()), float(images.max()))
         if found[0] < low - 1e-6 or found[1] > high + 1e-6:
             stated = "after the stated input_range " if input_range is not None else ""

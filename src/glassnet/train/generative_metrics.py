@@ -27,7 +27,20 @@ __all__ = [
     "penultimate_features",
     "class_probabilities",
     "generator_scores",
+    "rescale",
 ]
+
+
+def rescale(images, source: tuple, target: tuple):
+    """Images mapped linearly from the range ``source`` = (low, high) onto ``target``: a generator's tanh
+    outputs (-1, 1) onto the (0, 1) pixels a classifier was trained on.
+
+    Example:
+        >>> rescale(np.array([-1.0, 0.0, 1.0]), (-1, 1), (0, 255)).tolist()
+        [0.0, 127.5, 255.0]
+    """
+    (low, high), (new_low, new_high) = source, target
+    return (np.asarray(images) - low) * ((new_high - new_low) / (high - low)) + new_low
 
 
 def feature_statistics(features) -> tuple:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.train.callbacks.base import Callback
-from glassnet.train.generative_metrics import class_coverage, class_probabilities
+from glassnet.train.generative_metrics import class_coverage, class_probabilities, rescale
 
 __all__ = ["GANMonitor", "GANWarning", "save_image_grid"]
 
@@ -59,6 +59,8 @@ class GANMonitor(Callback):
         classifier: a classifier of the real data (logits); with it, each epoch's "coverage_max" (the largest
             class share of ``coverage_samples`` generated images) goes into the logs, and the collapse
             warning is on.
+        classifier_range: (low, high) of the images the classifier was trained on, e.g. (0, 1); the samples
+            are mapped onto it from the GAN's ``output_range`` (None: as generated).
         collapse_share: the largest class share above which the generator counts as collapsed.
         patience: batches in a row with d_loss < ``win_loss`` and d_fake < ``win_probability`` before the
             discriminator-wins warning.
@@ -67,9 +69,10 @@ class GANMonitor(Callback):
     """
 
     def __init__(self, directory=None, samples: int = 64, classifier=None, coverage_samples: int = 1000,
-                 collapse_share: float = 0.4, patience: int = 50, win_loss: float = 0.05,
-                 win_probability: float = 0.05, seed: int = 1234):
+                 classifier_range=None, collapse_share: float = 0.4, patience: int = 50,
+                 win_loss: float = 0.05, win_probability: float = 0.05, seed: int = 1234):
         self.directory = None if directory is None else Path(directory)
+        self.classifier_range = classifier_range
         self.samples, self.classifier, self.coverage_samples = samples, classifier, coverage_samples
         self.collapse_share, self.patience = collapse_share, patience
         self.win_loss, self.win_probability, self.seed = win_loss, win_probability, seed
@@ -103,7 +106,10 @@ class GANMonitor(Callback):
         noise = np.random.default_rng(self.seed + 1 + epoch).standard_normal(
             (self.coverage_samples, self.model.latent_dim)
         )
-        coverage = class_coverage(class_probabilities(self.classifier, self._generate(noise)))
+        samples = self._generate(noise)
+        if self.classifier_range is not None:
+            samples = rescale(samples, self.model.output_range, self.classifier_range)
+        coverage = class_coverage(class_probabilities(self.classifier, samples))
         largest = float(coverage.max())
         if logs is not None:
             logs["coverage_max"] = largest
