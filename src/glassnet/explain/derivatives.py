@@ -46,8 +46,9 @@ __all__ = ["derive", "Derivation", "DerivationStep", "ChainPath", "DECOMPOSITION
 TOLERANCE = 1e-12
 
 
-def _sym(text: str, latex: str | None = None) -> Sym:
-    return Sym(text, text if latex is None else latex)
+def _sym(latex: str) -> Sym:
+    """A symbol written once, in LaTeX; its text is derived (``glassnet.autograd.formula``)."""
+    return Sym(to_text(latex), latex)
 
 
 @dataclass
@@ -194,7 +195,7 @@ class Derivation:
             for a, b, factor in zip(path.symbols, path.symbols[1:], path.factors):
                 links += [_partial(a, b), "*"]
                 numbers += [factor, "*"]
-            label = _sym(f"path {number}", rf"\text{{path {number}}}")
+            label = _sym(rf"\text{{path {number}}}")
             chain.add(Equation(label, Expr(links[:-1]), Expr(numbers[:-1]), path.product))
         total = _partial(f, x, total=True)
         if len(self.paths) > 1:
@@ -247,7 +248,7 @@ def _point_items(point: dict) -> list:
     for key, value in point.items():
         if items:
             items.append(", ")
-        items += [_sym(key, _LATEX_NAMES.get(key, key)), " = ", _plain(value)]
+        items += [Sym(key, _LATEX_NAMES.get(key, key)), " = ", _plain(value)]
     return items
 
 
@@ -272,9 +273,9 @@ def _drill_steps(x, ctx):
     z = m**2
     y = z**2
     return [
-        (_sym("m"), m, _sym("x²", "x^{2}")),
-        (_sym("z"), z, _sym("m²", "m^{2}")),
-        (_sym("y"), y, _sym("z²", "z^{2}")),
+        (_sym("m"), m, _sym("x^{2}")),
+        (_sym("z"), z, _sym("m^{2}")),
+        (_sym("y"), y, _sym("z^{2}")),
     ]
 
 
@@ -296,9 +297,7 @@ class _Entry:
 
 def _op_steps(steps) -> list:
     """An op's ``decompose`` (symbol, tensor, expression in LaTeX) as the builders' (Sym, tensor, Sym)."""
-    return [
-        (Sym(to_text(symbol), symbol), tensor, Sym(to_text(latex), latex)) for symbol, tensor, latex in steps
-    ]
+    return [(_sym(symbol), tensor, _sym(latex)) for symbol, tensor, latex in steps]
 
 
 def _activation_entry(op, registered_as: str) -> _Entry:
@@ -314,7 +313,7 @@ def _activation_entry(op, registered_as: str) -> _Entry:
     def identity(values, ctx, derivative):
         closed_form = op.derivative.rhs()
         latex = f"{name}'(x) = {closed_form.tex(y=f'{name}(x)')}"
-        return Sym(to_text(latex), latex), derivative
+        return _sym(latex), derivative
 
     title = f"{op.name} y = {op.formula.text()}"
     return _Entry(
@@ -346,7 +345,7 @@ def _op_entry(kind: str, op, fused: str, logits: bool = False, identity: bool = 
 
     hyperparameters = tuple(getattr(op, "hyperparameters", {}).items())
     return _Entry(
-        kind, f"{op.name}: {op.formula.text()}", Sym(to_text(op.variable), op.variable), build, fused,
+        kind, f"{op.name}: {op.formula.text()}", _sym(op.variable), build, fused,
         dict(op.explain_at), hyperparameters, closed_form if identity else None, logits,
         getattr(op, "integer_targets", False),
     )  # fmt: skip
@@ -354,9 +353,7 @@ def _op_entry(kind: str, op, fused: str, logits: bool = False, identity: bool = 
 
 def _drill_identity(values, ctx, derivative):
     x = ctx["x"]
-    return _sym("dy/dx = 2z · 2m · 2x", r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (
-        2 * values["z"] * 2 * values["m"] * 2 * x
-    )
+    return _sym(r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (2 * values["z"] * 2 * values["m"] * 2 * x)
 
 
 _X = _sym("x")
