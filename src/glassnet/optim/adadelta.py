@@ -38,8 +38,9 @@ class Adadelta(Optimizer):
         weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``square_avg`` (S), ``acc_delta`` (U). Step records add ``lr_effective`` = lr R with
-    R = √(U + ε) / √(S + ε) (the U of before the step), one per weight.
+    State: ``square_avg`` (S), ``acc_delta`` (U); both decay while g = 0; every 16th step their entries
+    below the smallest normal float are set to 0 (``optimizer._flush_subnormals``). Step records add
+    ``lr_effective`` = lr R with R = √(U + ε) / √(S + ε) (the U of before the step), one per weight.
 
     Example (first step: U = 0, S = 0.05 g², so Δ = √ε / √(0.05 g²) · g = 0.004472 for ε = 1e-6):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -58,6 +59,7 @@ class Adadelta(Optimizer):
     }
     # fmt: on
     state_names = ("square_avg", "acc_delta")
+    decaying = state_names  # S ← ρ S, U ← ρ U while g = 0
 
     def _update_notes(self, data, grad, state, group, xp):
         rho, eps = group["rho"], group["eps"]

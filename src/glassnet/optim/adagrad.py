@@ -40,8 +40,9 @@ class Adagrad(Optimizer):
         weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``sum_sq`` (G). Step records add ``lr_effective`` (η_t = lr_t / D, D the root the rule divides
-    by, one per weight).
+    State: ``sum_sq`` (G; it only grows, so unlike the other optimizers' state it never decays into the
+    subnormal range). Step records add ``lr_effective`` (η_t = lr_t / D, D the root the rule divides by,
+    one per weight).
 
     Example (the notes' exercise, step 1: g² = 6, lr = 0.02, ε = 1e-5 gives η₁ = 0.008165):
         >>> import numpy as np; from glassnet.nn import Parameter

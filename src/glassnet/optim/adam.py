@@ -46,9 +46,11 @@ class Adam(Optimizer):
         weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Smax, with amsgrad). Step records add
-    ``bias_correction1`` (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective`` = lr_t / D, the
-    factor multiplying V in the update (lr_t and D as the update computes them), one per weight.
+    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Smax, with amsgrad). V and S decay
+    while g = 0; every 16th step their entries below the smallest normal float are set to 0
+    (``optimizer._flush_subnormals``); Smax never decreases. Step records add ``bias_correction1``
+    (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective`` = lr_t / D, the factor multiplying V in
+    the update (lr_t and D as the update computes them), one per weight.
 
     Example (the first step moves each weight by about lr, whatever the gradient's size):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -70,6 +72,7 @@ class Adam(Optimizer):
     # fmt: on
     aliases = {**Optimizer.aliases, "betas": ("beta_1", "beta_2")}
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    decaying = ("exp_avg", "exp_avg_sq")  # V ← β₁ V, S ← β₂ S while g = 0
 
     def _moments(self, data, grad, state, group, xp):
         """Update V and S (and Smax); return V and the S the rule divides by."""

@@ -46,8 +46,9 @@ class RMSProp(Optimizer):
         weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``square_avg`` (S), ``grad_avg`` (A, when centered), ``momentum_buffer`` (B, when μ > 0).
-    Step records add ``lr_effective`` = lr / D, one per weight.
+    State: ``square_avg`` (S), ``grad_avg`` (A, when centered), ``momentum_buffer`` (B, when μ > 0); all
+    three decay while g = 0; every 16th step their entries below the smallest normal float are set to 0
+    (``optimizer._flush_subnormals``). Step records add ``lr_effective`` = lr / D, one per weight.
 
     Example (first step: S = 0.1 g², so the step is lr / √0.1 = 3.16 lr):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -69,6 +70,7 @@ class RMSProp(Optimizer):
     # fmt: on
     aliases = {**Optimizer.aliases, "alpha": "rho"}
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    decaying = state_names  # S ← ρ S, A ← ρ A, B ← μ B while g = 0
 
     def _variance(self, data, grad, state, group, xp):
         """Update S (and A); return S, or S − A² written into the scratch buffer when centered."""

@@ -50,8 +50,9 @@ class SGD(Optimizer):
         weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``momentum_buffer`` (V, b or m above; only when momentum > 0). Step records add ``lr_effective``
-    (= lr).
+    State: ``momentum_buffer`` (V, b or m above; only when momentum > 0). It decays while g = 0; every
+    16th step its entries below the smallest normal float are set to 0 (``optimizer._flush_subnormals``).
+    Step records add ``lr_effective`` (= lr).
 
     Example:
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -71,6 +72,7 @@ class SGD(Optimizer):
     }
     # fmt: on
     state_names = ("momentum_buffer",)
+    decaying = ("momentum_buffer",)  # V ← μ V while g = 0
 
     def _check_group(self, group):
         if group["nesterov"] and group["momentum"] == 0:
