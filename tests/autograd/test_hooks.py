@@ -40,3 +40,4 @@ def test_no_listener_no_record():
     x = gn.tensor([1.0], requires_grad=True)
     (x * 3).sum().backward()
     assert recorder.forward == [] and recorder.backward == []
+

@@ -56,7 +56,7 @@ def test_regression_file_has_a_per_step_table(capsys):
     assert sum(1 for line in table if line.strip().startswith(("1 ", "2 "))) == 2
     # one gradient-descent step on MSE: y_hat = 1.2·0.6 - 0.7·0.7 + 0.05 = 0.28; dL/dy_hat = 2(0.28 - 1.5)
     assert "z₁⁽²⁾ = a₁⁽¹⁾·w₁₁⁽²⁾ + a₂⁽¹⁾·w₂₁⁽²⁾ + b₁⁽²⁾ = 0.6·1.2 + 0.7·(-0.7) + 0.05 = 0.28" in out
-    assert "∂L/∂ŷ = (2/n)(ŷ - y) = (2/1)(0.28 - 1.5) = -2.44" in out
+    assert "∂L/∂ŷ = (1/n)(2(ŷ - y)) = (1/1)(2(0.28 - 1.5)) = -2.44" in out
     chain = "∂L/∂ŷ·∂a₁⁽²⁾/∂z₁⁽²⁾·∂z₁⁽²⁾/∂a₁⁽¹⁾·∂a₁⁽¹⁾/∂z₁⁽¹⁾·∂z₁⁽¹⁾/∂w₁₁⁽¹⁾"
     assert f"∂L/∂w₁₁⁽¹⁾ = {chain} = -2.44·1·1.2·1·1 = -2.928" in out
 

@@ -44,6 +44,7 @@ CLOSED_FORMS = {  # f'(x) written out here, as an independent oracle for autogra
     "elu": lambda x: np.where(x > 0, 1.0, np.exp(x)),
     "selu": lambda x: SELU_LAMBDA * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(x)),
     "softmax": lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,  # softmax([x, 0])₀ = σ(x)
+    "silu": lambda x: (1 + np.exp(-x) + x * np.exp(-x)) / (1 + np.exp(-x)) ** 2,
 }
 
 

@@ -570,6 +570,8 @@ ACTIVATION = [
     Row("elu", (nonzero("N", "C"),), ops.elu, torch_fn("F.elu")),
     Row("elu_alpha0.5", (nonzero("N", "C"),), partial(ops.elu, alpha=0.5), torch_fn("F.elu", alpha=0.5)),
     Row("selu", (nonzero("N", "C"),), ops.selu, torch_fn("F.selu")),
+    Row("silu", (normal("N", "C"),), ops.silu, torch_fn("F.silu")),
+    Row("identity_op", (normal("N", "C"),), ops.activation.Identity.apply, torch_fn("torch.clone")),
     Row("softmax_last", (normal("N", "C"),), method("softmax", -1)),
     Row("softmax_axis0", (normal("N", "C"),), method("softmax", 0)),
     Row("softmax_3d_axis1", (normal("N", "C", "K"),), method("softmax", 1)),

@@ -6,7 +6,10 @@ Every differentiable op in ``glassnet.ops`` subclasses ``Function``:
   (``self.saved["y"] = y``), so that the explain recorder can show exactly what backward used;
 - ``backward(grad)`` turns the upstream gradient dL/d(output) into dL/d(input) for each input, returning
   ``None`` for inputs that need none (``self.needs_input_grad[i]`` says which do);
-- ``formula`` and ``derivative`` hold the math as text, for docs, traces and worked solutions.
+- ``formula`` (the output in terms of the inputs) and ``derivative`` (the local derivative, a statement
+  such as dy/dx = y(1 - y)) hold the math once, as ``Formula`` data (LaTeX with named slots, the plain
+  text derived from it); the op's docstring, explain's traces, ``derive()`` and the worked solutions all
+  read them. ``symbol`` is the function's own LaTeX name where it has one (\\sigma for the sigmoid).
 
 ``Op.apply(*inputs, **params)`` runs the op on tensors and records it in the graph when a gradient is
 needed. Inputs that are not tensors (integer labels, a boolean condition) are constants.
@@ -15,6 +18,7 @@ needed. Inputs that are not tensors (integer labels, a boolean condition) are co
 from __future__ import annotations
 
 from glassnet.autograd import grad_mode, hooks
+from glassnet.autograd.formula import Formula
 
 __all__ = ["Function"]
 
@@ -23,8 +27,19 @@ class Function:
     """Base class of every differentiable op. Subclasses set ``name``, ``formula``, ``derivative``."""
 
     name = "op"
-    formula = ""
-    derivative = ""
+    formula = Formula("")
+    derivative = Formula("")
+    symbol: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        """Writes the op's math at the head of its docstring, from its ``formula`` and ``derivative``."""
+        super().__init_subclass__(**kwargs)
+        for attribute in ("formula", "derivative"):
+            if isinstance(cls.__dict__.get(attribute), str):
+                setattr(cls, attribute, Formula(cls.__dict__[attribute]))
+        if "formula" in cls.__dict__ or "derivative" in cls.__dict__:
+            math = f"``{cls.name}``: {cls.formula.text()};  {cls.derivative.text()}."
+            cls.__doc__ = f"{math}\n\n{cls.__doc__}" if cls.__doc__ else math
 
     def __init__(self, **params):
         # Hyperparameters of the op (axis, slope, ...), kept by name so that traces can print them.

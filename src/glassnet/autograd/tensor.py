@@ -2,8 +2,9 @@
 
 A tensor holds ``data`` (a NumPy or CuPy array), ``grad`` (an array of the same shape once a backward pass
 reached it, else ``None``), ``requires_grad`` and the op that produced it. Operators (``+ - * / @ **``),
-reductions, elementwise math, shapes and activations are attached by ``glassnet.ops`` (one home per op),
-so that this file stays the engine's surface and the arrow of imports still points down.
+reductions, elementwise math, shapes and activations are listed in the class below, each one line that
+calls its op (one home per op) through a table that ``glassnet.ops`` fills, so that the arrow of imports
+still points down.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from glassnet import backend
 from glassnet.autograd import engine
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "randn", "rand"]
+
+# Method name -> the function of glassnet.ops that computes it (``ops/tensor_methods.py`` fills it).
+METHODS: dict = {}
 
 
 class Tensor:
@@ -174,6 +178,148 @@ class Tensor:
             if gradient.shape != self.shape:
                 raise ValueError(f"backward(gradient) needs shape {self.shape}, got {gradient.shape}")
         engine.run_backward(self, gradient, retain_graph=retain_graph)
+
+    # --- operators and methods: each calls its op in glassnet.ops, looked up in ``METHODS`` (filled by
+    # ``glassnet.ops.tensor_methods`` on import), so that this layer imports nothing from the layers above ---
+    def __add__(self, b):
+        return METHODS["__add__"](self, b)
+
+    def __radd__(self, other):
+        return METHODS["__radd__"](self, other)
+
+    def __sub__(self, b):
+        return METHODS["__sub__"](self, b)
+
+    def __rsub__(self, other):
+        return METHODS["__rsub__"](self, other)
+
+    def __mul__(self, b):
+        return METHODS["__mul__"](self, b)
+
+    def __rmul__(self, other):
+        return METHODS["__rmul__"](self, other)
+
+    def __truediv__(self, b):
+        return METHODS["__truediv__"](self, b)
+
+    def __rtruediv__(self, other):
+        return METHODS["__rtruediv__"](self, other)
+
+    def __pow__(self, b):
+        return METHODS["__pow__"](self, b)
+
+    def __rpow__(self, other):
+        return METHODS["__rpow__"](self, other)
+
+    def __matmul__(self, b):
+        return METHODS["__matmul__"](self, b)
+
+    def __rmatmul__(self, other):
+        return METHODS["__rmatmul__"](self, other)
+
+    def __neg__(self):
+        return METHODS["__neg__"](self)
+
+    def __pos__(self):
+        return METHODS["__pos__"](self)
+
+    def __getitem__(self, index):
+        return METHODS["__getitem__"](self, index)
+
+    def matmul(self, b):
+        return METHODS["matmul"](self, b)
+
+    def exp(self):
+        return METHODS["exp"](self)
+
+    def log(self):
+        return METHODS["log"](self)
+
+    def sqrt(self):
+        return METHODS["sqrt"](self)
+
+    def abs(self):
+        return METHODS["abs"](self)
+
+    def __abs__(self):
+        return METHODS["__abs__"](self)
+
+    def clip(self, low=None, high=None):
+        return METHODS["clip"](self, low, high)
+
+    def maximum(self, b):
+        return METHODS["maximum"](self, b)
+
+    def minimum(self, b):
+        return METHODS["minimum"](self, b)
+
+    def to(self, dtype):
+        return METHODS["to"](self, dtype)
+
+    def double(self):
+        return METHODS["double"](self)
+
+    def float(self):
+        return METHODS["float"](self)
+
+    def sum(self, axis=None, keepdims: bool = False):
+        return METHODS["sum"](self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return METHODS["mean"](self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return METHODS["max"](self, axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return METHODS["min"](self, axis, keepdims)
+
+    def reshape(self, *shape):
+        return METHODS["reshape"](self, *shape)
+
+    def transpose(self, *axes):
+        return METHODS["transpose"](self, *axes)
+
+    def flatten(self, start_axis: int = 1):
+        return METHODS["flatten"](self, start_axis)
+
+    def sigmoid(self):
+        return METHODS["sigmoid"](self)
+
+    def tanh(self):
+        return METHODS["tanh"](self)
+
+    def relu(self):
+        return METHODS["relu"](self)
+
+    def softmax(self, axis: int = -1):
+        return METHODS["softmax"](self, axis)
+
+    def log_softmax(self, axis: int = -1):
+        return METHODS["log_softmax"](self, axis)
+
+    def __lt__(self, other):
+        return METHODS["__lt__"](self, other)
+
+    def __le__(self, other):
+        return METHODS["__le__"](self, other)
+
+    def __gt__(self, other):
+        return METHODS["__gt__"](self, other)
+
+    def __ge__(self, other):
+        return METHODS["__ge__"](self, other)
+
+    def argmax(self, axis=None):
+        return METHODS["argmax"](self, axis)
+
+    def argmin(self, axis=None):
+        return METHODS["argmin"](self, axis)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's and PyTorch's name
+        """The transpose (all axes reversed), an op in the graph."""
+        return METHODS["transpose"](self)
 
 
 def backend_to_numpy(array):

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassnet.autograd.formula import to_text
 from glassnet.autograd.tensor import Tensor
 from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
 from glassnet.explain.recorder import record
 from glassnet.nn import activations, losses
-from glassnet.ops.activation import SELU_ALPHA, SELU_SCALE
+from glassnet.ops.activation import Sigmoid
 
 __all__ = ["derive", "Derivation", "DerivationStep", "ChainPath", "DECOMPOSITIONS"]
 
@@ -264,96 +265,6 @@ def _partial(numerator: Sym, denominator: Sym, total: bool = False) -> Sym:
 # rest of the point, hyperparameters) and returns [(symbol, tensor, expression), ...], the result last.
 
 
-def _sigmoid_steps(x, ctx):
-    p = -x
-    q = p.exp()
-    r = 1.0 + q
-    f = 1.0 / r
-    return [
-        (_sym("p"), p, _sym("−x", "-x")),
-        (_sym("q"), q, _sym("e^p", "e^{p}")),
-        (_sym("r"), r, _sym("1 + q")),
-        (_sym("f"), f, _sym("1/r", r"\frac{1}{r}")),
-    ]
-
-
-def _tanh_steps(x, ctx):
-    # tanh(x) = 2σ(2x) − 1: one path from x to the result
-    a = 2.0 * x
-    p = -a
-    q = p.exp()
-    r = 1.0 + q
-    s = 1.0 / r
-    t = 2.0 * s
-    f = t - 1.0
-    return [
-        (_sym("a"), a, _sym("2x")),
-        (_sym("p"), p, _sym("−a", "-a")),
-        (_sym("q"), q, _sym("e^p", "e^{p}")),
-        (_sym("r"), r, _sym("1 + q")),
-        (_sym("s"), s, _sym("1/r  (= σ(2x))", r"\frac{1}{r} = \sigma(2x)")),
-        (_sym("t"), t, _sym("2s")),
-        (_sym("f"), f, _sym("t − 1", "t - 1")),
-    ]
-
-
-def _slope_steps(slope, text: str, latex: str):
-    """f = s·x with the slope s = ``slope(x, ctx)`` a constant on each side of 0."""
-
-    def steps(x, ctx):
-        s = slope(x.item(), ctx)
-        f = x * s
-        return [(_sym("f"), f, _sym(f"s·x, s = {text} = {s:g}", rf"s x,\ s = {latex} = {s:g}"))]
-
-    return steps
-
-
-def _relu_slope(x, ctx):
-    return 1.0 if x > 0 else 0.0  # relu'(0) = 0, as the fused op
-
-
-def _leaky_slope(x, ctx):
-    return 1.0 if x > 0 else ctx["α"]
-
-
-def _elu_steps(scale: float):
-    def steps(x, ctx):
-        alpha = ctx["α"]
-        if x.item() > 0:
-            f = x * scale
-            text = "λ·x" if scale != 1.0 else "1·x (x > 0)"
-            return [(_sym("f"), f, _sym(text, r"\lambda x" if scale != 1.0 else "1 \\cdot x"))]
-        q = x.exp()
-        r = q - 1.0
-        n = alpha * r
-        result = [
-            (_sym("q"), q, _sym("e^x", "e^{x}")),
-            (_sym("r"), r, _sym("q − 1", "q - 1")),
-            (_sym("n"), n, _sym("α·r", r"\alpha r")),
-        ]
-        if scale != 1.0:
-            result.append((_sym("f"), scale * n, _sym("λ·n", r"\lambda n")))
-        else:
-            result[-1] = (_sym("f"), n, _sym("α·r", r"\alpha r"))
-        return result
-
-    return steps
-
-
-def _identity_steps(x, ctx):
-    return [(_sym("f"), x * 1.0, _sym("1·x", r"1 \cdot x"))]
-
-
-def _step_steps(x, ctx):
-    s = 1.0 if x.item() > ctx["θ"] else 0.0
-    m = x * 0.0
-    f = m + s
-    return [
-        (_sym("m"), m, _sym("0·x", r"0 \cdot x")),
-        (_sym("f"), f, _sym(f"m + s, s = [x > θ] = {s:g}", rf"m + s,\ s = [x > \theta] = {s:g}")),
-    ]
-
-
 def _softmax_steps(x, ctx):
     others = float(np.exp(ctx["others"]).sum())
     e = x.exp()
@@ -382,7 +293,7 @@ def _mae_steps(x, ctx):
 
 
 def _huber_steps(x, ctx):
-    delta = ctx["δ"]
+    delta = ctx["delta"]
     e = _error_steps(x, ctx)
     steps = [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y"))]
     if abs(e.item()) <= delta:
@@ -426,7 +337,7 @@ def _bce_steps(x, ctx):
 
 
 def _bce_logits_steps(x, ctx):
-    steps = _sigmoid_steps(x, ctx)
+    steps = _op_steps(Sigmoid.decompose(x))
     steps[0] = (_sym("p"), steps[0][1], _sym("−z", "-z"))
     steps[-1] = (_sym("ŷ", r"\hat{y}"), steps[-1][1], _sym("1/r  (= σ(z))", r"\frac{1}{r} = \sigma(z)"))
     return _bce_of(steps[-1][1], ctx["y"], steps)
@@ -487,37 +398,67 @@ class _Entry:
     title: str
     variable: Sym
     build: object
-    fused: str  # an activation or loss name (with ``options``), or "pow" for the drill
+    fused: str  # an activation or loss name (built with the hyperparameters), or "pow" for the drill
     defaults: dict
-    options: tuple = ()  # (hyperparameter symbol, keyword of the fused module)
-    identity: object = None  # (values, ctx) -> (Sym, value)
+    hyperparameters: tuple = ()  # (keyword of the fused module, its symbol in LaTeX)
+    identity: object = None  # (values, ctx, fused derivative) -> (Sym, value)
+    logits: bool = False  # the loss takes logits z (``from_logits=True``)
+    sparse: bool = False  # the target is an integer label
 
 
-def _sigmoid_identity(values, ctx):
-    f = values["f"]
-    return _sym("σ'(x) = σ(x)(1 − σ(x))", r"\sigma'(x) = \sigma(x)(1 - \sigma(x))"), f * (1 - f)
+def _op_steps(steps) -> list:
+    """An op's ``decompose`` (symbol, tensor, expression in LaTeX) as the builders' (Sym, tensor, Sym)."""
+    return [
+        (Sym(to_text(symbol), symbol), tensor, Sym(to_text(latex), latex)) for symbol, tensor, latex in steps
+    ]
 
 
-def _tanh_identity(values, ctx):
-    f = values["f"]
-    return _sym("tanh'(x) = 1 − tanh²(x)", r"\tanh'(x) = 1 - \tanh^{2}(x)"), 1 - f * f
+def _activation_entry(op, registered_as: str) -> _Entry:
+    """The decomposition of an activation, all from its op: ``decompose``, ``formula``, ``derivative``,
+    ``explain_at`` (the default point) and ``hyperparameters`` (keyword -> symbol)."""
+    hyperparameters = tuple(getattr(op, "hyperparameters", {}).items())
+    escaped = op.name.replace("_", r"\_")
+    name = op.symbol if op.symbol is not None else rf"\mathrm{{{escaped}}}"
+
+    def build(x, ctx):
+        return _op_steps(op.decompose(x, **{keyword: ctx[keyword] for keyword, _ in hyperparameters}))
+
+    def identity(values, ctx, derivative):
+        closed_form = op.derivative.rhs()
+        latex = f"{name}'(x) = {closed_form.tex(y=f'{name}(x)')}"
+        return Sym(to_text(latex), latex), derivative
+
+    title = f"{op.name} y = {op.formula.text()}"
+    return _Entry(
+        "activation", title, _X, build, registered_as, dict(op.explain_at), hyperparameters, identity
+    )
 
 
-def _softmax_identity(values, ctx):
+def _activation_entries() -> dict:
+    """One entry per activation op that can be taken apart, named by the op (sigmoid, silu, ...)."""
+    entries = {}
+    for registered_as, module in activations.registry.factories().items():
+        op = getattr(module, "op", None)
+        if op is not None and hasattr(op, "decompose") and op.name not in entries:
+            entries[op.name] = _activation_entry(op, registered_as)
+    return entries
+
+
+def _softmax_identity(values, ctx, derivative):
     f = values["f"]
     return _sym("∂yₖ/∂xₖ = yₖ(1 − yₖ)", r"\frac{\partial y_k}{\partial x_k} = y_k(1 - y_k)"), f * (1 - f)
 
 
-def _sigmoid_bce_identity(values, ctx):
+def _sigmoid_bce_identity(values, ctx, derivative):
     return _sym("∂L/∂z = ŷ − y", r"\frac{\partial L}{\partial z} = \hat{y} - y"), values["ŷ"] - ctx["y"]
 
 
-def _softmax_cce_identity(values, ctx):
+def _softmax_cce_identity(values, ctx, derivative):
     p = values["e"] / values["S"]
     return _sym("∂L/∂zₖ = ŷₖ − yₖ", r"\frac{\partial L}{\partial z_k} = \hat{y}_k - y_k"), p - ctx["y_k"]
 
 
-def _drill_identity(values, ctx):
+def _drill_identity(values, ctx, derivative):
     x = ctx["x"]
     return _sym("dy/dx = 2z · 2m · 2x", r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (
         2 * values["z"] * 2 * values["m"] * 2 * x
@@ -529,44 +470,16 @@ _PK, _ZK = _sym("ŷₖ", r"\hat{y}_k"), _sym("zₖ", "z_k")
 
 _E = _Entry
 DECOMPOSITIONS = {
-    "sigmoid": _E(
-        "activation", "sigmoid σ(x) = 1/(1 + e^(−x))", _X, _sigmoid_steps, "sigmoid", {"x": 0.5},
-        identity=_sigmoid_identity,
-    ),
-    "tanh": _E(
-        "activation", "tanh(x) = 2σ(2x) − 1", _X, _tanh_steps, "tanh", {"x": 0.5}, identity=_tanh_identity
-    ),
-    "relu": _E(
-        "activation", "relu(x) = max(0, x)", _X, _slope_steps(_relu_slope, "[x > 0]", "[x > 0]"), "relu",
-        {"x": 0.5},
-    ),
-    "leaky_relu": _E(
-        "activation", "leaky relu(x) = x if x > 0 else αx", _X,
-        _slope_steps(_leaky_slope, "1 if x > 0 else α", r"1 \text{ if } x > 0 \text{ else } \alpha"),
-        "leaky_relu", {"x": -0.5, "α": 0.01}, options=(("α", "alpha"),),
-    ),
-    "elu": _E(
-        "activation", "elu(x) = x if x > 0 else α(e^x − 1)", _X, _elu_steps(1.0), "elu",
-        {"x": -0.5, "α": 1.0}, options=(("α", "alpha"),),
-    ),
-    "selu": _E(
-        "activation", "selu(x) = λ(x if x > 0 else α(e^x − 1))", _X, _elu_steps(SELU_SCALE), "selu",
-        {"x": -0.5, "α": SELU_ALPHA},
-    ),
+    **_activation_entries(),
     "softmax": _E(
         "softmax", "softmax component yₖ = e^xₖ / Σⱼ e^xⱼ", _sym("xₖ", "x_k"), _softmax_steps, "softmax",
         {"x": [1.0, 2.0, 0.5], "k": 0}, identity=_softmax_identity,
-    ),
-    "identity": _E("activation", "identity(x) = x", _X, _identity_steps, "identity", {"x": 0.5}),
-    "step": _E(
-        "activation", "step(x) = 1 if x > θ else 0", _X, _step_steps, "step", {"x": 0.5, "θ": 0.0},
-        options=(("θ", "threshold"),),
     ),
     "mse": _E("loss", "squared error L = (ŷ − y)²", _P, _mse_steps, "mse", {"x": 2.5, "y": 1.0}),
     "mae": _E("loss", "absolute error L = |ŷ − y|", _P, _mae_steps, "mae", {"x": 2.5, "y": 1.0}),
     "huber": _E(
         "loss", "Huber loss L = ½e² if |e| ≤ δ else δ(|e| − ½δ)", _P, _huber_steps, "huber",
-        {"x": 2.5, "y": 1.0, "δ": 1.0}, options=(("δ", "delta"),),
+        {"x": 2.5, "y": 1.0, "delta": 1.0}, hyperparameters=(("delta", r"\delta"),),
     ),
     "bce": _E(
         "loss", "binary cross-entropy L = −[y log ŷ + (1 − y) log(1 − ŷ)]", _P, _bce_steps,
@@ -574,7 +487,7 @@ DECOMPOSITIONS = {
     ),
     "bce_logits": _E(
         "loss", "binary cross-entropy of a logit z, ŷ = σ(z)", _Z, _bce_logits_steps,
-        "binary_crossentropy/logits", {"x": 0.4, "y": 1.0}, identity=_sigmoid_bce_identity,
+        "binary_crossentropy", {"x": 0.4, "y": 1.0}, identity=_sigmoid_bce_identity, logits=True,
     ),
     "cce": _E(
         "class_loss", "categorical cross-entropy L = −Σⱼ yⱼ log ŷⱼ", _PK, _cce_steps,
@@ -582,17 +495,17 @@ DECOMPOSITIONS = {
     ),
     "cce_logits": _E(
         "class_loss", "categorical cross-entropy of logits z, ŷ = softmax(z)", _ZK, _cce_logits_steps,
-        "categorical_crossentropy/logits", {"x": [2.0, 1.0, 0.1], "y": [1.0, 0.0, 0.0]},
-        identity=_softmax_cce_identity,
+        "categorical_crossentropy", {"x": [2.0, 1.0, 0.1], "y": [1.0, 0.0, 0.0]},
+        identity=_softmax_cce_identity, logits=True,
     ),
     "sparse_cce": _E(
         "class_loss", "sparse categorical cross-entropy L = −log ŷ_label", _PK, _cce_steps,
-        "sparse_categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": 0},
+        "sparse_categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": 0}, sparse=True,
     ),
     "sparse_cce_logits": _E(
         "class_loss", "sparse categorical cross-entropy of logits z", _ZK, _cce_logits_steps,
-        "sparse_categorical_crossentropy/logits", {"x": [2.0, 1.0, 0.1], "y": 0},
-        identity=_softmax_cce_identity,
+        "sparse_categorical_crossentropy", {"x": [2.0, 1.0, 0.1], "y": 0},
+        identity=_softmax_cce_identity, logits=True, sparse=True,
     ),
     "chain_rule_drill": _E(
         "drill", "the notes' drill m = x², z = m², y = z² (y = x⁸)", _X, _drill_steps, "pow", {"x": 1.5},
@@ -610,7 +523,7 @@ def _scalar(value) -> Tensor:
 
 def _fused(entry: _Entry, x, ctx: dict, k):
     """Value and autograd derivative of the fused op at the point, and the op that computed it."""
-    options = {keyword: ctx[name] for name, keyword in entry.options}
+    options = {keyword: ctx[keyword] for keyword, _ in entry.hyperparameters}
     with record() as trace:
         if entry.kind == "drill":
             leaf = _scalar(x)
@@ -627,8 +540,11 @@ def _fused(entry: _Entry, x, ctx: dict, k):
             out.backward(seed)
             value, derivative = float(out.data[0, k or 0]), float(leaf.grad[0, k or 0])
         else:
-            name, _, logits = entry.fused.partition("/")
-            loss = losses.get(name, from_logits=True) if logits else losses.get(name, **options)
+            loss = (
+                losses.get(entry.fused, from_logits=True)
+                if entry.logits
+                else losses.get(entry.fused, **options)
+            )
             leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
             target = ctx["target"]
             out = loss(leaf, target)
@@ -647,9 +563,7 @@ def _context(name: str, entry: _Entry, point: dict):
         x = float(point["x"])
         ctx["x"] = x
         shown[entry.variable.text] = x
-        shown.update({key: ctx[key] for key, _ in entry.options})
-        if name == "selu":
-            ctx["α"] = SELU_ALPHA
+        shown.update({to_text(symbol): ctx[keyword] for keyword, symbol in entry.hyperparameters})
         return x, None, ctx, shown
     vector = np.array(point["x"], dtype=np.float64).ravel()
     if point.get("k") is not None and not 0 <= int(point["k"]) < vector.size:
@@ -663,10 +577,10 @@ def _context(name: str, entry: _Entry, point: dict):
         y = float(point["y"])
         ctx.update(y=y, target=np.array([[y]]))
         shown.update({entry.variable.text: float(vector[0]), "y": y})
-        shown.update({key: ctx[key] for key, _ in entry.options})
+        shown.update({to_text(symbol): ctx[keyword] for keyword, symbol in entry.hyperparameters})
         return float(vector[0]), None, ctx, shown
     # class losses: one-hot targets (cce) or an integer label (sparse)
-    if name.startswith("sparse"):
+    if entry.sparse:
         label = int(point["y"])
         if not 0 <= label < vector.size:
             raise ValueError(f"derive({name!r}): label {label} is not in [0, {vector.size})")
@@ -681,12 +595,12 @@ def _context(name: str, entry: _Entry, point: dict):
         k = int(point.get("k", int(one_hot.argmax())))
     rest_mask = np.arange(vector.size) != k
     ctx["y_k"] = float(one_hot[k])
-    if name.endswith("logits"):
+    if entry.logits:
         ctx["others"] = float(np.exp(vector[rest_mask]).sum())
         ctx["rest"] = float((one_hot[rest_mask] * vector[rest_mask]).sum())
     else:
         ctx["rest"] = float((one_hot[rest_mask] * np.log(vector[rest_mask])).sum())
-    shown.update({"ŷ" if not name.endswith("logits") else "z": vector.tolist(), "y": point["y"], "k": k})
+    shown.update({"z" if entry.logits else "ŷ": vector.tolist(), "y": point["y"], "k": k})
     return float(vector[k]), k, ctx, shown
 
 
@@ -732,14 +646,13 @@ def derive(name: str, x=None, y=None, k=None, **hyperparameters) -> Derivation:
         raise ValueError(f"no decomposition {name!r}; valid names: {', '.join(DECOMPOSITIONS)}")
     entry = DECOMPOSITIONS[name]
     point = dict(entry.defaults)
-    greek = {"alpha": "α", "delta": "δ", "threshold": "θ"}
+    valid = [keyword for keyword, _ in entry.hyperparameters]
     for key, value in hyperparameters.items():
-        if greek.get(key) not in point or name == "selu":
-            valid = [word for word, letter in greek.items() if letter in point and name != "selu"]
+        if key not in valid:
             raise TypeError(
                 f"derive({name!r}) got an unexpected hyperparameter {key!r}; valid: {valid or 'none'}"
             )
-        point[greek[key]] = float(value)
+        point[key] = float(value)
     for key, value in (("x", x), ("y", y), ("k", k)):
         if value is not None:
             point[key] = value
@@ -790,5 +703,5 @@ def derive(name: str, x=None, y=None, k=None, **hyperparameters) -> Derivation:
         fused_derivative=fused_op.derivative if fused_op is not None else "dy/dx = 1",
         fused_value=fused_value,
         fused=fused_derivative,
-        identity=entry.identity(values, ctx) if entry.identity is not None else None,
+        identity=entry.identity(values, ctx, fused_derivative) if entry.identity is not None else None,
     )

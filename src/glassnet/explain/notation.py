@@ -1,149 +1,116 @@
-"""How activations and losses are written in worked solutions: their formulas as text and LaTeX, with the
-numbers put in. Only the display lives here; every value shown comes from the ops' own forward and
-backward (``glassnet.ops``), the one home of each formula."""
+"""How activations and losses are written in worked solutions, with the numbers put in.
+
+Nothing here holds a formula: each line is built from the op's own ``formula`` and ``derivative``
+(``glassnet.ops``; an activation module names its op as ``module.op``, a loss as ``loss.op`` or
+``loss.logits_op``). The rules, the same for every op:
+
+- an activation's value: ``σ(z) = 1 / (1 + e^(-35))``, its symbol (where it has one) and its formula with
+  the number put in; its derivative: ``σ(z)(1 - σ(z)) = 1.0·(1 - 1.0)``, written in z and the output a;
+- a formula with a condition, a sum or a softmax reads badly with numbers inside it: it is written as it
+  is, followed by the numbers (``1 if z > 0 else 0, z = 3``);
+- a loss of one output: its formula, then with the numbers; its derivative by ŷₖ carries the 1/n of the
+  mean over the n outputs, except for the losses of a whole example (the categorical ones).
+"""
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula, to_text
 from glassnet.explain.document import Template
 
-# activation name -> (a = f(z) with the number z, f'(z) written with the numbers z and a)
-ACTIVATIONS = {
-    "Sigmoid": (
-        ("σ(z) = 1 / (1 + e^(-{z}))", r"\sigma(z) = \frac{{1}}{{1 + e^{{-{z}}}}}"),
-        ("σ(z)(1 - σ(z)) = {a}·(1 - {a})", r"\sigma(z)(1 - \sigma(z)) = {a} \cdot (1 - {a})"),
-    ),
-    "Tanh": (("tanh({z})", r"\tanh({z})"), ("1 - tanh²(z) = 1 - {a}²", r"1 - \tanh^2(z) = 1 - {a}^2")),
-    "ReLU": (("max(0, {z})", r"\max(0, {z})"), ("1 if z > 0 else 0, z = {z}", r"[z > 0],\ z = {z}")),
-    "LeakyReLU": (
-        ("z if z > 0 else αz, z = {z}", r"z \text{{ if }} z > 0 \text{{ else }} \alpha z,\ z = {z}"),
-        ("1 if z > 0 else α, z = {z}", r"1 \text{{ if }} z > 0 \text{{ else }} \alpha,\ z = {z}"),
-    ),
-    "ELU": (
-        (
-            "z if z > 0 else α(e^z - 1), z = {z}",
-            r"z \text{{ if }} z > 0 \text{{ else }} \alpha(e^z - 1),\ z = {z}",
-        ),
-        ("1 if z > 0 else a + α, z = {z}", r"1 \text{{ if }} z > 0 \text{{ else }} a + \alpha,\ z = {z}"),
-    ),
-    "SELU": (
-        (
-            "λ(z if z > 0 else α(e^z - 1)), z = {z}",
-            r"\lambda(z \text{{ if }} z > 0 \text{{ else }} \alpha(e^z - 1)),\ z = {z}",
-        ),
-        (
-            "λ if z > 0 else a + λα, z = {z}",
-            r"\lambda \text{{ if }} z > 0 \text{{ else }} a + \lambda\alpha,\ z = {z}",
-        ),
-    ),
-    "Identity": (("{z}", "{z}"), ("1", "1")),
-    "Step": (("1 if z > θ else 0, z = {z}", r"[z > \theta],\ z = {z}"), ("0", "0")),
-    "Softmax": (
-        ("e^(z_k) / Σ_j e^(z_j), z_k = {z}", r"\frac{{e^{{z_k}}}}{{\sum_j e^{{z_j}}}},\ z_k = {z}"),
-        ("a_k([k = m] - a_m)", r"a_k([k = m] - a_m)"),
-    ),
-}
-GENERIC_ACTIVATION = (("f({z})", "f({z})"), ("f'(z), z = {z}", "f'(z),\\ z = {z}"))
+_LISTED = (r"\text{ if }", r"\sum", r"\mathrm{softmax}")  # formulas shown first, numbers after
+_GENERIC_VALUE = Formula("f(#x)")
+_GENERIC_DERIVATIVE = Formula("f'(#x)")
 
 
-def activation_value(name: str, z: float) -> Template:
-    (text, latex), _ = ACTIVATIONS.get(name, GENERIC_ACTIVATION)
-    return Template(text, latex, z=z)
+def _substitutable(formula: Formula) -> bool:
+    return not any(marker in formula.source for marker in _LISTED)
 
 
-def activation_derivative(name: str, z: float, a: float) -> Template:
-    _, (text, latex) = ACTIVATIONS.get(name, GENERIC_ACTIVATION)
-    return Template(text, latex, z=z, a=a)
+def _both(formula: Formula, numbers=(), **fills) -> tuple:
+    """(text, LaTeX) templates of ``formula`` with ``numbers`` as placeholders and ``fills`` as symbols."""
+    return formula.template(numbers, **fills), formula.template(numbers, latex=True, **fills)
 
 
-# loss class name (+ "/logits") -> (L with the numbers, dL/dŷ_k with the numbers); n is the output count
-LOSSES = {
-    "BinaryCrossEntropy": (
-        (
-            "-[y log ŷ + (1 - y) log(1 - ŷ)] = -[{y}·log {p} + (1 - {y})·log(1 - {p})]",
-            r"-[y \log \hat y + (1 - y) \log(1 - \hat y)] = -[{y} \log {p} + (1 - {y}) \log(1 - {p})]",
-        ),
-        (
-            "(1/n)(-y/ŷ + (1 - y)/(1 - ŷ)) = (1/{n})(-{y}/{p} + (1 - {y})/(1 - {p}))",
-            r"\frac{{1}}{{n}}\left(-\frac{{y}}{{\hat y}} + \frac{{1 - y}}{{1 - \hat y}}\right) = "
-            r"\frac{{1}}{{{n}}}\left(-\frac{{{y}}}{{{p}}} + \frac{{1 - {y}}}{{1 - {p}}}\right)",
-        ),
-    ),
-    "BinaryCrossEntropy/logits": (
-        (
-            "max(z, 0) - zy + log(1 + e^(-|z|)), z = {p}, y = {y}",
-            r"\max(z, 0) - zy + \log(1 + e^{{-|z|}}),\ z = {p},\ y = {y}",
-        ),
-        ("(1/n)(σ(z) - y), z = {p}, y = {y}", r"\frac{{1}}{{n}}(\sigma(z) - y),\ z = {p},\ y = {y}"),
-    ),
-    "MSE": (
-        (
-            "(1/n) Σ (ŷ - y)², ŷ = {p}, y = {y}",
-            r"\frac{{1}}{{n}} \sum (\hat y - y)^2,\ \hat y = {p},\ y = {y}",
-        ),
-        ("(2/n)(ŷ - y) = (2/{n})({p} - {y})", r"\frac{{2}}{{n}}(\hat y - y) = \frac{{2}}{{{n}}}({p} - {y})"),
-    ),
-    "MAE": (
-        ("(1/n) Σ |ŷ - y|, ŷ = {p}, y = {y}", r"\frac{{1}}{{n}} \sum |\hat y - y|,\ \hat y = {p},\ y = {y}"),
-        (
-            "sign(ŷ - y)/n = sign({p} - {y})/{n}",
-            r"\operatorname{{sign}}(\hat y - y)/n = \operatorname{{sign}}({p} - {y})/{n}",
-        ),
-    ),
-    "Huber": (
-        (
-            "(1/n) Σ h(ŷ - y), ŷ = {p}, y = {y}",
-            r"\frac{{1}}{{n}} \sum h(\hat y - y),\ \hat y = {p},\ y = {y}",
-        ),
-        ("h'(ŷ - y)/n, ŷ = {p}, y = {y}", r"h'(\hat y - y)/n,\ \hat y = {p},\ y = {y}"),
-    ),
-    "CategoricalCrossEntropy": (
-        ("-Σ_k y_k log ŷ_k, ŷ_k = {p}, y_k = {y}", r"-\sum_k y_k \log \hat y_k,\ \hat y_k = {p},\ y_k = {y}"),
-        ("-y_k/ŷ_k = -{y}/{p}", r"-\frac{{y_k}}{{\hat y_k}} = -\frac{{{y}}}{{{p}}}"),
-    ),
-    "CategoricalCrossEntropy/logits": (
-        (
-            "-Σ_k y_k log softmax(z)_k, z_k = {p}, y_k = {y}",
-            r"-\sum_k y_k \log \mathrm{{softmax}}(z)_k,\ z_k = {p},\ y_k = {y}",
-        ),
-        (
-            "softmax(z)_k - y_k, z_k = {p}, y_k = {y}",
-            r"\mathrm{{softmax}}(z)_k - y_k,\ z_k = {p},\ y_k = {y}",
-        ),
-    ),
-    "SparseCategoricalCrossEntropy": (
-        ("-log ŷ_c, ŷ_k = {p}, [k = c] = {y}", r"-\log \hat y_c,\ \hat y_k = {p},\ [k = c] = {y}"),
-        ("-[k = c]/ŷ_k = -{y}/{p}", r"-\frac{{[k = c]}}{{\hat y_k}} = -\frac{{{y}}}{{{p}}}"),
-    ),
-    "SparseCategoricalCrossEntropy/logits": (
-        (
-            "logsumexp(z) - z_c, z_k = {p}, [k = c] = {y}",
-            r"\log\sum_j e^{{z_j}} - z_c,\ z_k = {p},\ [k = c] = {y}",
-        ),
-        (
-            "softmax(z)_k - [k = c], z_k = {p}, [k = c] = {y}",
-            r"\mathrm{{softmax}}(z)_k - [k = c],\ z_k = {p},\ [k = c] = {y}",
-        ),
-    ),
-}
+def _escape(latex: str) -> str:
+    return latex.replace("{", "{{").replace("}", "}}")
 
 
-def _loss_key(loss) -> str:
-    name = type(loss).__name__
-    return f"{name}/logits" if getattr(loss, "from_logits", False) else name
+def _join(*parts: tuple) -> tuple:
+    """Join (text, LaTeX) template pairs with " = "."""
+    return " = ".join(part[0] for part in parts), " = ".join(part[1] for part in parts)
 
 
-def loss_value(loss, prediction: float, target: float, n: int) -> Template:
-    (text, latex), _ = LOSSES.get(
-        _loss_key(loss), (("L(ŷ = {p}, y = {y})", "L(\\hat y = {p}, y = {y})"), None)
-    )
-    return Template(text, latex, p=prediction, y=target, n=n)
+def _listing(pairs) -> tuple:
+    """ ", z = {x}" for each (shown symbol in LaTeX, placeholder)."""
+    text = "".join(f", {to_text(symbol)} = {{{slot}}}" for symbol, slot in pairs)
+    latex = "".join(rf",\ {_escape(symbol)} = {{{slot}}}" for symbol, slot in pairs)
+    return text, latex
+
+
+def _activation_op(activation):
+    return getattr(activation, "op", None)
+
+
+def activation_value(activation, z: float) -> Template:
+    """a = f(z) with the number z put in (``activation`` is the layer's activation module)."""
+    op = _activation_op(activation)
+    formula = op.formula if op is not None else _GENERIC_VALUE
+    if _substitutable(formula):
+        parts = [_both(formula, numbers=("x",))]
+    else:
+        symbolic = _both(formula, x="z")
+        listing = _listing([("z", "x")])
+        parts = [(symbolic[0] + listing[0], symbolic[1] + listing[1])]
+    if op is not None and op.symbol is not None:
+        parts.insert(0, (to_text(op.symbol) + "(z)", _escape(op.symbol) + "(z)"))
+    return Template(*_join(*parts), x=z)
+
+
+def activation_derivative(activation, z: float, a: float) -> Template:
+    """da/dz written in z and the output a, then with the numbers put in."""
+    op = _activation_op(activation)
+    rhs = op.derivative.rhs() if op is not None else _GENERIC_DERIVATIVE
+    output = f"{op.symbol}(z)" if op is not None and op.symbol is not None else "a"
+    symbolic = _both(rhs, x="z", y=output)
+    if not rhs.slots():
+        parts = [symbolic]
+    elif _substitutable(rhs):
+        parts = [symbolic, _both(rhs, numbers=("x", "y"))]
+    else:
+        listing = _listing([("z", "x")])
+        parts = [(symbolic[0] + listing[0], symbolic[1] + listing[1])]
+    return Template(*_join(*parts), x=z, y=a)
+
+
+def _loss_op(loss):
+    return loss.logits_op if getattr(loss, "from_logits", False) else loss.op
+
+
+def loss_value(loss, prediction, target, n: int) -> Template:
+    """L for one example: its formula, then the numbers (``prediction``, ``target``: scalars or vectors)."""
+    op = _loss_op(loss)
+    formula = op.formula
+    if n == 1 and _substitutable(formula):
+        parts = [_both(formula), _both(formula, numbers=("p", "z", "y"))]
+        return Template(*_join(*parts), p=prediction, z=prediction, y=target)
+    symbolic = _both(formula)
+    if n > 1 and not getattr(op, "per_example", False):
+        symbolic = (f"(1/n) Σ {symbolic[0]}", rf"\frac{{{{1}}}}{{{{n}}}} \sum {symbolic[1]}")
+    shown = "z" if "z" in formula.slots() else formula.symbols.get("p", "p")
+    listing = _listing([(shown, "p"), ("y", "y")])
+    return Template(symbolic[0] + listing[0], symbolic[1] + listing[1], p=prediction, y=target)
 
 
 def loss_derivative(loss, prediction: float, target: float, n: int) -> Template:
-    entry = LOSSES.get(_loss_key(loss))
-    text, latex = (
-        entry[1]
-        if entry
-        else ("∂L/∂ŷ, ŷ = {p}, y = {y}", r"\partial L/\partial \hat y,\ \hat y = {p},\ y = {y}")
-    )
-    return Template(text, latex, p=prediction, y=target, n=n)
+    """∂L/∂ŷₖ for one output k (with the 1/n of the mean over the outputs for element-wise losses)."""
+    op = _loss_op(loss)
+    rhs = op.derivative.rhs()
+    if not getattr(op, "per_example", False):
+        rhs = Formula(r"\frac{1}{#n}\left(" + rhs.source + r"\right)", **rhs.symbols)
+    symbolic = _both(rhs, n="n")
+    if _substitutable(rhs):
+        parts = [symbolic, _both(rhs, numbers=("p", "z", "y", "n"))]
+        return Template(*_join(*parts), p=prediction, z=prediction, y=target, n=n)
+    shown = "z_k" if "z" in rhs.slots() else r"\hat{y}_k"
+    listing = _listing([(shown, "p"), ("y_k", "y")])
+    return Template(symbolic[0] + listing[0], symbolic[1] + listing[1], p=prediction, y=target)

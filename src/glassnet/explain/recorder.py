@@ -100,8 +100,8 @@ class _Listener:
         op = OpRecord(
             index=len(self.trace.ops),
             name=fn.name,
-            formula=fn.formula,
-            derivative=fn.derivative,
+            formula=fn.formula.text(),
+            derivative=fn.derivative.text(),
             params=dict(fn.params),
             inputs=[_copy(x) for x in inputs],
             output=_copy(output),

@@ -44,6 +44,7 @@ class _Layer:
     weight: np.ndarray
     bias: np.ndarray | None
     activation: str
+    module: object = None  # the activation module, whose op holds the formula shown
     z: np.ndarray = None
     a: np.ndarray = None
     jacobian: np.ndarray = None  # d a / d z, (units, units): diagonal for element-wise activations
@@ -132,6 +133,11 @@ def _activation_name(layer: Dense) -> str:
     return type(activation).__name__ if isinstance(activation, Activation) else "f"
 
 
+def _activation_module(layer: Dense):
+    """The layer's activation module (whose op holds its formula), or None for a plain callable."""
+    return layer.activation if isinstance(layer.activation, Activation) else None
+
+
 def worked_step(
     model,
     x,
@@ -184,6 +190,7 @@ def worked_step(
             layer.weight.data.copy(),
             None if layer.bias is None else layer.bias.data.copy(),
             _activation_name(layer),
+            _activation_module(layer),
         )
         for layer in layers
     ]
@@ -295,7 +302,7 @@ def _write_forward(document, numbers, x) -> None:
             section.add(
                 Equation(
                     sym("a", l, j + 1),
-                    notation.activation_value(info.activation, float(info.z[j])),
+                    notation.activation_value(info.module, float(info.z[j])),
                     float(info.a[j]),
                 )
             )
@@ -338,7 +345,7 @@ def _write_local_derivatives(document, loss_fn, numbers, target, dloss) -> None:
                 section.add(
                     Equation(
                         _partial(sym("a", l, j + 1), sym("z", l, m + 1)),
-                        notation.activation_derivative(info.activation, float(info.z[m]), float(info.a[j])),
+                        notation.activation_derivative(info.module, float(info.z[m]), float(info.a[j])),
                         float(info.jacobian[j, m]),
                     )
                 )

@@ -3,19 +3,7 @@ losses, initializers and regularizers."""
 
 from glassnet.nn import activations, functional, initializers, losses, regularizers, utils
 from glassnet.nn import initializers as init
-from glassnet.nn.activations import (
-    ELU,
-    SELU,
-    Identity,
-    LeakyReLU,
-    PReLU,
-    ReLU,
-    RReLU,
-    Sigmoid,
-    Softmax,
-    Step,
-    Tanh,
-)
+from glassnet.nn.activations import *  # noqa: F403 - every activation module, listed once in its __all__
 from glassnet.nn.containers import Sequential
 from glassnet.nn.layers import (
     GRU,
@@ -65,17 +53,7 @@ __all__ = [
     "GRU",
     "Bidirectional",
     "TimeDistributed",
-    "Step",
-    "Identity",
-    "Sigmoid",
-    "Tanh",
-    "ReLU",
-    "LeakyReLU",
-    "RReLU",
-    "PReLU",
-    "ELU",
-    "SELU",
-    "Softmax",
+    *(name for name in activations.__all__ if name not in ("Activation", "get", "registry")),
     "Loss",
     "MSE",
     "MAE",

@@ -1,8 +1,9 @@
 """Activation functions as modules and as ``activation="..."`` names (CURRICULUM section 5).
 
-Each module is a thin wrapper of its op in ``glassnet.ops.activation``, where the formula and its
-derivative live. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu, prelu, elu,
-selu, softmax.
+Each module is a thin wrapper of its op in ``glassnet.ops.activation`` (its ``op``), where the formula
+and its derivative live: the module's docstring, ``glassnet explain``'s derivations and the worked
+solutions read them from there. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu,
+prelu, elu, selu, silu (or swish), softmax.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "PReLU",
     "ELU",
     "SELU",
+    "SiLU",
     "Softmax",
     "get",
     "registry",
@@ -33,7 +35,19 @@ registry = Registry("activation")
 
 
 class Activation(Module):
-    """Base of the activation modules: no parameters (except PReLU's), output shape = input shape."""
+    """Base of the activation modules: no parameters (except PReLU's), output shape = input shape.
+
+    ``op`` is the op class that computes the activation: the one home of its formula and derivative."""
+
+    op = None
+
+    def __init_subclass__(cls, **kwargs):
+        """Writes the op's math at the head of the module's docstring."""
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("op") is not None:
+            op = cls.op
+            math = f"y = {op.formula.text()};  {op.derivative.text()}."
+            cls.__doc__ = f"{math}\n\n{cls.__doc__}" if cls.__doc__ else math
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self._config()}
@@ -47,7 +61,9 @@ class Activation(Module):
 
 @registry.register("step")
 class Step(Activation):
-    """The perceptron's step: 1 if x > threshold else 0 (no useful gradient)."""
+    """The perceptron's step (no useful gradient)."""
+
+    op = F.Step
 
     def __init__(self, threshold: float = 0.0, name=None):
         super().__init__(name=name)
@@ -62,7 +78,9 @@ class Step(Activation):
 
 @registry.register("identity", "linear")
 class Identity(Activation):
-    """y = x (a linear output, for regression)."""
+    """A linear output, for regression."""
+
+    op = F.Identity
 
     def forward(self, x):
         return x
@@ -70,7 +88,9 @@ class Identity(Activation):
 
 @registry.register("sigmoid")
 class Sigmoid(Activation):
-    """y = 1 / (1 + e^(-x)) (binary outputs)."""
+    """The logistic sigmoid (binary outputs)."""
+
+    op = F.Sigmoid
 
     def forward(self, x):
         return F.sigmoid(x)
@@ -78,7 +98,9 @@ class Sigmoid(Activation):
 
 @registry.register("tanh")
 class Tanh(Activation):
-    """y = tanh(x) (zero-centred, saturating)."""
+    """Zero-centred and saturating."""
+
+    op = F.Tanh
 
     def forward(self, x):
         return F.tanh(x)
@@ -86,7 +108,9 @@ class Tanh(Activation):
 
 @registry.register("relu")
 class ReLU(Activation):
-    """y = max(0, x) (the default for hidden layers)."""
+    """The default for hidden layers."""
+
+    op = F.ReLU
 
     def forward(self, x):
         return F.relu(x)
@@ -94,7 +118,9 @@ class ReLU(Activation):
 
 @registry.register("leaky_relu")
 class LeakyReLU(Activation):
-    """y = x if x > 0 else αx, α = 0.01 by default (no dead neurons)."""
+    """α = ``alpha``, 0.01 by default (no dead neurons)."""
+
+    op = F.LeakyReLU
 
     def __init__(self, alpha: float = 0.01, name=None):
         super().__init__(name=name)
@@ -112,6 +138,8 @@ class RReLU(Activation):
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, (lower + upper)/2 in eval
     (PyTorch's defaults 1/8 and 1/3)."""
 
+    op = F.RReLU
+
     def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, name=None):
         super().__init__(name=name)
         if not 0 <= lower <= upper:
@@ -127,8 +155,10 @@ class RReLU(Activation):
 
 @registry.register("prelu")
 class PReLU(Activation):
-    """Parametric ReLU: y = x if x > 0 else a x with the slope a learned: one shared slope
+    """Parametric ReLU, the slope a learned: one shared slope
     (``num_parameters=1``, PyTorch's default) or one per channel on axis 1; initial value 0.25."""
+
+    op = F.PReLU
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, name=None):
         super().__init__(name=name)
@@ -152,7 +182,9 @@ class PReLU(Activation):
 
 @registry.register("elu")
 class ELU(Activation):
-    """y = x if x > 0 else α(e^x - 1), α = 1 by default."""
+    """α = ``alpha``, 1 by default."""
+
+    op = F.ELU
 
     def __init__(self, alpha: float = 1.0, name=None):
         super().__init__(name=name)
@@ -167,15 +199,29 @@ class ELU(Activation):
 
 @registry.register("selu")
 class SELU(Activation):
-    """y = λ ELU(x, α) with the fixed λ ≈ 1.0507, α ≈ 1.6733 (self-normalizing networks)."""
+    """The fixed λ ≈ 1.0507, α ≈ 1.6733 (self-normalizing networks)."""
+
+    op = F.SELU
 
     def forward(self, x):
         return F.selu(x)
 
 
+@registry.register("silu", "swish")
+class SiLU(Activation):
+    """SiLU, or Swish with β = 1 (PyTorch's ``nn.SiLU``; Keras's "silu" and "swish")."""
+
+    op = F.SiLU
+
+    def forward(self, x):
+        return F.silu(x)
+
+
 @registry.register("softmax")
 class Softmax(Activation):
-    """y_i = e^(x_i) / Σ_j e^(x_j) along ``axis`` (multi-class outputs)."""
+    """Along ``axis`` (multi-class outputs)."""
+
+    op = F.Softmax
 
     def __init__(self, axis: int = -1, name=None):
         super().__init__(name=name)

@@ -41,7 +41,12 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 class Loss:
-    """Base class: ``loss(prediction, target)`` returns a scalar tensor (or per-item values for "none")."""
+    """Base class: ``loss(prediction, target)`` returns a scalar tensor (or per-item values for "none").
+
+    ``op`` is the op that computes the loss of each element or example (``logits_op`` with
+    ``from_logits=True``): the one home of its formula and derivative, which explain reads."""
+
+    op = logits_op = None
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in _REDUCTIONS:
@@ -105,6 +110,8 @@ class MSE(Loss):
         2.5
     """
 
+    op = L.SquaredError
+
     def compute(self, prediction, target):
         return L.SquaredError.apply(prediction, self._float_target(prediction, target))
 
@@ -113,6 +120,8 @@ class MSE(Loss):
 class MAE(Loss):
     """Mean absolute error: (1/n) Σ |ŷ - y|. Robust to outliers; subgradient 0 at ŷ = y."""
 
+    op = L.AbsoluteError
+
     def compute(self, prediction, target):
         return L.AbsoluteError.apply(prediction, self._float_target(prediction, target))
 
@@ -120,6 +129,8 @@ class MAE(Loss):
 @registry.register("huber")
 class Huber(Loss):
     """Huber loss: ½e² for |e| <= δ, δ(|e| - ½δ) beyond (quadratic near 0, linear for outliers)."""
+
+    op = L.HuberError
 
     def __init__(self, delta: float = 1.0, reduction: str = "mean"):
         super().__init__(reduction)
@@ -143,6 +154,9 @@ def _check_unit_interval(loss: Loss, name: str, array, hint: str = "") -> None:
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy: -[y log ŷ + (1 - y) log(1 - ŷ)] for ŷ = P(class 1) (a sigmoid output), or
     for logits z with ``from_logits=True`` (then ŷ = σ(z), computed stably). Targets in [0, 1]."""
+
+    op = L.BinaryCrossEntropy
+    logits_op = L.BinaryCrossEntropyWithLogits
 
     def __init__(self, from_logits: bool = False, reduction: str = "mean"):
         super().__init__(reduction)
@@ -173,6 +187,9 @@ def _check_classes(loss: Loss, prediction: Tensor) -> None:
 class CategoricalCrossEntropy(Loss):
     """Categorical cross-entropy: -Σ_j y_j log ŷ_j for one-hot (or soft) targets y of shape (N, classes)
     and probabilities ŷ (a softmax output), or logits with ``from_logits=True`` (fused softmax)."""
+
+    op = L.CategoricalCrossEntropy
+    logits_op = L.SoftmaxCrossEntropy
 
     def __init__(self, from_logits: bool = False, reduction: str = "mean"):
         super().__init__(reduction)
@@ -206,6 +223,9 @@ class SparseCategoricalCrossEntropy(Loss):
     Labels have the prediction's shape without the class axis; a trailing axis of size 1, as Keras
     allows, is accepted too.
     """
+
+    op = L.SparseCategoricalCrossEntropy
+    logits_op = L.SparseSoftmaxCrossEntropy
 
     def __init__(self, from_logits: bool = False, reduction: str = "mean"):
         super().__init__(reduction)

@@ -30,6 +30,10 @@ class Registry:
     def names(self) -> list:
         return sorted(self._factories)
 
+    def factories(self) -> dict:
+        """Name -> factory (a class, for the module families), in the order they were registered."""
+        return dict(self._factories)
+
     def get(self, identifier, **kwargs):
         """An object for ``identifier``: a registered name (built with ``kwargs``), a saved config
         {"class": ..., "config": ...} of a registered class, or an object already of the family (as is)."""

@@ -5,20 +5,7 @@ Importing this package also gives ``Tensor`` its operators and methods (``x + y`
 """
 
 from glassnet.ops import activation, arithmetic, dropout, elementwise, linalg, loss, reduction, shape
-from glassnet.ops.activation import (
-    elu,
-    identity,
-    leaky_relu,
-    log_softmax,
-    prelu,
-    relu,
-    rrelu,
-    selu,
-    sigmoid,
-    softmax,
-    step,
-    tanh,
-)
+from glassnet.ops.activation import *  # noqa: F403 - every activation function, listed once in its __all__
 from glassnet.ops.arithmetic import add, div, mul, neg, pow, sub
 from glassnet.ops.dropout import dropout as dropout_fn
 from glassnet.ops.elementwise import abs, cast, clip, exp, log, maximum, minimum, sqrt, where
@@ -65,17 +52,6 @@ __all__ = [
     "flatten",
     "matmul",
     "linear",
-    "step",
-    "identity",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "rrelu",
-    "prelu",
-    "elu",
-    "selu",
-    "softmax",
-    "log_softmax",
+    *(name for name in activation.__all__ if name.islower() and not name.endswith("_")),
     "dropout_fn",
 ]

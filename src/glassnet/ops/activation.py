@@ -6,10 +6,12 @@ call; ``nn.activations`` wraps them as modules and string names.
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module, get_rng
 
 __all__ = [
+    "Identity",
     "Step",
     "Sigmoid",
     "Tanh",
@@ -19,6 +21,7 @@ __all__ = [
     "PReLU",
     "ELU",
     "SELU",
+    "SiLU",
     "Softmax",
     "LogSoftmax",
     "step",
@@ -32,6 +35,7 @@ __all__ = [
     "prelu",
     "elu",
     "selu",
+    "silu",
     "softmax",
     "log_softmax",
     "SELU_ALPHA",
@@ -43,11 +47,43 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class Step(Function):
-    """The perceptron's step: y = 1 if x > threshold else 0;  dy/dx = 0 wherever it is defined (so
-    gradient descent cannot train through it: the perceptron rule does)."""
+class Identity(Function):
+    """The identity ("linear" activation), for regression outputs. ``identity(x)`` returns x itself and
+    records nothing; the class holds the formula that worked solutions show."""
 
-    name, formula, derivative = "step", "1 if x > θ else 0", "dy/dx = 0"
+    name = "identity"
+    formula = Formula("#x")
+    derivative = Formula(r"\frac{dy}{dx} = 1")
+    explain_at = {"x": 0.5}
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+    @staticmethod
+    def decompose(x):
+        """f = 1·x."""
+        return [("f", x * 1.0, r"1 \cdot x")]
+
+
+class Step(Function):
+    """The perceptron's step (θ = ``threshold``). Its derivative is 0 wherever it is defined, so gradient
+    descent cannot train through it: the perceptron rule does."""
+
+    name = "step"
+    formula = Formula(r"1\text{ if }#x > \theta\text{ else }0")
+    derivative = Formula(r"\frac{dy}{dx} = 0")
+    hyperparameters = {"threshold": r"\theta"}
+    explain_at = {"x": 0.5, "threshold": 0.0}
+
+    @staticmethod
+    def decompose(x, threshold=0.0):
+        """f = 0·x + s, the step s = [x > θ] a constant on each side of θ."""
+        s = 1.0 if x.item() > threshold else 0.0
+        m = x * 0.0
+        return [("m", m, r"0 \cdot x"), ("f", m + s, rf"m + s,\ s = [x > \theta] = {s:g}")]
 
     def forward(self, x):
         return (x > self.params["threshold"]).astype(x.dtype)
@@ -57,13 +93,24 @@ class Step(Function):
 
 
 class Sigmoid(Function):
-    """y = σ(x) = 1 / (1 + e^(-x));  dy/dx = σ(x)(1 - σ(x)) = y(1 - y).
+    """The logistic sigmoid σ; its derivative is taken from the saved output.
 
     Computed as written (``sigmoid_``): where e^(-x) overflows to inf, 1/(1 + inf) = 0 is the right
     limit, and 1 + e^(-x) >= 1 never cancels, so every x gives σ to rounding.
     """
 
-    name, formula, derivative = "sigmoid", "1 / (1 + e^(-x))", "dy/dx = y (1 - y)"
+    name, symbol = "sigmoid", r"\sigma"
+    formula = Formula(r"\frac{1}{1 + e^{-#x}}")
+    derivative = Formula(r"\frac{dy}{dx} = #y(1 - #y)")
+    explain_at = {"x": 0.5}
+
+    @staticmethod
+    def decompose(x):
+        """σ as the notes derive σ': p = -x, q = e^p, r = 1 + q, f = 1/r."""
+        p = -x
+        q = p.exp()
+        r = 1.0 + q
+        return [("p", p, "-x"), ("q", q, "e^{p}"), ("r", r, "1 + q"), ("f", 1.0 / r, r"\frac{1}{r}")]
 
     def forward(self, x):
         y = stable_sigmoid(x)
@@ -98,9 +145,26 @@ def sigmoid_(x):
 
 
 class Tanh(Function):
-    """y = tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x));  dy/dx = 1 - tanh²(x) = 1 - y²."""
+    """The hyperbolic tangent; its derivative is taken from the saved output."""
 
-    name, formula, derivative = "tanh", "(e^x - e^-x) / (e^x + e^-x)", "dy/dx = 1 - y^2"
+    name, symbol = "tanh", r"\tanh"
+    formula = Formula(r"\frac{e^{#x} - e^{-#x}}{e^{#x} + e^{-#x}}")
+    derivative = Formula(r"\frac{dy}{dx} = 1 - #y^2")
+    explain_at = {"x": 0.5}
+
+    @staticmethod
+    def decompose(x):
+        """tanh(x) = 2σ(2x) - 1: one path from x to the result."""
+        a = 2.0 * x
+        p = -a
+        q = p.exp()
+        r = 1.0 + q
+        s = 1.0 / r
+        t = 2.0 * s
+        return [
+            ("a", a, "2x"), ("p", p, "-a"), ("q", q, "e^{p}"), ("r", r, "1 + q"),
+            ("s", s, r"\frac{1}{r} = \sigma(2x)"), ("t", t, "2s"), ("f", t - 1.0, "t - 1"),
+        ]  # fmt: skip
 
     def forward(self, x):
         y = get_array_module(x).tanh(x)
@@ -113,9 +177,18 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """y = max(0, x);  dy/dx = 1 if x > 0 else 0 (relu'(0) = 0, as PyTorch, Keras and JAX)."""
+    """The rectified linear unit; relu'(0) = 0, as PyTorch, Keras and JAX."""
 
-    name, formula, derivative = "relu", "max(0, x)", "dy/dx = 1 if x > 0 else 0"
+    name = "relu"
+    formula = Formula(r"\max(0, #x)")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if }#x > 0\text{ else }0")
+    explain_at = {"x": 0.5}
+
+    @staticmethod
+    def decompose(x):
+        """f = s·x with the slope s = [x > 0] a constant on each side of 0."""
+        s = 1.0 if x.item() > 0 else 0.0
+        return [("f", x * s, rf"s x,\ s = [x > 0] = {s:g}")]
 
     def forward(self, x):
         y = get_array_module(x).maximum(x, 0)
@@ -127,9 +200,19 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """y = x if x > 0 else αx;  dy/dx = 1 if x > 0 else α (α = 0.01 by default)."""
+    """ReLU with a small slope α (``alpha``, 0.01 by default) for negative inputs."""
 
-    name, formula, derivative = "leaky_relu", "x if x > 0 else α x", "dy/dx = 1 if x > 0 else α"
+    name = "leaky_relu"
+    formula = Formula(r"#x\text{ if }#x > 0\text{ else }\alpha #x")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if }#x > 0\text{ else }\alpha")
+    hyperparameters = {"alpha": r"\alpha"}
+    explain_at = {"x": -0.5, "alpha": 0.01}
+
+    @staticmethod
+    def decompose(x, alpha=0.01):
+        """f = s·x with the slope s = 1 if x > 0 else α, a constant on each side of 0."""
+        s = 1.0 if x.item() > 0 else alpha
+        return [("f", x * s, rf"s x,\ s = 1\text{{ if }}x > 0\text{{ else }}\alpha = {s:g}")]
 
     def forward(self, x):
         self.saved["positive"] = positive = x > 0
@@ -140,10 +223,12 @@ class LeakyReLU(Function):
 
 
 class RReLU(Function):
-    """Randomized leaky ReLU: y = x if x >= 0 else a x, with a ~ U(lower, upper) drawn per element in
-    training and a = (lower + upper)/2 in evaluation;  dy/dx = 1 if x >= 0 else a."""
+    """Randomized leaky ReLU: the slope a ~ U(lower, upper) is drawn per element in training, and
+    a = (lower + upper)/2 in evaluation."""
 
-    name, formula, derivative = "rrelu", "x if x >= 0 else a x", "dy/dx = 1 if x >= 0 else a"
+    name = "rrelu"
+    formula = Formula(r"#x\text{ if }#x \ge 0\text{ else }a #x")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if }#x \ge 0\text{ else }a")
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -160,10 +245,12 @@ class RReLU(Function):
 
 
 class PReLU(Function):
-    """Parametric ReLU: y = x if x > 0 else a x, with the slope a learned (one per channel on axis 1, or
-    one shared);  dy/dx = 1 if x > 0 else a,  dy/da = 0 if x > 0 else x (summed over all but the channel)."""
+    """Parametric ReLU: the slope a is learned (one per channel on axis 1, or one shared); dy/da is summed
+    over all axes but the channel's."""
 
-    name, formula, derivative = "prelu", "x if x > 0 else a x", "dy/dx = 1 if x > 0 else a; dy/da = min(x, 0)"
+    name = "prelu"
+    formula = Formula(r"#x\text{ if }#x > 0\text{ else }a #x")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if }#x > 0\text{ else }a;\ \frac{dy}{da} = \min(#x, 0)")
 
     def forward(self, x, slope):
         xp = get_array_module(x)
@@ -193,11 +280,26 @@ class PReLU(Function):
 
 
 class ELU(Function):
-    """y = x if x > 0 else α(e^x - 1);  dy/dx = 1 if x > 0 else α e^x = y + α."""
+    """Exponential linear unit (α = ``alpha``, 1 by default); for x <= 0, α e^x = y + α."""
 
-    name, formula, derivative = "elu", "x if x > 0 else α (e^x - 1)", "dy/dx = 1 if x > 0 else α e^x"
-
+    name = "elu"
+    formula = Formula(r"#x\text{ if }#x > 0\text{ else }\alpha(e^{#x} - 1)")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if }#x > 0\text{ else }#y + \alpha")
+    hyperparameters = {"alpha": r"\alpha"}
+    explain_at = {"x": -0.5, "alpha": 1.0}
     scale = 1.0
+
+    @classmethod
+    def decompose(cls, x, alpha=1.0):
+        """The branch of the point: λ·x for x > 0, else q = e^x, r = q - 1, n = α·r (then λ·n for SELU)."""
+        scaled = cls.scale != 1.0
+        if x.item() > 0:
+            return [("f", x * cls.scale, r"\lambda x" if scaled else r"1 \cdot x")]
+        q = x.exp()
+        r = q - 1.0
+        n = alpha * r
+        steps = [("q", q, "e^{x}"), ("r", r, "q - 1"), ("f" if not scaled else "n", n, r"\alpha r")]
+        return steps + [("f", cls.scale * n, r"\lambda n")] if scaled else steps
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -216,19 +318,55 @@ class ELU(Function):
 
 
 class SELU(ELU):
-    """y = λ (x if x > 0 else α(e^x - 1)) with λ ≈ 1.0507, α ≈ 1.6733 (fixed, self-normalizing);
-    dy/dx = λ if x > 0 else λ α e^x."""
+    """Scaled ELU with the fixed self-normalizing constants λ ≈ 1.0507 and α ≈ 1.6733."""
 
-    name, formula, derivative = "selu", "λ (x if x > 0 else α (e^x - 1))", "dy/dx = λ if x > 0 else λ α e^x"
-
+    name = "selu"
+    formula = Formula(r"\lambda(#x\text{ if }#x > 0\text{ else }\alpha(e^{#x} - 1))")
+    derivative = Formula(r"\frac{dy}{dx} = \lambda\text{ if }#x > 0\text{ else }#y + \lambda\alpha")
+    hyperparameters = {}
+    explain_at = {"x": -0.5}
     scale = SELU_SCALE
+
+    @classmethod
+    def decompose(cls, x):
+        return super().decompose(x, alpha=SELU_ALPHA)
+
+
+class SiLU(Function):
+    """Sigmoid-weighted linear unit, or Swish with β = 1 (Elfwing et al., 2018; Ramachandran et al., 2017):
+    the input gated by its own sigmoid. Smooth, non-monotonic (its minimum is about -0.278 at x ≈ -1.278),
+    silu'(0) = 1/2. PyTorch's ``nn.SiLU`` and Keras's ``"silu"``/``"swish"`` compute the same function."""
+
+    name = "silu"
+    formula = Formula(r"#x \sigma(#x)")
+    derivative = Formula(r"\frac{dy}{dx} = \sigma(#x)(1 + #x(1 - \sigma(#x)))")
+    explain_at = {"x": 0.5}
+
+    def forward(self, x):
+        s = stable_sigmoid(x)
+        self.saved.update(x=x, s=s)
+        return x * s
+
+    def backward(self, grad):
+        x, s = self.saved["x"], self.saved["s"]
+        return grad * s * (1 + x * (1 - s))
+
+    @staticmethod
+    def decompose(x):
+        """f = x·s with s = σ(x) taken apart as the sigmoid is: two paths from x, through x and through s."""
+        steps = Sigmoid.decompose(x)
+        s = steps[-1][1]
+        steps[-1] = ("s", s, r"\frac{1}{r} = \sigma(x)")
+        return steps + [("f", x * s, r"x \cdot s")]
 
 
 class Softmax(Function):
-    """y_i = e^(x_i) / sum_j e^(x_j) along ``axis`` (computed from x - max x, which cannot overflow);
-    dL/dx = y ⊙ (dL/dy - sum_j dL/dy_j y_j)  (the Jacobian diag(y) - y yᵀ applied to dL/dy)."""
+    """Softmax along ``axis``, computed from x - max x (which cannot overflow). Backward applies the
+    Jacobian diag(y) - y yᵀ to dL/dy: dL/dx = y ⊙ (dL/dy - Σ_j dL/dy_j y_j)."""
 
-    name, formula, derivative = "softmax", "e^(x_i) / Σ_j e^(x_j)", "dy_i/dx_j = y_i ([i = j] - y_j)"
+    name = "softmax"
+    formula = Formula(r"\frac{e^{#x_i}}{\sum_j e^{#x_j}}")
+    derivative = Formula(r"\frac{\partial y_i}{\partial x_j} = y_i([i = j] - y_j)")
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -244,10 +382,11 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """y_i = x_i - log sum_j e^(x_j) (the log-sum-exp taken after subtracting max x);
-    dL/dx = dL/dy - softmax(x) sum_j dL/dy_j."""
+    """Log-softmax, the log-sum-exp taken after subtracting max x; dL/dx = dL/dy - softmax(x) Σ_j dL/dy_j."""
 
-    name, formula, derivative = "log_softmax", "x_i - log Σ_j e^(x_j)", "dy_i/dx_j = [i = j] - softmax(x)_j"
+    name = "log_softmax"
+    formula = Formula(r"#x_i - \log \sum_j e^{#x_j}")
+    derivative = Formula(r"\frac{\partial y_i}{\partial x_j} = [i = j] - \mathrm{softmax}(x)_j")
 
     def forward(self, x):
         y = log_softmax_array(x, self.params["axis"])
@@ -305,6 +444,10 @@ def elu(x, alpha: float = 1.0):
 
 def selu(x):
     return SELU.apply(x, alpha=SELU_ALPHA)
+
+
+def silu(x):
+    return SiLU.apply(x)
 
 
 def softmax(x, axis: int = -1):

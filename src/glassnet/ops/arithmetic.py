@@ -6,6 +6,7 @@ the sum of the gradients along it.
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import as_operand, unbroadcast
@@ -14,9 +15,11 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "add", "sub", "mul", "div",
 
 
 class Add(Function):
-    """z = a + b;  dz/da = 1, dz/db = 1."""
+    """Addition; broadcasting is undone in backward (each input gets the gradient summed to its shape)."""
 
-    name, formula, derivative = "add", "a + b", "dz/da = 1, dz/db = 1"
+    name = "add"
+    formula = Formula("#a + #b")
+    derivative = Formula(r"\frac{dz}{da} = 1, \frac{dz}{db} = 1")
 
     def forward(self, a, b):
         self.saved["shapes"] = (a.shape, b.shape)
@@ -28,9 +31,11 @@ class Add(Function):
 
 
 class Sub(Function):
-    """z = a - b;  dz/da = 1, dz/db = -1."""
+    """Subtraction, broadcasting undone in backward."""
 
-    name, formula, derivative = "sub", "a - b", "dz/da = 1, dz/db = -1"
+    name = "sub"
+    formula = Formula("#a - #b")
+    derivative = Formula(r"\frac{dz}{da} = 1, \frac{dz}{db} = -1")
 
     def forward(self, a, b):
         self.saved["shapes"] = (a.shape, b.shape)
@@ -43,9 +48,11 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """z = a * b (element-wise);  dz/da = b, dz/db = a."""
+    """Element-wise product, broadcasting undone in backward."""
 
-    name, formula, derivative = "mul", "a * b", "dz/da = b, dz/db = a"
+    name = "mul"
+    formula = Formula(r"#a \cdot #b")
+    derivative = Formula(r"\frac{dz}{da} = #b, \frac{dz}{db} = #a")
 
     def forward(self, a, b):
         self.saved.update(a=a, b=b)
@@ -59,9 +66,11 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = a / b;  dz/da = 1 / b, dz/db = -a / b^2 = -z / b."""
+    """Element-wise quotient; dz/db is computed as -z/b from the saved output."""
 
-    name, formula, derivative = "div", "a / b", "dz/da = 1/b, dz/db = -a/b^2"
+    name = "div"
+    formula = Formula(r"\frac{#a}{#b}")
+    derivative = Formula(r"\frac{dz}{da} = \frac{1}{#b}, \frac{dz}{db} = -\frac{#a}{#b^2}")
 
     def forward(self, a, b):
         z = a / b
@@ -76,9 +85,11 @@ class Div(Function):
 
 
 class Neg(Function):
-    """z = -a;  dz/da = -1."""
+    """Negation."""
 
-    name, formula, derivative = "neg", "-a", "dz/da = -1"
+    name = "neg"
+    formula = Formula("-#a")
+    derivative = Formula(r"\frac{dz}{da} = -1")
 
     def forward(self, a):
         return -a
@@ -88,10 +99,11 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """z = a ** b;  dz/da = b a^(b-1), dz/db = a^b ln a (only where a > 0; 0 elsewhere, as PyTorch does
-    for a = 0 and b > 0)."""
+    """Power; dz/db is taken only where a > 0 (0 elsewhere, as PyTorch does for a = 0 and b > 0)."""
 
-    name, formula, derivative = "pow", "a ** b", "dz/da = b a^(b-1), dz/db = a^b ln(a)"
+    name = "pow"
+    formula = Formula("#a^{#b}")
+    derivative = Formula(r"\frac{dz}{da} = #b\, #a^{#b-1}, \frac{dz}{db} = #a^#b \ln(#a)")
 
     def forward(self, a, b):
         z = a**b

@@ -10,6 +10,7 @@ which is floor((n + 2p - f)/s) + 1 for symmetric padding p and no dilation (d = 
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 
@@ -125,11 +126,8 @@ def pad2d(x, padding: tuple, value=0):
 
 
 class Conv2D(Function):
-    """2-D cross-correlation (what deep learning calls convolution), NCHW, with bias:
-
-        y[n, o, i, j] = b[o] + Σ_c Σ_a Σ_b W[o, c, a, b] · x_p[n, c, i·s_h + a·d_h, j·s_w + b·d_w]
-
-    where x_p is x zero-padded. As matrices: X_col (C·KH·KW, N·P) gathers every window as a column
+    """2-D cross-correlation (what deep learning calls convolution), NCHW, with bias, where x_p is x
+    zero-padded. As matrices: X_col (C·KH·KW, N·P) gathers every window as a column
     (im2col), so Y = W_mat X_col with W_mat = W reshaped to (O, C·KH·KW): one GEMM. Backward:
 
         dL/dW_mat = dL/dY X_colᵀ,   dL/db = Σ_{n,i,j} dL/dY,   dL/dX_col = W_matᵀ dL/dY
@@ -145,8 +143,14 @@ class Conv2D(Function):
     """
 
     name = "conv2d"
-    formula = "y[n,o,i,j] = b[o] + Σ_c,a,b W[o,c,a,b] x_p[n,c,i s_h + a d_h, j s_w + b d_w]"
-    derivative = "dL/dW = dL/dY X_colᵀ, dL/db = Σ dL/dY, dL/dX = col2im(Wᵀ dL/dY)"
+    formula = Formula(
+        r"y[n, o, i, j] = b[o] + \sum_{c,a,b} W[o, c, a, b]\, x_p[n, c, i s_h + a d_h, j s_w + b d_w]"
+    )
+    derivative = Formula(
+        r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X_{col}^{\top}, "
+        r"\frac{\partial L}{\partial b} = \sum \frac{\partial L}{\partial Y}, "
+        r"\frac{\partial L}{\partial X} = \mathrm{col2im}(W^{\top} \frac{\partial L}{\partial Y})"
+    )
 
     def forward(self, x, weight, bias):
         stride, padding, dilation = self.params["stride"], self.params["padding"], self.params["dilation"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_rng
 
@@ -9,10 +10,11 @@ __all__ = ["Dropout", "dropout"]
 
 
 class Dropout(Function):
-    """y = x ⊙ m / (1 - p), m_i ~ Bernoulli(1 - p) ("inverted" dropout, so evaluation needs no rescaling);
-    dy/dx = m / (1 - p)."""
+    """Inverted dropout: m_i ~ Bernoulli(1 - p), so evaluation needs no rescaling."""
 
-    name, formula, derivative = "dropout", "x ⊙ m / (1 - p)", "dy/dx = m / (1 - p)"
+    name = "dropout"
+    formula = Formula(r"\frac{#x \odot m}{1 - p}")
+    derivative = Formula(r"\frac{dy}{dx} = \frac{m}{1 - p}")
 
     def forward(self, x):
         rate = self.params["rate"]

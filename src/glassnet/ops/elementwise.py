@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import as_dtype, get_array_module
@@ -30,9 +31,11 @@ __all__ = [
 
 
 class Exp(Function):
-    """y = e^x;  dy/dx = e^x = y (saved output)."""
+    """The exponential; backward uses the saved output."""
 
-    name, formula, derivative = "exp", "e^x", "dy/dx = e^x = y"
+    name = "exp"
+    formula = Formula("e^#x")
+    derivative = Formula(r"\frac{dy}{dx} = e^#x = y")
 
     def forward(self, x):
         y = get_array_module(x).exp(x)
@@ -44,9 +47,11 @@ class Exp(Function):
 
 
 class Log(Function):
-    """y = ln x;  dy/dx = 1 / x."""
+    """The natural logarithm."""
 
-    name, formula, derivative = "log", "ln(x)", "dy/dx = 1/x"
+    name = "log"
+    formula = Formula(r"\ln(#x)")
+    derivative = Formula(r"\frac{dy}{dx} = \frac{1}{#x}")
 
     def forward(self, x):
         self.saved["x"] = x
@@ -57,9 +62,11 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """y = sqrt(x);  dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+    """The square root; backward uses the saved output, 1/(2y)."""
 
-    name, formula, derivative = "sqrt", "sqrt(x)", "dy/dx = 1/(2 sqrt(x))"
+    name = "sqrt"
+    formula = Formula(r"\sqrt{#x}")
+    derivative = Formula(r"\frac{dy}{dx} = \frac{1}{2\sqrt{#x}}")
 
     def forward(self, x):
         y = get_array_module(x).sqrt(x)
@@ -71,9 +78,11 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dy/dx = sign(x), taken as 0 at x = 0 (the subgradient PyTorch and JAX choose)."""
+    """Absolute value; its derivative is taken as 0 at x = 0 (the subgradient PyTorch and JAX choose)."""
 
-    name, formula, derivative = "abs", "|x|", "dy/dx = sign(x)"
+    name = "abs"
+    formula = Formula("|#x|")
+    derivative = Formula(r"\frac{dy}{dx} = \operatorname{sign}(#x)")
 
     def forward(self, x):
         self.saved["x"] = x
@@ -84,10 +93,12 @@ class Abs(Function):
 
 
 class Clip(Function):
-    """y = min(max(x, low), high);  dy/dx = 1 where low <= x <= high, else 0 (bounds inclusive, as
-    ``torch.clamp``). Either bound may be None."""
+    """Clipping to [low, high], bounds inclusive in the derivative (as ``torch.clamp``); either bound may
+    be None."""
 
-    name, formula, derivative = "clip", "min(max(x, low), high)", "dy/dx = 1 if low <= x <= high else 0"
+    name = "clip"
+    formula = Formula(r"\min(\max(#x, \mathrm{low}), \mathrm{high})")
+    derivative = Formula(r"\frac{dy}{dx} = 1\text{ if low }\le #x \le\text{ high else }0")
 
     def forward(self, x):
         low, high = self.params["low"], self.params["high"]
@@ -105,13 +116,11 @@ class Clip(Function):
 
 
 class Where(Function):
-    """y = a where condition else b;  dy/da = condition, dy/db = not condition (condition is constant)."""
+    """Element-wise choice between a and b; the condition is a constant."""
 
-    name, formula, derivative = (
-        "where",
-        "a if condition else b",
-        "dy/da = [condition], dy/db = [not condition]",
-    )
+    name = "where"
+    formula = Formula(r"#a\text{ if condition else }#b")
+    derivative = Formula(r"\frac{dy}{da} = [\mathrm{condition}], \frac{dy}{db} = [\text{not condition}]")
 
     def forward(self, condition, a, b):
         xp = get_array_module(a, b)
@@ -130,7 +139,9 @@ class Maximum(Function):
     """y = max(a, b) element-wise;  the gradient goes to the larger input, split in half on ties
     (as ``torch.maximum``)."""
 
-    name, formula, derivative = "maximum", "max(a, b)", "dy/da = [a > b] + [a = b]/2"
+    name = "maximum"
+    formula = Formula(r"\max(#a, #b)")
+    derivative = Formula(r"\frac{dy}{da} = [#a > #b] + \frac{[#a = #b]}{2}")
 
     def forward(self, a, b):
         self.saved.update(a=a, b=b)
@@ -145,7 +156,9 @@ class Maximum(Function):
 class Minimum(Function):
     """y = min(a, b) element-wise;  the gradient goes to the smaller input, split in half on ties."""
 
-    name, formula, derivative = "minimum", "min(a, b)", "dy/da = [a < b] + [a = b]/2"
+    name = "minimum"
+    formula = Formula(r"\min(#a, #b)")
+    derivative = Formula(r"\frac{dy}{da} = [#a < #b] + \frac{[#a = #b]}{2}")
 
     def forward(self, a, b):
         self.saved.update(a=a, b=b)
@@ -165,9 +178,11 @@ def _split(grad, share_a, a, b, needs):
 
 
 class Cast(Function):
-    """y = x converted to another float dtype;  dy/dx = 1 (the gradient is cast back)."""
+    """Conversion to another float dtype; the gradient is cast back."""
 
-    name, formula, derivative = "cast", "x", "dy/dx = 1"
+    name = "cast"
+    formula = Formula("#x")
+    derivative = Formula(r"\frac{dy}{dx} = 1")
 
     def forward(self, x):
         self.saved["dtype"] = x.dtype

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 
@@ -9,15 +10,19 @@ __all__ = ["EmbeddingLookup", "embedding"]
 
 
 class EmbeddingLookup(Function):
-    """y[..., :] = W[ids[...], :];  dL/dW[v] = Σ over the positions where ids = v of dL/dy (rows add up for
-    a token that repeats; rows of tokens that do not occur get 0).
+    """A row of W per id: rows add up in the gradient for a token that repeats; rows of tokens that do not
+    occur get 0.
 
     Equivalent to one-hot(ids) @ W, without building the one-hot matrix.
 
     Shape: W (vocab_size, dim), ids (...) integers in [0, vocab_size) -> y (..., dim).
     """
 
-    name, formula, derivative = "embedding", "W[ids]", "dL/dW[v] = Σ_{positions p: ids_p = v} dL/dy_p"
+    name = "embedding"
+    formula = Formula(r"#W[\mathrm{ids}]")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial W[v]} = \sum_{p:\ \mathrm{ids}_p = v} \frac{\partial L}{\partial y_p}"
+    )
 
     def forward(self, weight, ids):
         self.saved.update(ids=ids, shape=weight.shape)

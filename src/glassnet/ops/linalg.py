@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import unbroadcast
@@ -10,12 +11,17 @@ __all__ = ["MatMul", "Linear", "matmul", "linear"]
 
 
 class MatMul(Function):
-    """Z = A B (batched over leading axes, which broadcast);  dL/dA = dL/dZ B^T,  dL/dB = A^T dL/dZ.
+    """Matrix product, batched over leading axes (which broadcast).
 
     A 1-D A is a row vector, a 1-D B a column vector, as in NumPy; the added axis is removed again.
     """
 
-    name, formula, derivative = "matmul", "A B", "dL/dA = dL/dZ B^T, dL/dB = A^T dL/dZ"
+    name = "matmul"
+    formula = Formula("#A #B")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial A} = \frac{\partial L}{\partial Z} #B^{\top}, "
+        r"\frac{\partial L}{\partial B} = #A^{\top} \frac{\partial L}{\partial Z}"
+    )
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -49,13 +55,18 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """z = x W + b, for x of shape (..., inputs), W (inputs, outputs), b (outputs,) or None.
-
-    dL/dx = dL/dz W^T,  dL/dW = x^T dL/dz (summed over all leading axes),  dL/db = sum of dL/dz over rows.
-    One op instead of matmul + add, because a dense layer runs it at every step.
+    """The dense product, for x of shape (..., inputs), W (inputs, outputs), b (outputs,) or None; the
+    weight and bias gradients are summed over all leading axes. One op instead of matmul + add, because a
+    dense layer runs it at every step.
     """
 
-    name, formula, derivative = "linear", "x W + b", "dL/dx = dL/dz W^T, dL/dW = x^T dL/dz, dL/db = sum dL/dz"
+    name = "linear"
+    formula = Formula("#x #W + #b")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial z} #W^{\top}, "
+        r"\frac{\partial L}{\partial W} = #x^{\top} \frac{\partial L}{\partial z}, "
+        r"\frac{\partial L}{\partial b} = \sum \frac{\partial L}{\partial z}"
+    )
 
     def forward(self, x, weight, bias):
         self.saved.update(x=x, weight=weight)

@@ -10,6 +10,7 @@ there. The ``from_logits`` variants need no clamp: they use the log-sum-exp iden
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
 from glassnet.ops.activation import log_softmax_array, stable_sigmoid
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 LOG_CLAMP = -100.0
+_HAT_Y = r"\hat{y}"  # the prediction's symbol in the formulas below
 
 
 def _clamped_log(p):
@@ -37,9 +39,11 @@ def _clamped_log(p):
 
 
 class SquaredError(Function):
-    """l = (ŷ - y)²;  dl/dŷ = 2(ŷ - y),  dl/dy = -2(ŷ - y)."""
+    """Squared error of a prediction ŷ against a target y; dl/dy = -dl/dŷ."""
 
-    name, formula, derivative = "squared_error", "(ŷ - y)^2", "dl/dŷ = 2 (ŷ - y)"
+    name = "squared_error"
+    formula = Formula("(#p - #y)^2", p=_HAT_Y)
+    derivative = Formula(r"\frac{\partial l}{\partial \hat{y}} = 2(#p - #y)", p=_HAT_Y)
 
     def forward(self, prediction, target):
         self.saved["error"] = error = prediction - target
@@ -51,9 +55,11 @@ class SquaredError(Function):
 
 
 class AbsoluteError(Function):
-    """l = |ŷ - y|;  dl/dŷ = sign(ŷ - y) (0 at ŷ = y, the subgradient PyTorch uses)."""
+    """Absolute error; the derivative is 0 at ŷ = y (the subgradient PyTorch uses)."""
 
-    name, formula, derivative = "absolute_error", "|ŷ - y|", "dl/dŷ = sign(ŷ - y)"
+    name = "absolute_error"
+    formula = Formula("|#p - #y|", p=_HAT_Y)
+    derivative = Formula(r"\frac{\partial l}{\partial \hat{y}} = \operatorname{sign}(#p - #y)", p=_HAT_Y)
 
     def forward(self, prediction, target):
         self.saved["error"] = error = prediction - target
@@ -65,10 +71,17 @@ class AbsoluteError(Function):
 
 
 class HuberError(Function):
-    """l = ½e² if |e| <= δ else δ(|e| - ½δ), e = ŷ - y;  dl/dŷ = e if |e| <= δ else δ sign(e)."""
+    """Huber's loss of the error e = ŷ - y: squared near 0, linear beyond δ (``delta``)."""
 
-    name, formula = "huber_error", "½ e² if |e| <= δ else δ (|e| - ½ δ)"
-    derivative = "dl/dŷ = e if |e| <= δ else δ sign(e)"
+    name = "huber_error"
+    formula = Formula(
+        r"\frac{1}{2} e^2\text{ if }|e| \le \delta\text{ else }\delta(|e| - \frac{1}{2}\delta),\ e = #p - #y",
+        p=_HAT_Y,
+    )
+    derivative = Formula(
+        r"\frac{\partial l}{\partial \hat{y}} = e\text{ if }|e| \le \delta"
+        r"\text{ else }\delta \operatorname{sign}(e)"
+    )
 
     def forward(self, prediction, target):
         xp = get_array_module(prediction)
@@ -87,13 +100,13 @@ class HuberError(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """l = -[y log ŷ + (1 - y) log(1 - ŷ)] for a probability ŷ;
-    dl/dŷ = (ŷ - y) / (ŷ(1 - ŷ)) (the denominator kept >= 1e-12, as PyTorch does)."""
+    """Binary cross-entropy of a probability ŷ. The derivative is computed as (ŷ - y) / (ŷ(1 - ŷ)), the
+    denominator kept >= 1e-12, as PyTorch does."""
 
-    name, formula, derivative = (
-        "binary_crossentropy",
-        "-[y log ŷ + (1-y) log(1-ŷ)]",
-        "dl/dŷ = (ŷ - y) / (ŷ (1-ŷ))",
+    name = "binary_crossentropy"
+    formula = Formula(r"-[#y \log #p + (1 - #y) \log(1 - #p)]", p=_HAT_Y)
+    derivative = Formula(
+        r"\frac{\partial l}{\partial \hat{y}} = -\frac{#y}{#p} + \frac{1 - #y}{1 - #p}", p=_HAT_Y
     )
 
     def forward(self, prediction, target):
@@ -107,14 +120,12 @@ class BinaryCrossEntropy(Function):
 
 
 class BinaryCrossEntropyWithLogits(Function):
-    """l = -[y log σ(z) + (1 - y) log(1 - σ(z))] = max(z, 0) - z y + log(1 + e^(-|z|)) for a logit z;
-    dl/dz = σ(z) - y."""
+    """Binary cross-entropy of a logit z: -[y log σ(z) + (1 - y) log(1 - σ(z))], in a form that cannot
+    overflow."""
 
-    name, formula, derivative = (
-        "binary_crossentropy_logits",
-        "max(z,0) - z y + log(1 + e^-|z|)",
-        "dl/dz = σ(z) - y",
-    )
+    name = "binary_crossentropy_logits"
+    formula = Formula(r"\max(#z, 0) - #z #y + \log(1 + e^{-|#z|})")
+    derivative = Formula(r"\frac{\partial l}{\partial z} = \sigma(#z) - #y")
 
     def forward(self, logits, target):
         xp = get_array_module(logits)
@@ -126,10 +137,12 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 class CategoricalCrossEntropy(Function):
-    """l = -Σ_j y_j log ŷ_j over the classes (last axis), for probabilities ŷ and one-hot (or soft) y;
-    dl/dŷ_j = -y_j / ŷ_j."""
+    """Cross-entropy over the classes (last axis), for probabilities ŷ and one-hot (or soft) targets y."""
 
-    name, formula, derivative = "categorical_crossentropy", "-Σ_j y_j log ŷ_j", "dl/dŷ_j = -y_j / ŷ_j"
+    name = "categorical_crossentropy"
+    formula = Formula(r"-\sum_k #y_k \log #p_k", p=_HAT_Y)
+    derivative = Formula(r"\frac{\partial l}{\partial \hat{y}_k} = -\frac{#y_k}{#p_k}", p=_HAT_Y)
+    per_example = True
 
     def forward(self, prediction, target):
         self.saved.update(prediction=prediction, target=target)
@@ -143,10 +156,13 @@ class CategoricalCrossEntropy(Function):
 
 
 class SoftmaxCrossEntropy(Function):
-    """Softmax and cross-entropy fused, on logits z: l = -Σ_j y_j log softmax(z)_j
-    = (Σ_j y_j) logsumexp(z) - Σ_j y_j z_j;  dl/dz = softmax(z) Σ_j y_j - y  (= ŷ - y for one-hot y)."""
+    """Softmax and cross-entropy fused, on logits z: (Σ_j y_j) logsumexp(z) - Σ_j y_j z_j, whose
+    derivative softmax(z) Σ_j y_j - y is ŷ - y for one-hot y."""
 
-    name, formula, derivative = "softmax_crossentropy", "-Σ_j y_j log softmax(z)_j", "dl/dz = ŷ - y"
+    name = "softmax_crossentropy"
+    formula = Formula(r"-\sum_k #y_k \log \mathrm{softmax}(#z)_k")
+    derivative = Formula(r"\frac{\partial l}{\partial z_k} = \mathrm{softmax}(#z)_k - #y_k")
+    per_example = True
 
     def forward(self, logits, target):
         log_p = log_softmax_array(logits, -1)
@@ -167,9 +183,12 @@ def _pick(array, labels):
 
 
 class SparseCategoricalCrossEntropy(Function):
-    """l = -log ŷ_label for probabilities ŷ and integer labels;  dl/dŷ_j = -1/ŷ_j for j = label, else 0."""
+    """Cross-entropy of probabilities ŷ against an integer label c; [k = c] is 1 for the label's class."""
 
-    name, formula, derivative = "sparse_categorical_crossentropy", "-log ŷ_label", "dl/dŷ_label = -1/ŷ_label"
+    name = "sparse_categorical_crossentropy"
+    formula = Formula(r"-\log #p_c", p=_HAT_Y)
+    derivative = Formula(r"\frac{\partial l}{\partial \hat{y}_k} = -\frac{#y}{#p_k}", p=_HAT_Y, y="[k = c]")
+    per_example = True
 
     def forward(self, prediction, labels):
         picked = _pick(prediction, labels)
@@ -187,14 +206,12 @@ class SparseCategoricalCrossEntropy(Function):
 
 
 class SparseSoftmaxCrossEntropy(Function):
-    """Softmax and cross-entropy fused, on logits z and integer labels: l = logsumexp(z) - z_label;
-    dl/dz = softmax(z) - onehot(label)."""
+    """Softmax and cross-entropy fused, on logits z and an integer label c."""
 
-    name, formula, derivative = (
-        "sparse_softmax_crossentropy",
-        "logsumexp(z) - z_label",
-        "dl/dz = ŷ - onehot(y)",
-    )
+    name = "sparse_softmax_crossentropy"
+    formula = Formula(r"\log \sum_j e^{#z_j} - #z_c")
+    derivative = Formula(r"\frac{\partial l}{\partial z_k} = \mathrm{softmax}(#z)_k - #y", y="[k = c]")
+    per_example = True
 
     def forward(self, logits, labels):
         log_p = log_softmax_array(logits, -1)

@@ -6,6 +6,7 @@ is the same formula, floor((n + p_before + p_after - f)/s) + 1, and no loop runs
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 from glassnet.ops.conv import (
@@ -28,15 +29,17 @@ def _output_size(x_shape, kernel, stride, padding) -> tuple:
 
 
 class MaxPool2D(Function):
-    """y[n, c, i, j] = max over the window x_p[n, c, i·s_h : i·s_h + KH, j·s_w : j·s_w + KW];
-
-    dL/dx is dL/dy routed to the one position that held the maximum (the first one in row-major order
-    when values tie, as PyTorch), and summed where overlapping windows picked the same pixel. Padding
-    is -∞, so it is never the maximum.
+    """Max pooling: dL/dy goes to the one position that held each window's maximum (the first one in
+    row-major order when values tie, as PyTorch), summed where overlapping windows picked the same pixel.
+    Padding is -∞, so it is never the maximum.
     """
 
-    name, formula = "max_pool2d", "y = max over each window of x"
-    derivative = "dL/dx = dL/dy at the argmax of each window, 0 elsewhere"
+    name = "max_pool2d"
+    formula = Formula(r"y[n, c, i, j] = \max_{a,b} x_p[n, c, i s_h + a, j s_w + b]")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}"
+        r"\text{ at the argmax of each window, 0 elsewhere}"
+    )
 
     def forward(self, x):
         kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]
@@ -91,15 +94,18 @@ class MaxPool2D(Function):
 
 
 class AvgPool2D(Function):
-    """y[n, c, i, j] = (1/m) Σ over the window x_p[n, c, i·s_h + a, j·s_w + b];  dL/dx_p = Σ over the
-    windows holding the pixel of (1/m) dL/dy.
+    """Average pooling; each pixel gets (1/m) dL/dy from every window that holds it.
 
     m is KH·KW, padded zeros included (PyTorch's default for an explicit padding), unless
     ``count_padding`` is False: then m counts only the real pixels of each window (Keras's "same").
     """
 
-    name, formula = "avg_pool2d", "y = (1/m) Σ over each window of x"
-    derivative = "dL/dx = Σ over windows containing x of dL/dy / m"
+    name = "avg_pool2d"
+    formula = Formula(r"y[n, c, i, j] = \frac{1}{m} \sum_{a,b} x_p[n, c, i s_h + a, j s_w + b]")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x_p} = \sum_{\text{windows holding }x_p} \frac{1}{m}"
+        r" \frac{\partial L}{\partial y}"
+    )
 
     def forward(self, x):
         kernel, stride, padding = self.params["kernel"], self.params["stride"], self.params["padding"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 
@@ -27,9 +28,11 @@ def _expand(grad, shape, axes, keepdims: bool):
 
 
 class Sum(Function):
-    """y = sum_i x_i (over ``axis``);  dy/dx_i = 1, so each input gets the upstream gradient."""
+    """Sum over ``axis``: each input gets the upstream gradient."""
 
-    name, formula, derivative = "sum", "sum_i x_i", "dy/dx_i = 1"
+    name = "sum"
+    formula = Formula(r"\sum_i #x_i")
+    derivative = Formula(r"\frac{\partial y}{\partial x_i} = 1")
 
     def forward(self, x):
         axes = _normalize_axis(self.params["axis"], x.ndim)
@@ -43,9 +46,11 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """y = (1/n) sum_i x_i (over ``axis``, n elements);  dy/dx_i = 1/n."""
+    """Mean over ``axis`` (n elements)."""
 
-    name, formula, derivative = "mean", "(1/n) sum_i x_i", "dy/dx_i = 1/n"
+    name = "mean"
+    formula = Formula(r"\frac{1}{n} \sum_i #x_i")
+    derivative = Formula(r"\frac{\partial y}{\partial x_i} = \frac{1}{n}")
 
     def forward(self, x):
         axes = _normalize_axis(self.params["axis"], x.ndim)
@@ -62,10 +67,11 @@ class Mean(Function):
 
 
 class Max(Function):
-    """y = max_i x_i (over ``axis``);  dy/dx_i = 1 for the maximum, shared equally among ties (as
-    ``torch.amax``), 0 elsewhere."""
+    """Maximum over ``axis``; the gradient is shared equally among ties (as ``torch.amax``)."""
 
-    name, formula, derivative = "max", "max_i x_i", "dy/dx_i = [x_i = y] / #ties"
+    name = "max"
+    formula = Formula(r"\max_i #x_i")
+    derivative = Formula(r"\frac{\partial y}{\partial x_i} = \frac{[x_i = y]}{\text{ties}}")
 
     reduce = "max"
 
@@ -83,9 +89,11 @@ class Max(Function):
 
 
 class Min(Max):
-    """y = min_i x_i (over ``axis``);  dy/dx_i = 1 for the minimum, shared equally among ties."""
+    """Minimum over ``axis``; the gradient is shared equally among ties."""
 
-    name, formula, derivative = "min", "min_i x_i", "dy/dx_i = [x_i = y] / #ties"
+    name = "min"
+    formula = Formula(r"\min_i #x_i")
+    derivative = Formula(r"\frac{\partial y}{\partial x_i} = \frac{[x_i = y]}{\text{ties}}")
     reduce = "min"
 
 

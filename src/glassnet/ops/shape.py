@@ -3,6 +3,7 @@ back to where the values came from; no arithmetic happens."""
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
@@ -23,9 +24,13 @@ __all__ = [
 
 
 class Reshape(Function):
-    """y = x with a new shape (same elements in row-major order);  the gradient is reshaped back."""
+    """A new shape for the same elements (row-major order); the gradient is reshaped back."""
 
-    name, formula, derivative = "reshape", "reshape(x)", "dL/dx = reshape(dL/dy, shape of x)"
+    name = "reshape"
+    formula = Formula(r"\mathrm{reshape}(#x)")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \mathrm{reshape}(\frac{\partial L}{\partial y}, \text{shape of }x)"
+    )
 
     def forward(self, x):
         self.saved["shape"] = x.shape
@@ -41,9 +46,11 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """y = x with axes permuted (reversed when ``axes`` is None);  the gradient is permuted back."""
+    """The axes permuted (reversed when ``axes`` is None); the gradient is permuted back."""
 
-    name, formula, derivative = "transpose", "x^T", "dL/dx = (dL/dy)^T"
+    name = "transpose"
+    formula = Formula(r"#x^{\top}")
+    derivative = Formula(r"\frac{\partial L}{\partial x} = (\frac{\partial L}{\partial y})^{\top}")
 
     def forward(self, x):
         axes = self.params["axes"]
@@ -56,10 +63,14 @@ class Transpose(Function):
 
 
 class GetItem(Function):
-    """y = x[index];  the gradient is scattered back into zeros of x's shape (summed where an index
-    repeats, as in an embedding lookup)."""
+    """Indexing; the gradient is scattered back into zeros of x's shape (summed where an index repeats,
+    as in an embedding lookup)."""
 
-    name, formula, derivative = "getitem", "x[index]", "dL/dx = scatter-add of dL/dy at index"
+    name = "getitem"
+    formula = Formula(r"#x[\mathrm{index}]")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \text{scatter-add of }\frac{\partial L}{\partial y}\text{ at index}"
+    )
 
     def forward(self, x):
         self.saved.update(shape=x.shape, dtype=x.dtype)
@@ -83,9 +94,13 @@ def _is_basic(index) -> bool:
 
 
 class Concatenate(Function):
-    """y = [x_1, x_2, ...] joined along ``axis``;  each input gets its slice of the gradient back."""
+    """Inputs joined along ``axis``; each input gets its slice of the gradient back."""
 
-    name, formula, derivative = "concatenate", "[x_1, ..., x_k]", "dL/dx_k = (dL/dy)[slice of x_k]"
+    name = "concatenate"
+    formula = Formula(r"[x_1, \ldots, x_k]")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x_k} = \frac{\partial L}{\partial y}[\text{slice of }x_k]"
+    )
 
     def forward(self, *xs):
         axis = self.params["axis"]
@@ -99,9 +114,11 @@ class Concatenate(Function):
 
 
 class Stack(Function):
-    """y = x_1, x_2, ... stacked along a new ``axis``;  each input gets its slice back."""
+    """Inputs stacked along a new ``axis``; each input gets its slice back."""
 
-    name, formula, derivative = "stack", "stack(x_1, ..., x_k)", "dL/dx_k = (dL/dy)[k]"
+    name = "stack"
+    formula = Formula(r"\mathrm{stack}(x_1, \ldots, x_k)")
+    derivative = Formula(r"\frac{\partial L}{\partial x_k} = \frac{\partial L}{\partial y}[k]")
 
     def forward(self, *xs):
         return get_array_module(*xs).stack(xs, axis=self.params["axis"])

@@ -1,11 +1,12 @@
 """The operators and methods of ``Tensor``, each a call of the op that computes it.
 
-They are attached here, not written in ``autograd/tensor.py``, so that the autograd layer does not import
-the ops layer above it. The table below is the whole list.
+``autograd/tensor.py`` lists them as methods of ``Tensor``, each calling its entry of the table below, which
+``install`` hands to it: the autograd layer never imports the ops layer above it.
 """
 
 from __future__ import annotations
 
+from glassnet.autograd.tensor import METHODS as TENSOR_METHODS
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
 from glassnet.ops import activation, arithmetic, elementwise, linalg, reduction, shape
@@ -34,10 +35,6 @@ def _rpow(self, other):
 
 def _rmatmul(self, other):
     return linalg.MatMul.apply(as_operand(other, self), self)
-
-
-def _transposed(self):
-    return shape.transpose(self)
 
 
 def _to(self, dtype):
@@ -127,7 +124,5 @@ METHODS = {
 
 
 def install() -> None:
-    """Attach the operators and methods above to ``Tensor`` (idempotent)."""
-    for name, function in METHODS.items():
-        setattr(Tensor, name, function)
-    Tensor.T = property(_transposed)
+    """Give ``Tensor``'s methods the ops they call (idempotent)."""
+    TENSOR_METHODS.update(METHODS)
