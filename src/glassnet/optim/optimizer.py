@@ -123,17 +123,18 @@ def _flush_subnormals(array, scratch, xp) -> None:
     (``finfo(dtype).tiny``: 1.2e-38 in float32, 2.2e-308 in float64).
 
     Why: a state that decays geometrically, V <- β V while the gradient is 0 (the weights of a pixel that
-    is almost always black), passes through the subnormal range below tiny on its way to 0, where
-    arithmetic is slower on x86 (here, on an AMD EPYC, an Adam step on all-subnormal state took 1.5 times
-    as long; Intel cores are slower still): in float32 for about 150 steps at β = 0.9, about 16,000 at
-    β = 0.999. A flush ends that. The results change below float rounding: such an entry moves a weight by
-    less than lr · tiny / ε. (With ε = 0, a zero gradient gives 0 / 0 once V and S reach 0, flushed or not;
-    flushing makes it sooner.)
+    is almost always black), passes through the subnormal range below tiny on its way to 0, where x86
+    arithmetic can be slow (on the AMD EPYC this was measured on, an Adam step on all-subnormal state took
+    1.5 times as long; Intel cores are known to take many times as long): in float32 for about 150 steps
+    at β = 0.9, about 16,000 at β = 0.999. A flush ends that. The results change below float rounding:
+    such an entry moves a weight by less than lr · tiny / ε. (With ε = 0, a zero gradient gives 0 / 0 once
+    V and S reach 0, flushed or not; flushing makes it sooner.)
 
-    Cost and schedule: three passes (|x| into ``scratch``, the comparison, the masked copy), the cheapest
-    variant measured; run on every update they added a quarter to a half to Adam's step on the MLP
-    784-256-128-10, so ``Optimizer._apply`` runs them every ``FLUSH_EVERY`` (16) updates of a parameter,
-    about 3 % of that: no entry stays subnormal for more than 15 updates.
+    Cost and schedule: three passes (|x| into ``scratch``, the comparison, the masked copy; ``putmask``
+    was slower, a multiply by the mask or a test of the exponent bits about the same); run on every update
+    they added a quarter to a half to Adam's step on the MLP 784-256-128-10, so ``Optimizer._apply`` runs
+    them every ``FLUSH_EVERY`` (16) updates of a parameter, which costs a sixteenth of that (Adam's CPU
+    time per Fashion-MNIST epoch was the same within noise): no entry stays subnormal for 16 updates.
     """
     magnitude = xp.abs(array, out=scratch)
     xp.copyto(array, 0, where=magnitude < _smallest_normal(xp, array.dtype))
