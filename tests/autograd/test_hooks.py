@@ -13,7 +13,7 @@ class Recorder:
     def on_forward(self, fn, inputs, output):
         self.forward.append((fn.name, output.data.copy()))
 
-    def on_backward(self, fn, output, grad_output, input_grads):
+    def on_backward(self, fn, grad_output, input_grads):
         self.backward.append(
             (fn.name, np.array(grad_output), [None if g is None else np.array(g) for g in input_grads])
         )

@@ -103,7 +103,7 @@ def test_show_default_is_a_valid_run(tmp_path, capsys):
             "[data]\nsource = 'moons'\n[model]\nlayers = [{ type = 'Conv3D' }]\n[compile]\nloss = 'mse'\n",
             "layer 1 has type 'Conv3D'; valid types:",
         ),
-        ("[data]\nsource = 'moons'\n[compile]\nloss = 'mse'\n", "missing section [model]"),
+        ("[data]\nsource = 'moons'\n[compile]\nloss = 'mse'\n", "model: missing; expected a table"),
         (
             "[data]\nsource = 'planets'\n[model]\nlayers = [{ type = 'Dense', units = 1 }]\n"
             "[compile]\nloss = 'mse'\n",

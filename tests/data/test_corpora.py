@@ -34,6 +34,9 @@ def test_missing_without_download_names_where_it_looked(isolated_cache):
 
 def test_a_different_file_is_refused(tmp_path):
     (tmp_path / "input.txt").write_text("To be, or not to be", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="input.txt: expected 1,115,394 bytes, found 19"):
+        load_tiny_shakespeare(tmp_path)
+    (tmp_path / "input.txt").write_text("x" * 1_115_394, encoding="utf-8")  # the size, not the text
     with pytest.raises(ChecksumError, match="is not tiny Shakespeare's input.txt: its SHA-256 is"):
         load_tiny_shakespeare(tmp_path)
 

@@ -210,7 +210,7 @@ def test_a_mirror_serving_wrong_files_leaves_nothing_behind(isolated_cache, serv
     (wrong / FILES[0]).write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07"))
     with pytest.raises(ChecksumError, match="every mirror served a wrong train-images-idx3-ubyte.gz"):
         load_mnist(mirror=serve(wrong))
-    assert list((isolated_cache / "mnist").iterdir()) == []  # the bad download was removed
+    assert not (isolated_cache / "mnist").exists()  # the bad download and the folders it made were removed
 
 
 def test_a_missing_file_on_the_mirror(isolated_cache, serve, tmp_path):
@@ -218,7 +218,7 @@ def test_a_missing_file_on_the_mirror(isolated_cache, serve, tmp_path):
     empty.mkdir()
     with pytest.raises(
         DownloadError,
-        match=r"(?s)could not download train-images-idx3-ubyte.gz:\n  http.*: HTTP 404 .*"
+        match=r"could not download train-images-idx3-ubyte.gz: http.*: HTTP 404 .*"
         r"do not serve the file",
     ):
         load_fashion_mnist(mirror=[serve(empty)])
@@ -230,7 +230,7 @@ def test_offline_gives_a_clear_error(isolated_cache):
         port = probe.getsockname()[1]
     with pytest.raises(DownloadError, match=r"Connection refused(.|\n)*Are you offline\?.*GLASSNET_DATA"):
         load_mnist(mirror=f"http://127.0.0.1:{port}/")
-    assert not any((isolated_cache / "mnist").iterdir())
+    assert not isolated_cache.parent.exists()  # no empty cache folders left behind
 
 
 def test_debian_directory_is_searched_for_fashion_mnist(

@@ -115,7 +115,10 @@ def test_word_tokenizer_and_char_rnn_architecture(text_file):
         ('source = "text"\npath = "{path}"\ntokenizer = "bpe"', 'tokenizer must be "char" or "word"'),
         ('source = "text"\npath = "{path}"\nmax_words = 9', 'max_words is for tokenizer = "word"'),
         ('source = "text"\npath = "{path}"\nseq_len = 5000', "too few for windows of 5000"),
-        ('source = "text"\npath = "{path}"\ntest_size = 1.5', r"test_size must be in \[0, 1\)"),
+        (
+            'source = "text"\npath = "{path}"\ntest_size = 1.5',
+            r"data\.test_size: expected a number in \[0, 1\), found the number 1\.5",
+        ),
         ('source = "series"\nlookback = 3', 'needs path \\(with column\\) or name = "sunspots"'),
         ('source = "series"\npath = "{path}"', "needs column"),
         ('source = "series"\nname = "lynx"', "series name 'lynx'"),

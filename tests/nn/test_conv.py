@@ -165,8 +165,11 @@ def test_kernel_layout_and_fans():
 
 
 def test_float64_input_is_cast_to_the_layer_dtype():
-    out = nn.Conv2D(2, 3)(np.ones((1, 1, 4, 4)))
+    layer = nn.Conv2D(2, 3)
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    out = layer(x)
     assert out.dtype == np.float32 and out.shape == (1, 2, 2, 2)
+    np.testing.assert_array_equal(out.data, layer(x.astype(np.float32)).data)
 
 
 def test_cnn_saves_and_loads_with_frozen_flags(tmp_path):

@@ -53,8 +53,10 @@ def test_dense_shape_error_names_layer_and_shapes():
 
 def test_dense_casts_float64_input_to_its_dtype():
     layer = nn.Dense(2)
-    out = layer(np.ones((3, 4)))  # a float64 NumPy array into a float32 layer, as Keras does
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    out = layer(x)  # a float64 NumPy array into a float32 layer, as Keras does
     assert out.dtype == np.float32 and layer.weight.dtype == np.float32
+    np.testing.assert_array_equal(out.data, layer(x.astype(np.float32)).data)
 
 
 def test_dense_rejects_bad_units():
@@ -93,7 +95,11 @@ def test_sequential_add_after_build():
     model = nn.Sequential([nn.Dense(3)], input_shape=(4,))
     model.add(nn.Dense(2))
     assert model[1].weight.shape == (3, 2)
-    assert model(gn.ones(1, 4)).shape == (1, 2)
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    hidden = x @ model[0].weight.data + model[0].bias.data
+    np.testing.assert_allclose(
+        model(x).data, hidden @ model[1].weight.data + model[1].bias.data, rtol=1e-6, atol=1e-6
+    )
 
 
 def test_state_dict_round_trip_and_errors():

@@ -110,3 +110,50 @@ def test_probability_zero_gives_finite_clamped_loss(float64):
     assert loss.item() == pytest.approx(50.0)  # (-log clamped at 100 + 0) / 2
     loss.backward()
     assert np.isfinite(p.grad).all()
+
+
+# --- clamped probabilities: BCE and CCE differentiate the function they compute ---------------------------
+EDGE_P = np.array([0.0, 1.0, 1e-50, 1.0 - 1e-17, 0.0, 1e-50, 0.3, 0.999, 1e-9])
+EDGE_Y = np.array([1.0, 0.0, 1.0, 1.0, 0.3, 0.0, 0.6, 0.0, 1.0])
+
+
+def bce_and_two_class_cce(p, y):
+    """BCE on p, and CCE on the two classes [p, 1 - p]: value and gradient of each, per element."""
+    from glassnet.ops import loss
+
+    first, second = gn.tensor(p, requires_grad=True), gn.tensor(p, requires_grad=True)
+    bce = loss.BinaryCrossEntropy.apply(first, y)
+    two_classes = gn.stack([second, 1 - second], axis=-1)
+    cce = loss.CategoricalCrossEntropy.apply(two_classes, np.stack([y, 1 - y], axis=-1))
+    bce.sum().backward()
+    cce.sum().backward()
+    return bce.data, first.grad, cce.data, second.grad
+
+
+def test_bce_and_cce_agree_at_clamped_probabilities(float64):
+    bce, bce_grad, cce, cce_grad = bce_and_two_class_cce(EDGE_P, EDGE_Y)
+    np.testing.assert_allclose(bce, cce, rtol=1e-14)
+    np.testing.assert_allclose(bce_grad, cce_grad, rtol=1e-14)
+    # p = 0 and y = 1: the loss is the constant 100 near p = 0 (log clamped at -100), so its slope is 0, not
+    # PyTorch's -1e12; p = 1 and y = 0 likewise; p = 0 and y = 0.3: only the unclamped term's 0.7/(1 - p)
+    np.testing.assert_allclose(bce[:3], [100.0, 100.0, 100.0])
+    np.testing.assert_array_equal(bce_grad[:3], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(bce_grad[4:6], [0.7, 1.0], rtol=1e-15)
+    assert bce_grad[3] == pytest.approx(-1.0, rel=1e-15)  # 1 - 1e-17 rounds to 1: log p = 0, not clamped
+    np.testing.assert_allclose(bce_grad[6:], [-0.6 / 0.3 + 0.4 / 0.7, 1 / 0.001, -1 / 1e-9], rtol=1e-9)
+
+
+def test_bce_gradient_matches_pytorch_where_pytorch_does_not_floor_it(float64):
+    torch = pytest.importorskip(
+        "torch", reason="PyTorch 2.13 is needed for parity: pip install torch==2.13.0"
+    )
+    _, ours, _, _ = bce_and_two_class_cce(EDGE_P, EDGE_Y)
+    p = torch.tensor(EDGE_P, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy(p, torch.tensor(EDGE_Y), reduction="sum").backward()
+    theirs = p.grad.numpy()
+    unfloored = EDGE_P * (1 - EDGE_P) >= 1e-12
+    assert unfloored.sum() == 3
+    np.testing.assert_allclose(ours[unfloored], theirs[unfloored], rtol=1e-10)
+    # where PyTorch floors p(1 - p) at 1e-12 it returns (p - y)/1e-12: -1e12 at p = 0, y = 1 (the difference
+    # documented in glassnet/ops/loss.py)
+    assert theirs[0] == pytest.approx(-1e12) and ours[0] == 0.0

@@ -110,13 +110,31 @@ def test_stateful_layer_carries_state_across_batches_as_one_long_sequence():
         stateful(x[:1, :3])
 
 
-def test_stateful_truncated_bptt_cuts_the_graph_between_batches():
-    layer = nn.GRU(2, stateful=True, dtype="float64")
-    x = gn.tensor(np.ones((1, 3, 2)), requires_grad=True)
-    layer(np.ones((1, 3, 2)))
-    out = layer(x)
-    out.sum().backward()  # reaches only this batch's steps (the carried state is a constant)
-    assert x.grad.shape == (1, 3, 2)
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_stateful_truncated_bptt_cuts_the_graph_between_batches(kind):
+    """The second batch's backward reaches its own steps only: no gradient reaches the first batch, and
+    the weights get exactly the gradient of the second batch run alone from the carried state as a
+    constant (without the cut, the first batch's steps would add their share to it)."""
+    gn.manual_seed(0)
+    rng = np.random.default_rng(0)
+    layer = getattr(nn, kind)(2, stateful=True, dtype="float64")
+    first, second = (gn.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True) for _ in range(2))
+    layer(first)
+    carried = [state.copy() for state in layer.states]
+    assert all(np.abs(state).min() > 1e-3 for state in carried)  # the carried state matters
+    layer(second).sum().backward()
+    assert first.grad is None
+
+    alone = getattr(nn, kind)(2, dtype="float64")
+    alone.build((None, 3, 2))
+    for ours, theirs in zip(alone.parameters(), layer.parameters()):
+        ours.data[...] = theirs.data
+    x = gn.tensor(second.data.copy(), requires_grad=True)
+    initial = carried if kind == "LSTM" else carried[0]
+    alone(x, initial_state=initial).sum().backward()
+    np.testing.assert_array_equal(second.grad, x.grad)
+    for ours, theirs in zip(alone.parameters(), layer.parameters()):
+        np.testing.assert_array_equal(theirs.grad, ours.grad, err_msg=ours.name)
 
 
 def test_keras_lstm_equals_pytorch_with_one_bias_and_keras_gru_is_pytorch_with_gates_swapped():

@@ -5,7 +5,9 @@ H = 3 units throughout (so an LSTM's gate width is 12, a GRU's 9), T = 4 steps, 
 "N". The one-step cells take input projections P_t (N, G·H); the sequence ops take x (N, T, F), W_ih and
 b_ih as PyTorch's fused RNN ops do. Masks are (N, T) booleans drawn with at least one real step. The
 PyTorch side is the same recurrence written step by step with torch's own sigmoid, tanh and matmul, so
-every row checks values and gradients of x (P_t), h_0 (c_0), W_ih, b_ih, W_hh and b_hh.
+every row checks values and gradients of x (P_t), h_0 (c_0), W_ih, b_ih, W_hh and b_hh. The LSTM ops have
+two outputs, h and c: a ``with_cell`` row joins them ([h, c] on the last axis) so that both are checked,
+the others use h alone (c's gradient is then the engine's zeros).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from op_table import Row, labels, mask, normal
 
 from glassnet.ops import embedding as E
 from glassnet.ops import recurrent as R
+from glassnet.ops import shape
 
 H, T, F = 3, 4, 2
 GRU_BLOCKS = {"rzn": (0, 1), "zrn": (1, 0)}
@@ -74,7 +77,8 @@ class Sequence:
             return self.torch(x, h, c, w_ih, b_ih, w, b, m)
         params = dict(reverse=self.reverse, sequence=self.sequence)
         if self.kind == "lstm":
-            return R.LSTMSequence.apply(x, h, c, w_ih, b_ih, w, b, m, with_cell=self.with_cell, **params)
+            h, c = R.LSTMSequence.apply(x, h, c, w_ih, b_ih, w, b, m, **params)
+            return shape.concatenate([h, c], axis=-1) if self.with_cell else h
         if self.kind == "gru":
             return R.GRUSequence.apply(x, h, w_ih, b_ih, w, b, m, order=self.order, **params)
         return R.RNNSequence.apply(x, h, w_ih, b_ih, w, b, m, activation="tanh", **params)
@@ -122,6 +126,7 @@ class Cell:
     kind: str
     bias: bool = True
     order: str = "rzn"
+    with_cell: bool = True
     torch_side: bool = False
 
     def __call__(self, *inputs):
@@ -133,9 +138,10 @@ class Cell:
             import torch
 
             h_new, c_new = _cell(self.kind, x, h, c, w, b, order=self.order)
-            return torch.cat([h_new, c_new], dim=-1) if c_new is not None else h_new
+            return torch.cat([h_new, c_new], dim=-1) if c_new is not None and self.with_cell else h_new
         if self.kind == "lstm":
-            return R.LSTMCell.apply(x, h, c, w, b)
+            h_new, c_new = R.LSTMCell.apply(x, h, c, w, b)
+            return shape.concatenate([h_new, c_new], axis=-1) if self.with_cell else h_new
         if self.kind == "gru":
             return R.GRUCell.apply(x, h, w, b, order=self.order)
         return R.RNNCell.apply(x, h, w, b, activation="tanh")
@@ -163,6 +169,7 @@ ROWS = [
     cell_row("rnn_cell_no_bias", "rnn", bias=False),
     cell_row("lstm_cell", "lstm"),
     cell_row("lstm_cell_no_bias", "lstm", bias=False),
+    cell_row("lstm_cell_h_only", "lstm", with_cell=False),
     cell_row("gru_cell_pytorch_order", "gru"),
     cell_row("gru_cell_keras_order_no_bias", "gru", order="zrn", bias=False),
     sequence_row("rnn_sequence", "rnn"),

@@ -24,7 +24,7 @@ class _OpRecorder:
     def on_forward(self, fn, inputs, output):
         self.seen.add(type(fn))
 
-    def on_backward(self, fn, output, grad_output, input_grads):
+    def on_backward(self, fn, grad_output, input_grads):
         pass
 
 

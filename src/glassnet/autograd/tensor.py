@@ -36,7 +36,8 @@ class Tensor:
         array([4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "__weakref__")
+    # ``_slot``: which output of its op this tensor is (0 unless the op has several outputs).
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_slot", "_retains_grad", "name", "__weakref__")
     # Make NumPy defer to Tensor's reflected operators in ``ndarray + Tensor``.
     __array_priority__ = 1000
 
@@ -47,17 +48,19 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
+        self._slot = 0
         self._retains_grad = False
         self.name = name
 
     @classmethod
-    def _from_op(cls, data, fn) -> Tensor:
-        """The output of an op: requires a gradient exactly when the op was recorded."""
+    def _from_op(cls, data, fn, slot: int = 0) -> Tensor:
+        """Output ``slot`` of an op: requires a gradient exactly when the op was recorded."""
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
         out.requires_grad = fn is not None
         out._ctx = fn
+        out._slot = slot
         out._retains_grad = False
         out.name = None
         return out
@@ -96,7 +99,8 @@ class Tensor:
         body = np.array2string(backend_to_numpy(self.data), precision=6, separator=", ", prefix="tensor(")
         extras = [f"dtype={self.dtype.name}"]
         if self._ctx is not None:
-            extras.append(f"op={self._ctx.name}")
+            names = self._ctx.output_names
+            extras.append(f"op={self._ctx.name}" + (f".{names[self._slot]}" if names else ""))
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}, {', '.join(extras)})"
@@ -113,6 +117,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -120,6 +125,7 @@ class Tensor:
         return Tensor(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient recording for this leaf on (or off), in place; returns the tensor."""
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use detach()")
         if requires_grad and self.data.dtype.kind != "f":

@@ -1,6 +1,8 @@
 """``glassnet``: train a model from a small TOML file, show a model's summary.
 
-One file per subcommand (train.py, summary.py); this one parses the arguments and dispatches.
+One file per subcommand (train.py, summary.py); this one parses the arguments and dispatches, and turns
+every error that comes from the user's files or data (a damaged model file, a run file with a wrong key, a
+download that failed) into one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ import sys
 
 from glassnet import __version__
 from glassnet.cli import exercise, explain, summary, train
+
+# What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
+# FileNotFoundError (OSErrors), the data's own ValueErrors and TypeErrors, a missing optional package
+# (ImportError), and data too large for this machine (MemoryError).
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError, MemoryError)
 
 EXAMPLES = """examples:
   glassnet train                         train the embedded default: an MLP on scikit-learn's digits
@@ -50,9 +57,25 @@ def main(argv=None) -> int:
         return 0
     try:
         return args.run(args) or 0
-    except (FileNotFoundError, ValueError, TypeError, KeyError, ImportError) as error:
-        print(f"glassnet {args.command}: {error}", file=sys.stderr)
+    except USER_ERRORS as error:
+        print(f"glassnet {args.command}: {one_line(error)}", file=sys.stderr)
         return 2
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (a download's report lists its mirrors on several).
+
+    Example:
+        >>> one_line(KeyError("weights")), one_line(OSError("could not download x:\\n  a: refused\\nRetry."))
+        ('weights', 'could not download x: a: refused; Retry.')
+    """
+    message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    if isinstance(error, MemoryError):
+        message = f"not enough memory{': ' + message if message else ''}"
+    text = ""
+    for line in (line.strip() for line in message.splitlines() if line.strip()):
+        text += line if not text else (" " if text.endswith(":") else "; ") + line
+    return text or type(error).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.explain import plot_history
-from glassnet.io.config import DEFAULT_CONFIG, load_config
+from glassnet.io.config import DEFAULT_CONFIG, RunFileError, load_config
 from glassnet.models import sample_ids
 
 HELP = """Train the model that RUN.toml describes: its data, layers, optimizer, loss, metrics and epochs
@@ -49,6 +49,11 @@ def run(args) -> int:
     config = load_config(args.run_file)
     if args.seed is not None:
         config.seed = args.seed
+    output = Path(args.output)  # every file this run writes, checked before an hour of training
+    model_file, tokenizer_file, plot_file = (
+        output_file(output, config.name, suffix, config.source)
+        for suffix in (".glassnet", ".tokenizer.json", "-loss.png")
+    )
     fit_args = {"epochs": 10, "batch_size": 32, **config.fit}
     if args.epochs is not None:
         fit_args["epochs"] = args.epochs
@@ -69,22 +74,35 @@ def run(args) -> int:
     say(f"{where}: " + "  ".join(f"{key} {value:.4f}" for key, value in results.items()))
     if "series" in config.prepared:
         say(_forecast_report(model, config.prepared["series"]))
-    output = Path(args.output)
-    model_path = model.save(output / f"{config.name}.glassnet")
+    model_path = model.save(model_file)
     say(f"saved the model to {model_path}")
     if "tokenizer" in config.prepared:
         tokenizer = config.prepared["tokenizer"]
-        say(f"saved the tokenizer to {tokenizer.save(output / f'{config.name}.tokenizer.json')}")
+        say(f"saved the tokenizer to {tokenizer.save(tokenizer_file)}")
         prompt = (test or (x_train, y_train))[0][0]
         sample = sample_ids(model, prompt, SAMPLE_LENGTH, temperature=0.8, window=len(prompt))
         say(f"a sample after {tokenizer.decode(prompt)!r}:\n{tokenizer.decode(sample)}")
     try:
-        plot_path = plot_history(history, output / f"{config.name}-loss.png")
+        plot_path = plot_history(history, plot_file)
         say(f"saved the loss curve to {plot_path}")
     except ImportError as error:
         say(f"no loss curve: {error}")
     say(f"done in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def output_file(output: Path, name: str, suffix: str, source: str) -> Path:
+    """``output/NAME+suffix``, refused unless it is a plain file inside ``output`` (a name from a run file
+    never leads elsewhere: ``name = "../../escaped"`` is an error, not two folders up).
+
+    Example:
+        >>> output_file(Path("out"), "digits", ".glassnet", "run.toml")
+        PosixPath('out/digits.glassnet')
+    """
+    target = output / f"{name}{suffix}"
+    if Path(target.name) != Path(f"{name}{suffix}") or target.name.startswith("."):
+        raise RunFileError(f"{source}: name: expected a plain file name (no folders), found {name!r}")
+    return target
 
 
 def _forecast_report(model, series) -> str:

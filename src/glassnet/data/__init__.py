@@ -48,6 +48,13 @@ from glassnet.data.datasets import (
 from glassnet.data.download import ChecksumError, DownloadError, cache_dir
 from glassnet.data.loader import DataLoader, Dataset, TensorDataset
 from glassnet.data.scalers import MinMaxScaler, NotFittedError, StandardScaler
+from glassnet.data.schema import (
+    CsvFileError,
+    FileFormatError,
+    IdxFileError,
+    TextFileError,
+    TokenizerFileError,
+)
 from glassnet.data.split import train_test_split
 from glassnet.data.text import (
     CharTokenizer,
@@ -95,6 +102,11 @@ __all__ = [
     "parse_idx",
     "cache_dir",
     "ChecksumError",
+    "FileFormatError",
+    "CsvFileError",
+    "IdxFileError",
+    "TextFileError",
+    "TokenizerFileError",
     "DownloadError",
     "augmentation",
     "Compose",

@@ -2,7 +2,9 @@
 
 A file is written to a temporary name in its final directory, checked, and only then renamed into place
 (``os.replace`` is atomic), so an interrupted download or a corrupt mirror never leaves a file that looks
-complete. The cache is ``$XDG_CACHE_HOME/glassnet`` (``~/.cache/glassnet`` when that is unset).
+complete. Every download has a size limit (the published file's size): a mirror that announces or sends
+more is cut off, so an endless stream fills neither memory nor disk. A download that fails removes the
+folders it created. The cache is ``$XDG_CACHE_HOME/glassnet`` (``~/.cache/glassnet`` when that is unset).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import sys
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from glassnet.data.schema import FileFormatError
 
 __all__ = [
     "cache_dir",
@@ -33,7 +36,7 @@ class DownloadError(OSError):
     """No mirror could deliver a file (offline, host unknown, HTTP error, connection cut)."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(FileFormatError):
     """A file's contents differ from the published ones: corrupt, truncated or a different file."""
 
 
@@ -94,7 +97,10 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def download(urls, destination, verify, timeout: float = 60.0) -> Path:
+_CHUNK = 1 << 20
+
+
+def download(urls, destination, verify, timeout: float = 60.0, max_bytes: int | None = None) -> Path:
     """Fetch a file from the first of ``urls`` that delivers a verified copy, into ``destination``.
 
     Args:
@@ -103,6 +109,8 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
         verify: called with the path of the downloaded temporary file; raises ``ChecksumError`` when the
             file is not the expected one (the next mirror is then tried).
         timeout: seconds to wait for a server before giving up on it.
+        max_bytes: the most a mirror may send (the published file's size); one that announces or sends
+            more is cut off and the next mirror tried. None: no limit (for files of unknown size).
 
     Returns:
         ``destination``, which holds the verified file.
@@ -112,7 +120,35 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
         ChecksumError: the mirrors answered, but with files that fail ``verify``.
     """
     destination = Path(destination)
+    created = [folder for folder in (destination.parent, *destination.parent.parents) if not folder.exists()]
     destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _first_verified(urls, destination, verify, timeout, max_bytes)
+    except BaseException:
+        for folder in created:  # deepest first; a folder that holds anything else stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _copy_limited(response, out, max_bytes) -> None:
+    """Copy the response body to ``out`` in chunks, refusing more than ``max_bytes``."""
+    announced = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+    if max_bytes is not None and announced and announced.isdigit() and int(announced) > max_bytes:
+        raise ChecksumError(
+            f"the mirror announces {int(announced):,} bytes, more than the {max_bytes:,} expected"
+        )
+    received = 0
+    while chunk := response.read(_CHUNK):
+        received += len(chunk)
+        if max_bytes is not None and received > max_bytes:
+            raise ChecksumError(f"the mirror sent more than the {max_bytes:,} bytes expected; cut off")
+        out.write(chunk)
+
+
+def _first_verified(urls, destination: Path, verify, timeout: float, max_bytes) -> Path:
     failures, checksum_failures, http_failures = [], 0, 0
     for url in urls:
         handle, temporary = tempfile.mkstemp(
@@ -121,7 +157,7 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
         try:
             print(f"glassnet: downloading {url}", file=sys.stderr)
             with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-                shutil.copyfileobj(response, out, 1 << 20)
+                _copy_limited(response, out, max_bytes)
             verify(Path(temporary))
             os.replace(temporary, destination)
             return destination
@@ -136,14 +172,14 @@ def download(urls, destination, verify, timeout: float = 60.0) -> Path:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-    details = "\n  ".join(failures)
+    details = "; ".join(failures)  # one line, however many mirrors
     if failures and checksum_failures == len(failures):
-        raise ChecksumError(f"every mirror served a wrong {destination.name}:\n  {details}")
+        raise ChecksumError(f"every mirror served a wrong {destination.name}: {details}")
     if failures and checksum_failures + http_failures == len(failures):
         hint = "The mirrors answered but do not serve the file: try another mirror (mirror=...), or "
     else:
         hint = "Are you offline? Try again when connected, or try another mirror (mirror=...), or "
     raise DownloadError(
-        f"could not download {destination.name}:\n  {details}\n{hint}download the file yourself and put it "
+        f"could not download {destination.name}: {details}. {hint}download the file yourself and put it "
         "in a directory that the loader searches (pass path=..., or set GLASSNET_DATA to that directory)."
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.data.loader import TensorDataset
+from glassnet.data.schema import Field, Schema, TokenizerFileError, read_text_file
 
 __all__ = [
     "CharTokenizer",
@@ -143,13 +144,55 @@ class WordTokenizer(_Tokenizer):
         return {"lower": self.lower, "max_words": self.max_words}
 
 
+_TOKENIZER_FILE_LIMIT = 256 << 20  # bytes: a vocabulary of millions of words fits many times over
+_TOKENIZER_SCHEMA = Schema(
+    {
+        "class": Field((str,), required=True, choices=("CharTokenizer", "WordTokenizer")),
+        "tokens": Field((list,), required=True, minimum=2, items=Field((str,))),
+        "lower": Field((bool,)),
+        "max_words": Field((int, type(None)), minimum=1),
+    }
+)
+
+
 def load_tokenizer(path):
-    """Read a tokenizer written by ``save``."""
-    config = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Read a tokenizer written by ``save``.
+
+    Raises:
+        TokenizerFileError: not a saved tokenizer, or a vocabulary that would shift ids: a key of the wrong
+            type, a token listed twice, the special tokens (``<pad>`` 0, ``<unk>`` 1) missing or moved, a
+            character tokenizer's token longer than one character.
+    """
+    text = read_text_file(path, TokenizerFileError, "tokenizer file", limit=_TOKENIZER_FILE_LIMIT)
+    try:
+        config = json.loads(text)
+    except RecursionError:
+        raise TokenizerFileError(f"{path}: expected JSON, found nesting too deep to read") from None
+    except ValueError as error:
+        raise TokenizerFileError(f"{path}: expected JSON, found {error}") from None
+    _TOKENIZER_SCHEMA.check(config, TokenizerFileError, str(path))
+    tokens = config["tokens"]
+    if tokens[:2] != [PAD, UNKNOWN]:
+        raise TokenizerFileError(
+            f"{path}: tokens: expected {PAD!r} and {UNKNOWN!r} first (ids 0 and 1), found {tokens[:2]}"
+        )
+    first = {}
+    for index, token in enumerate(tokens):
+        if token in first:
+            raise TokenizerFileError(
+                f"{path}: tokens[{index}]: expected each token once, found {token!r} again (first at "
+                f"{first[token]}): every later id would shift"
+            )
+        first[token] = index
+        if config["class"] == "CharTokenizer" and index >= 2 and len(token) != 1:
+            raise TokenizerFileError(
+                f"{path}: tokens[{index}]: expected one character (a CharTokenizer), found {token!r}"
+            )
     classes = {"CharTokenizer": CharTokenizer, "WordTokenizer": WordTokenizer}
-    if config.get("class") not in classes:
-        raise ValueError(f"{path} is not a saved glassnet tokenizer (class {config.get('class')!r})")
-    return classes[config["class"]].from_config(config)
+    try:
+        return classes[config["class"]].from_config(config)
+    except TypeError as error:  # an option of the other class (lower for a CharTokenizer)
+        raise TokenizerFileError(f"{path}: {config['class']}: {error}") from None
 
 
 def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0, dtype="int64"):

@@ -40,10 +40,22 @@ def _copy(value):
     return value
 
 
+def _sum(recorded, grad):
+    """A copy of ``grad`` (an array, or a dict by output name), added to what was recorded before."""
+    if isinstance(grad, dict):
+        return {name: _sum(None if recorded is None else recorded[name], g) for name, g in grad.items()}
+    if grad is None or recorded is None:
+        return _copy(grad) if recorded is None else recorded
+    return recorded + grad
+
+
 @dataclass
 class OpRecord:
     """One op as it ran: its name, formula and local derivative (text), hyperparameters, input and output
-    values; after backward, the upstream gradient dL/d(output) and the gradient it passed to each input."""
+    values; after backward, the upstream gradient dL/d(output) and the gradient it passed to each input.
+
+    For an op with several outputs (``function.output_names``), ``output`` and ``output_tensor`` are
+    tuples in that order and ``grad_output`` a dict by output name (None for an output no path reached)."""
 
     index: int
     name: str
@@ -77,7 +89,8 @@ class Trace:
     def op_for(self, tensor) -> OpRecord | None:
         """The record of the op that produced ``tensor`` (None for a leaf or an op outside the block)."""
         for op in self.ops:
-            if op.output_tensor is tensor:
+            outputs = op.output_tensor if isinstance(op.output_tensor, tuple) else (op.output_tensor,)
+            if any(out is tensor for out in outputs):
                 return op
         return None
 
@@ -104,7 +117,7 @@ class _Listener:
             derivative=fn.derivative.text(),
             params=dict(fn.params),
             inputs=[_copy(x) for x in inputs],
-            output=_copy(output),
+            output=tuple(_copy(out) for out in output) if isinstance(output, tuple) else _copy(output),
             function=fn,
             output_tensor=output,
             input_tensors=list(inputs),
@@ -112,11 +125,11 @@ class _Listener:
         self.trace.ops.append(op)
         self._by_function[id(fn)] = op
 
-    def on_backward(self, fn, output, grad_output, input_grads) -> None:
+    def on_backward(self, fn, grad_output, input_grads) -> None:
         op = self._by_function.get(id(fn))
         if op is None:
             return
-        op.grad_output = _copy(grad_output) if op.grad_output is None else op.grad_output + grad_output
+        op.grad_output = _sum(op.grad_output, grad_output)  # summed over backward passes (retain_graph)
         op.grad_input = [_copy(g) for g in input_grads]
 
     def on_step(self, record) -> None:

@@ -82,6 +82,7 @@ last value of each window).
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,14 +91,25 @@ import numpy as np
 from glassnet import data as datasets
 from glassnet import models, nn, optim
 from glassnet.backend import manual_seed
+from glassnet.data.schema import Field, FileFormatError, Schema, TextFileError, read_text_file
 from glassnet.nn.serialization import known_classes
+from glassnet.train import metrics as metrics_module
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["RunConfig", "load_config", "parse_config", "read_toml", "DEFAULT_CONFIG", "ConfigError"]
+__all__ = [
+    "RunConfig",
+    "load_config",
+    "parse_config",
+    "read_toml",
+    "DEFAULT_CONFIG",
+    "RunFileError",
+    "ConfigError",
+    "RUN_SCHEMA",
+]
 
 DEFAULT_CONFIG = """
 name = "digits-mlp"
@@ -126,7 +138,6 @@ batch_size = 32
 validation_split = 0.1
 """
 
-_SECTIONS = {"name", "seed", "data", "model", "compile", "fit"}
 _IMAGE_LAYERS = {"Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"}
 # The ready architectures a run file may name: glassnet.models' builders of networks.
 ARCHITECTURES = {
@@ -139,11 +150,91 @@ ARCHITECTURES = {
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
 SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN}
 VOCAB_SIZE = "vocab_size"  # a layer argument with this value is the text source's number of ids
-_FIT_KEYS = {"epochs", "batch_size", "validation_split", "shuffle", "verbose"}
+_RUN_FILE_LIMIT = 1 << 20  # bytes: a run file is a screenful of TOML
+# A name becomes file names in the output folder: a plain name, no folders, not hidden.
+_PLAIN_NAME = r"[^./\\\x00-\x1f][^/\\\x00-\x1f]*"
 
 
-class ConfigError(ValueError):
-    """A run description that cannot be used; the message says where and what is expected."""
+class RunFileError(FileFormatError):
+    """A run description that cannot be used; the message names the file and the key, what was expected
+    and what was found."""
+
+
+ConfigError = RunFileError  # the name it had first
+
+
+@contextmanager
+def _blame(source: str, where: str):
+    """What goes wrong while glassnet uses a value of the run file, as a ``RunFileError`` naming the file
+    and the key (a data file's own error, which names that file, passes as it is)."""
+    try:
+        yield
+    except FileFormatError:
+        raise
+    except (TypeError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else type(error).__name__
+        raise RunFileError(f"{source}: {where}: {message}") from None
+    except MemoryError as error:
+        raise RunFileError(f"{source}: {where}: needs more memory than this machine has ({error})") from None
+
+
+# [0, 1]: the sources say why exactly 1 is refused
+_FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
+# a layer's other keys are its class's arguments, checked by the class
+_LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
+_OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
+#: What a run file may hold: the sections and the keys glassnet reads in them (``[data]`` and ``[model]``
+#: also take the keyword arguments of a source or an architecture, checked where they are used).
+RUN_SCHEMA = Schema(
+    {
+        "name": Field(
+            (str,), minimum=1, maximum=100, pattern=_PLAIN_NAME, label="a plain file name (no folders)"
+        ),
+        "seed": Field((int,), minimum=0, maximum=2**63 - 1),
+        "data": Field(
+            (dict,),
+            required=True,
+            table=Schema(
+                {
+                    "source": Field((str,), required=True),
+                    "test_size": _FRACTION,
+                    "scale": Field((str,), choices=("standard", "minmax", "none")),
+                },
+                open=True,
+            ),
+        ),
+        "model": Field(
+            (dict,),
+            required=True,
+            table=Schema(
+                {"layers": Field((list,), items=_LAYER), "architecture": Field((str,))}, open=True
+            ),
+        ),
+        "compile": Field(
+            (dict,),
+            required=True,
+            table=Schema(
+                {
+                    "optimizer": _OPTIMIZER_OR_LOSS,
+                    "loss": _OPTIMIZER_OR_LOSS,
+                    "metrics": Field((list,), items=Field((str,))),
+                }
+            ),
+        ),
+        "fit": Field(
+            (dict,),
+            table=Schema(
+                {
+                    "epochs": Field((int,), minimum=1, maximum=1_000_000),
+                    "batch_size": Field((int,), minimum=1),
+                    "validation_split": _FRACTION,
+                    "shuffle": Field((bool,)),
+                    "verbose": Field((int,), choices=(0, 1, 2)),
+                }
+            ),
+        ),
+    }
+)
 
 
 @dataclass
@@ -171,19 +262,20 @@ class RunConfig:
     def build_model(self, input_shape) -> nn.Module:
         """The model of ``[model]`` (its ``layers`` as a Sequential, or its ``architecture`` from
         ``glassnet.models``), built for ``input_shape`` (without the batch axis)."""
-        if self.architecture is not None:
-            return self._build_architecture(input_shape)
-        layers = [self._layer(dict(spec), f"layer {number}") for number, spec in enumerate(self.layers, 1)]
-        return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
+        with _blame(self.source, "model"):
+            if self.architecture is not None:
+                return self._build_architecture(input_shape)
+            layers = [self._layer(dict(spec), f"layer {n}") for n, spec in enumerate(self.layers, 1)]
+            return nn.Sequential(layers, input_shape=input_shape, name=self.name.replace("-", "_"))
 
     def _layer(self, spec: dict, where: str) -> nn.Module:
         """One layer from its table; a value that is itself a table with a type (the ``layer`` of
         Bidirectional or TimeDistributed) is built the same way."""
         classes = known_classes()
         kind = spec.pop("type", None)
-        if kind not in classes or not issubclass(classes[kind], nn.Module):
+        if not isinstance(kind, str) or kind not in classes or not issubclass(classes[kind], nn.Module):
             layer_names = sorted(k for k, c in classes.items() if issubclass(c, nn.Module))
-            raise ConfigError(
+            raise RunFileError(
                 f"{self.source}: {where} has type {kind!r}; valid types: {', '.join(layer_names)}"
             )
         for key, value in spec.items():
@@ -193,13 +285,13 @@ class RunConfig:
                 spec[key] = self._vocab_size(f"{where} ({kind}.{key})")
         try:
             return classes[kind](**spec)
-        except TypeError as error:
-            raise ConfigError(f"{self.source}: {where} ({kind}): {error}") from None
+        except (TypeError, ValueError) as error:
+            raise RunFileError(f"{self.source}: {where} ({kind}): {error}") from None
 
     def _vocab_size(self, where: str) -> int:
         tokenizer = self.prepared.get("tokenizer")
         if tokenizer is None:
-            raise ConfigError(
+            raise RunFileError(
                 f'{self.source}: {where} is "{VOCAB_SIZE}", which only a text source defines '
                 '([data] source = "text"); give a number'
             )
@@ -210,7 +302,7 @@ class RunConfig:
         kind = options.pop("architecture")
         if kind not in ARCHITECTURES and kind not in SEQUENCE_ARCHITECTURES:
             valid = ", ".join(sorted({*ARCHITECTURES, *SEQUENCE_ARCHITECTURES}))
-            raise ConfigError(f"{self.source}: [model] architecture {kind!r}; valid: {valid}")
+            raise RunFileError(f"{self.source}: [model] architecture {kind!r}; valid: {valid}")
         try:
             if kind in SEQUENCE_ARCHITECTURES:
                 vocab_size = options.pop("vocab_size", VOCAB_SIZE)
@@ -219,19 +311,27 @@ class RunConfig:
                 return SEQUENCE_ARCHITECTURES[kind](vocab_size=vocab_size, **options)
             return ARCHITECTURES[kind](input_shape=tuple(input_shape), **options)
         except (TypeError, ValueError) as error:
-            raise ConfigError(f"{self.source}: [model] architecture {kind}: {error}") from None
+            raise RunFileError(f"{self.source}: [model] architecture {kind}: {error}") from None
 
     def compile_arguments(self) -> dict:
         """The keyword arguments of ``model.compile``."""
         settings = dict(self.compile)
-        return {
-            "optimizer": _optimizer(settings.get("optimizer", "adam"), self.source),
-            "loss": _loss(settings.get("loss"), self.source),
-            "metrics": list(settings.get("metrics", [])),
-        }
+        with _blame(self.source, "compile.optimizer"):
+            optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
+        with _blame(self.source, "compile.loss"):
+            loss = _loss(settings.get("loss"), self.source)
+        metrics = list(settings.get("metrics", []))
+        for index, metric in enumerate(metrics):
+            with _blame(self.source, f"compile.metrics[{index}]"):
+                metrics_module.get(metric, loss=loss)  # an unknown name: refused here, naming the key
+        return {"optimizer": optimizer, "loss": loss, "metrics": metrics}
 
     def load_data(self):
         """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
+        with _blame(self.source, "data"):
+            return self._load_data()
+
+    def _load_data(self):
         manual_seed(self.seed)
         spec = dict(self.data)
         kind = spec.get("source")
@@ -245,7 +345,7 @@ class RunConfig:
         if scale != "none":
             scalers = {"standard": datasets.StandardScaler, "minmax": datasets.MinMaxScaler}
             if scale not in scalers:
-                raise ConfigError(
+                raise RunFileError(
                     f"{self.source}: [data] scale must be standard, minmax or none, got {scale!r}"
                 )
             scaler = scalers[scale]()
@@ -261,9 +361,9 @@ def _optimizer(spec, source: str):
         return optim.get(spec)
     spec = dict(spec)
     kind = spec.pop("type", None)
-    cls = getattr(optim, kind or "", None)
+    cls = getattr(optim, kind, None) if isinstance(kind, str) else None
     if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
-        raise ConfigError(
+        raise RunFileError(
             f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
         )
     return cls(**spec)
@@ -271,14 +371,14 @@ def _optimizer(spec, source: str):
 
 def _loss(spec, source: str):
     if spec is None:
-        raise ConfigError(f'{source}: [compile] needs a loss, e.g. loss = "sparse_categorical_crossentropy"')
+        raise RunFileError(f'{source}: [compile] needs a loss, e.g. loss = "sparse_categorical_crossentropy"')
     if isinstance(spec, str):
         return nn.losses.get(spec)
     spec = dict(spec)
     kind = spec.pop("type", None)
-    cls = getattr(nn.losses, kind or "", None)
+    cls = getattr(nn.losses, kind, None) if isinstance(kind, str) else None
     if not (isinstance(cls, type) and issubclass(cls, nn.Loss)):
-        raise ConfigError(
+        raise RunFileError(
             f"{source}: [compile] loss type {kind!r}; valid: MSE, MAE, Huber, "
             "BinaryCrossEntropy, CategoricalCrossEntropy, SparseCategoricalCrossEntropy"
         )
@@ -305,7 +405,7 @@ def _load(spec: dict, source: str):
         x, y = datasets.load_sklearn(spec.pop("name", "digits"))
     elif kind == "csv":
         if "path" not in spec or "target" not in spec:
-            raise ConfigError(f"{source}: a csv source needs path and target")
+            raise RunFileError(f"{source}: a csv source needs path and target")
         x, y, _ = datasets.read_csv(spec.pop("path"), spec.pop("target"), **spec)
     elif kind == "gate":
         x, y = datasets.logic_gate(spec.pop("name", "xor"))
@@ -313,7 +413,7 @@ def _load(spec: dict, source: str):
     elif kind in ("moons", "circles", "spirals", "blobs"):
         x, y = getattr(datasets, f"make_{kind}")(**spec)
     else:
-        raise ConfigError(
+        raise RunFileError(
             f"{source}: [data] source {kind!r}; valid: sklearn, mnist, fashion_mnist, csv, gate, "
             "moons, circles, spirals, blobs, text, series"
         )
@@ -328,7 +428,7 @@ def _take(spec: dict, source: str, kind: str, **defaults) -> dict:
     unknown = set(spec) - set(defaults)
     if unknown:
         valid = sorted({*defaults, "source"})
-        raise ConfigError(
+        raise RunFileError(
             f"{source}: unknown [data] keys {sorted(unknown)} for a {kind} source; valid: {valid}"
         )
     return {**defaults, **spec}
@@ -336,7 +436,7 @@ def _take(spec: dict, source: str, kind: str, **defaults) -> dict:
 
 def _test_size(value, source: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ConfigError(f"{source}: [data] test_size must be in [0, 1), got {value}")
+        raise RunFileError(f"{source}: [data] test_size must be in [0, 1), got {value}")
     return float(value)
 
 
@@ -357,24 +457,24 @@ def _load_text(spec: dict, source: str):
         encoding="utf-8",
     )
     if (options["path"] is None) == (options["name"] is None):
-        raise ConfigError(f'{source}: a text source needs path (a text file) or name = "tinyshakespeare"')
+        raise RunFileError(f'{source}: a text source needs path (a text file) or name = "tinyshakespeare"')
     if options["name"] is not None:
         if options["name"] != "tinyshakespeare":
-            raise ConfigError(f'{source}: [data] text name {options["name"]!r}; valid: "tinyshakespeare"')
+            raise RunFileError(f'{source}: [data] text name {options["name"]!r}; valid: "tinyshakespeare"')
         path, text = "tiny Shakespeare", datasets.load_tiny_shakespeare()
     else:
         path = Path(options["path"])
         if not path.exists():
             raise FileNotFoundError(f"{source}: [data] path: no text file at {path}")
-        text = path.read_text(encoding=options["encoding"])
+        text = read_text_file(path, TextFileError, "text file", encoding=options["encoding"])
     if options["tokenizer"] == "char":
         if options["max_words"] is not None:
-            raise ConfigError(f'{source}: [data] max_words is for tokenizer = "word"')
+            raise RunFileError(f'{source}: [data] max_words is for tokenizer = "word"')
         tokenizer = datasets.CharTokenizer()
     elif options["tokenizer"] == "word":
         tokenizer = datasets.WordTokenizer(max_words=options["max_words"])
     else:
-        raise ConfigError(
+        raise RunFileError(
             f'{source}: [data] tokenizer must be "char" or "word", got {options["tokenizer"]!r}'
         )
     split = int(len(text) * (1 - _test_size(options["test_size"], source)))
@@ -386,7 +486,7 @@ def _load_text(spec: dict, source: str):
         if split < len(text):
             test = datasets.language_model_dataset(tokenizer.encode(text[split:]), seq_len).arrays
     except ValueError as error:
-        raise ConfigError(f"{source}: [data] {path}: {error}") from None
+        raise RunFileError(f"{source}: [data] {path}: {error}") from None
     return train.arrays, test, {"tokenizer": tokenizer}
 
 
@@ -406,103 +506,92 @@ def _load_series(spec: dict, source: str):
         scale="standard",
     )
     if (options["path"] is None) == (options["name"] is None):
-        raise ConfigError(f'{source}: a series source needs path (with column) or name = "sunspots"')
+        raise RunFileError(f'{source}: a series source needs path (with column) or name = "sunspots"')
     if options["name"] is not None:
         values = _shipped_series(options["name"], source)
     else:
         if options["column"] is None:
-            raise ConfigError(f"{source}: a series from a CSV file needs column, the one to forecast")
+            raise RunFileError(f"{source}: a series from a CSV file needs column, the one to forecast")
         try:
             values, _, info = datasets.read_csv(options["path"], None, features=[options["column"]])
         except (ValueError, KeyError) as error:
-            raise ConfigError(f"{source}: [data] {options['path']}: {error}") from None
+            raise RunFileError(f"{source}: [data] {options['path']}: {error}") from None
         if info.categories:
-            raise ConfigError(
+            raise RunFileError(
                 f"{source}: [data] column {options['column']!r} is not numeric; a series needs numbers"
             )
     scale = options["scale"]
     if scale not in ("standard", "minmax", "none"):
-        raise ConfigError(f"{source}: [data] scale must be standard, minmax or none, got {scale!r}")
+        raise RunFileError(f"{source}: [data] scale must be standard, minmax or none, got {scale!r}")
     test_size = _test_size(options["test_size"], source)
     if test_size == 0:
-        raise ConfigError(f"{source}: a series source needs test_size > 0: the forecast is scored on it")
+        raise RunFileError(f"{source}: a series source needs test_size > 0: the forecast is scored on it")
     try:
         series = datasets.windowed_series(
             values, options["lookback"], options["horizon"], 1 - test_size, None if scale == "none" else scale
         )
     except ValueError as error:
-        raise ConfigError(f"{source}: [data] {error}") from None
+        raise RunFileError(f"{source}: [data] {error}") from None
     return (series.x_train, series.y_train), (series.x_test, series.y_test), {"series": series}
 
 
 def _shipped_series(name: str, source: str):
     if name != "sunspots":
-        raise ConfigError(f'{source}: [data] series name {name!r}; valid: "sunspots" (or a CSV path)')
+        raise RunFileError(f'{source}: [data] series name {name!r}; valid: "sunspots" (or a CSV path)')
     try:
         return datasets.load_sunspots()
     except ImportError as error:
-        raise ConfigError(f"{source}: {error}") from None
+        raise RunFileError(f"{source}: {error}") from None
 
 
 _SEQUENCE_SOURCES = {"text": _load_text, "series": _load_series}
 
 
 def parse_config(text: str, source: str = "<text>") -> RunConfig:
-    """A ``RunConfig`` from TOML text, with errors that name the file and the section."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: not valid TOML: {error}") from None
-    unknown = set(raw) - _SECTIONS
-    if unknown:
-        raise ConfigError(f"{source}: unknown keys {sorted(unknown)}; a run has {sorted(_SECTIONS)}")
-    for section in ("data", "model", "compile"):
-        if not isinstance(raw.get(section), dict):
-            raise ConfigError(f"{source}: missing section [{section}]")
+    """A ``RunConfig`` from TOML text, with errors that name the file and the key (``RUN_SCHEMA``)."""
+    raw = _toml(text, source)
+    RUN_SCHEMA.check(raw, RunFileError, source)
     layers = raw["model"].get("layers")
     architecture = None
     if "architecture" in raw["model"]:
         if layers is not None:
-            raise ConfigError(f"{source}: [model] has both layers and architecture; give one")
+            raise RunFileError(f"{source}: [model] has both layers and architecture; give one")
         architecture, layers = dict(raw["model"]), []
-    elif not isinstance(layers, list) or not layers:
-        raise ConfigError(
+    elif not layers:
+        raise RunFileError(
             f'{source}: [model] needs layers = [{{ type = "Dense", units = 10 }}, ...] or '
             'architecture = "LeNet5"'
         )
-    fit = dict(raw.get("fit", {}))
-    if set(fit) - _FIT_KEYS:
-        raise ConfigError(
-            f"{source}: unknown [fit] keys {sorted(set(fit) - _FIT_KEYS)}; valid: {sorted(_FIT_KEYS)}"
-        )
     return RunConfig(
-        name=str(raw.get("name", Path(source).stem)),
-        seed=int(raw.get("seed", 0)),
+        name=raw.get("name", Path(source).stem),
+        seed=raw.get("seed", 0),
         data=raw["data"],
         layers=layers,
         compile=raw["compile"],
-        fit=fit,
+        fit=dict(raw.get("fit", {})),
         source=source,
         architecture=architecture,
     )
 
 
-def read_toml(path, what: str = "file") -> dict:
-    """The TOML table in the file at ``path``, with errors that name the file (``what`` says which kind)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no {what} at {path}")
+def _toml(text: str, source: str) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise RunFileError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise RunFileError(f"{source}: expected TOML, found nesting too deep to read") from None
+
+
+def read_toml(path, what: str = "file") -> dict:
+    """The TOML table in the file at ``path``, with errors that name the file (``what`` says which kind):
+    a directory, a file over 1 MiB, bytes that are not UTF-8, or text that is not TOML."""
+    return _toml(read_text_file(path, RunFileError, what, limit=_RUN_FILE_LIMIT), str(path))
 
 
 def load_config(path=None) -> RunConfig:
     """The run described in the TOML file at ``path``, or the embedded default when ``path`` is None."""
     if path is None:
         return parse_config(DEFAULT_CONFIG, "<embedded default>")
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no run file at {path}")
-    return parse_config(path.read_text(encoding="utf-8"), str(path))
+    text = read_text_file(path, RunFileError, "run file", limit=_RUN_FILE_LIMIT)
+    return parse_config(text, str(path))

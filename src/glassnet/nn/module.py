@@ -22,10 +22,15 @@ import numpy as np
 from glassnet.autograd.tensor import Tensor, tensor
 from glassnet.backend import as_dtype, get_default_dtype
 from glassnet.nn import initializers, regularizers
+from glassnet.nn.symbolic import call_symbolic, is_symbolic
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module", "Parameter", "TRAINING"]
 
 _name_counts: dict = {}
+
+# Method name -> the function that implements it in a layer above nn: compile, fit, evaluate and predict
+# (glassnet.train.model) and save (glassnet.io.model_file) fill it when they are imported.
+TRAINING: dict = {}
 
 
 class Parameter(Tensor):
@@ -151,6 +156,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward() or call()")
 
     def __call__(self, x, *args, **kwargs):
+        if is_symbolic(x):  # the functional API: record the call in a graph (nn.Input, nn.Model)
+            if args:
+                raise TypeError(f"{self.name}: on symbolic inputs give further arguments by keyword")
+            return call_symbolic(self, x, kwargs)
         if not isinstance(x, Tensor):
             x = tensor(x) if isinstance(x, (np.ndarray, list, tuple, float, int)) else x
         if not self.built:
@@ -312,7 +321,28 @@ class Module:
         """Rebuild a module from ``get_config()``'s output (weights not included)."""
         return cls(**config)
 
+    # --- training and saving, Keras's surface: each method calls its implementation in glassnet.train or
+    # glassnet.io (found in ``TRAINING``), so that nn imports nothing from the layers above it ---
+    loss = optimizer = None  # set by compile
+    compiled_metrics = ()
+
+    def compile(self, *args, **kwargs):
+        return TRAINING["compile"](self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        return TRAINING["fit"](self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        return TRAINING["evaluate"](self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        return TRAINING["predict"](self, *args, **kwargs)
+
+    def save(self, path):
+        return TRAINING["save"](self, path)
+
     def extra_repr(self) -> str:
+        """The constructor arguments shown inside ``repr`` (``Dense(3, activation=relu)``)."""
         return ""
 
     def __repr__(self) -> str:
@@ -327,21 +357,29 @@ def _trainable_count(parameters) -> int:
     return sum(p.size for p in parameters if p.requires_grad)
 
 
-def format_summary_table(title: str, rows: list, notes: list | None = None) -> str:
+def format_summary_table(
+    title: str, rows: list, notes: list | None = None, connections: list | None = None
+) -> str:
     """The Keras-style summary of ``rows`` (name, type, output shape or None, parameters, trainable):
-    a column of output shapes where any is known; ``notes[i]``, when given, is printed under row i."""
+    a column of output shapes where any is known; ``notes[i]``, when given, is printed under row i;
+    ``connections[i]`` (a functional model's "Connected to": the tensors row i was called on) in a last
+    column."""
     with_shapes = any(row[2] is not None for row in rows)
     header = ("Layer (type)",) + (("Output Shape",) if with_shapes else ()) + ("Param #",)
     body = [
         (f"{name} ({kind})",) + ((_format_shape(shape),) if with_shapes else ()) + (f"{count:,}",)
         for name, kind, shape, count, _ in rows
     ]
+    if connections is not None:
+        header += ("Connected to",)
+        body = [row + (connected or "-",) for row, connected in zip(body, connections)]
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + f"  {{:>{widths[-1]}}}"
-    out = [f'Model: "{title}"', line, fmt.format(*header), line]
+    count_column = len(header) - 1 - (connections is not None)
+    fmt = "  ".join(f"{{:>{w}}}" if i == count_column else f"{{:<{w}}}" for i, w in enumerate(widths))
+    out = [f'Model: "{title}"', line, fmt.format(*header).rstrip(), line]
     for number, row in enumerate(body):
-        out.append(fmt.format(*row))
+        out.append(fmt.format(*row).rstrip())
         if notes is not None:
             out.append(f"    {notes[number]}")
     total, trainable = sum(r[3] for r in rows), sum(r[4] for r in rows)

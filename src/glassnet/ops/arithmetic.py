@@ -7,7 +7,7 @@ the sum of the gradients along it.
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import as_operand, unbroadcast
 
@@ -122,25 +122,36 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+@op_function(Add)
 def add(a, b):
+    """``a + b`` with broadcasting; ``b`` may be a number."""
     return Add.apply(a, as_operand(b, a))
 
 
+@op_function(Sub)
 def sub(a, b):
+    """``a - b`` with broadcasting; ``b`` may be a number."""
     return Sub.apply(a, as_operand(b, a))
 
 
+@op_function(Mul)
 def mul(a, b):
+    """``a * b`` element-wise with broadcasting; ``b`` may be a number."""
     return Mul.apply(a, as_operand(b, a))
 
 
+@op_function(Div)
 def div(a, b):
+    """``a / b`` element-wise with broadcasting; ``b`` may be a number."""
     return Div.apply(a, as_operand(b, a))
 
 
+@op_function(Neg)
 def neg(a):
     return Neg.apply(a)
 
 
+@op_function(Pow)
 def pow(a, b):  # noqa: A001 - the field's word; shadows the builtin only inside this module
+    """``a ** b`` element-wise; ``b`` may be a number."""
     return Pow.apply(a, as_operand(b, a))

@@ -1,4 +1,5 @@
-"""2-D convolution (NCHW) as one fused op: im2col through a strided view, then one GEMM.
+"""2-D convolution (NCHW) as one fused op: im2col through a strided view, then one GEMM; 1-D convolution
+(NCL) is the same op on the signal seen as an image of height 1.
 
 The shared helpers here (output sizes, "same" padding, sliding windows, col2im) serve the pooling ops too,
 so that the size formula of CURRICULUM section 9 lives in one place:
@@ -13,10 +14,13 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
+from glassnet.ops.shape import reshape
 
 __all__ = [
     "Conv2D",
     "conv2d",
+    "conv1d",
+    "as_image_padding",
     "pair",
     "conv_output_size",
     "same_padding",
@@ -340,3 +344,53 @@ def check_fits(shape: tuple, kernel: tuple, padding: tuple, dilation: tuple, who
                 f"{who}: the kernel spans {extent} pixels along {axis} but the padded input has only "
                 f"{padded} (input shape {tuple(shape)}, kernel {tuple(kernel)}, padding {p})"
             )
+
+
+def as_image_padding(padding, kernel: int = 1, dilation: int = 1):
+    """The padding of a 1-D signal (N, C, L) as the padding of the image (N, C, 1, L): "valid" and "same"
+    as they are; "causal" (Keras) puts all d·(f - 1) zeros before the signal, so output i sees inputs up
+    to i only; an int p pads both ends; (before, after) each end its own."""
+    if padding in ("valid", "same"):
+        return padding
+    if padding == "causal":
+        return ((0, 0), (dilation * (kernel - 1), 0))
+    if isinstance(padding, int) and not isinstance(padding, bool):
+        before = after = padding
+    else:
+        before, after = pair(padding, "padding")
+    if before < 0 or after < 0:
+        raise ValueError(f"padding must be >= 0, got {padding!r}")
+    return ((0, 0), (before, after))
+
+
+def conv1d(x, weight, bias=None, stride: int = 1, padding=0, dilation: int = 1):
+    """Convolve signals x (N, C, L) with weight (O, C, K) (PyTorch's layout) and add bias (O,):
+
+        y[n, o, i] = b[o] + Σ_c Σ_a W[o, c, a] · x_p[n, c, i·s + a·d]
+
+    computed as ``conv2d`` on the signals as images of height 1 (one home for the formula and its
+    derivative); the reshapes are views.
+
+    Args:
+        stride, dilation: ints.
+        padding: "valid", "same" (ceil(L/s) outputs), "causal", an int or (before, after).
+
+    Shape:
+        (N, C, L) -> (N, O, floor((L + p_before + p_after - d(K - 1) - 1)/s) + 1)
+
+    Example:
+        >>> import glassnet as gn
+        >>> conv1d(gn.tensor([[[1.0, 2.0, 3.0, 4.0]]]), gn.tensor([[[1.0, -1.0]]])).tolist()
+        [[[-1.0, -1.0, -1.0]]]
+    """
+    if x.ndim != 3:
+        raise ValueError(f"conv1d expects a batch of signals (N, C, L), got shape {x.shape}")
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d expects a kernel (out_channels, in_channels, K), got {weight.shape}")
+    n, channels, length = x.shape
+    out_channels, _, kernel = weight.shape
+    images = reshape(x, (n, channels, 1, length))
+    kernels = reshape(weight, (out_channels, weight.shape[1], 1, kernel))
+    padding = as_image_padding(padding, kernel, dilation)
+    y = conv2d(images, kernels, bias, (1, stride), padding, (1, dilation))
+    return reshape(y, (n, out_channels, y.shape[3]))

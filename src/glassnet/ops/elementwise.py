@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import as_dtype, get_array_module
 from glassnet.ops._util import as_operand, unbroadcast
@@ -192,18 +192,22 @@ class Cast(Function):
         return grad.astype(self.saved["dtype"])
 
 
+@op_function(Exp)
 def exp(x):
     return Exp.apply(x)
 
 
+@op_function(Log)
 def log(x):
     return Log.apply(x)
 
 
+@op_function(Sqrt)
 def sqrt(x):
     return Sqrt.apply(x)
 
 
+@op_function(Abs)
 def abs(x):  # noqa: A001 - the field's word
     return Abs.apply(x)
 
@@ -227,13 +231,19 @@ def where(condition, a, b):
     return Where.apply(condition, as_operand(a, like), as_operand(b, like))
 
 
+@op_function(Maximum)
 def maximum(a, b):
+    """The element-wise larger of ``a`` and ``b`` (ties split the gradient in half)."""
     return Maximum.apply(a, as_operand(b, a))
 
 
+@op_function(Minimum)
 def minimum(a, b):
+    """The element-wise smaller of ``a`` and ``b`` (ties split the gradient in half)."""
     return Minimum.apply(a, as_operand(b, a))
 
 
+@op_function(Cast)
 def cast(x, dtype):
+    """``x`` converted to the float ``dtype`` ("float32", "float64" or a NumPy dtype)."""
     return Cast.apply(x, dtype=as_dtype(dtype))

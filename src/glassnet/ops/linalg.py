@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import unbroadcast
 
@@ -88,7 +88,9 @@ class Linear(Function):
         return grad_x, grad_w, grad_b
 
 
+@op_function(MatMul)
 def matmul(a, b):
+    """The matrix product ``a @ b``, batched over leading axes."""
     return MatMul.apply(a, b)
 
 

@@ -1,4 +1,5 @@
-"""Pooling over windows of NCHW images: max and average, each with its local derivative.
+"""Pooling over windows of NCHW images: max and average, each with its local derivative; 1-D pooling of
+NCL signals is the same op on the signals seen as images of height 1.
 
 Windows come from the same strided view as convolution (``ops.conv.sliding_windows``), so the output size
 is the same formula, floor((n + p_before + p_after - f)/s) + 1, and no loop runs over pixels.
@@ -10,6 +11,7 @@ from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 from glassnet.ops.conv import (
+    as_image_padding,
     check_fits,
     col2im_add,
     conv_output_size,
@@ -18,8 +20,9 @@ from glassnet.ops.conv import (
     resolve_padding,
     sliding_windows,
 )
+from glassnet.ops.shape import reshape
 
-__all__ = ["MaxPool2D", "AvgPool2D", "max_pool2d", "avg_pool2d"]
+__all__ = ["MaxPool2D", "AvgPool2D", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"]
 
 _NO_DILATION = (1, 1)
 
@@ -192,3 +195,47 @@ def avg_pool2d(x, pool_size=2, strides=None, padding=0, count_padding=None):
     if count_padding is None:
         count_padding = padding != "same"
     return AvgPool2D.apply(x, kernel=kernel, stride=stride, padding=resolved, count_padding=count_padding)
+
+
+def _pool1d(pool, x, pool_size, strides, padding, who: str, **options):
+    """``pool`` (a 2-D pooling function) over windows of the signals x (N, C, L), as images (N, C, 1, L)."""
+    if x.ndim != 3:
+        raise ValueError(f"{who} expects a batch of signals (N, C, L), got shape {x.shape}")
+    if isinstance(pool_size, bool) or not isinstance(pool_size, int):
+        raise TypeError(f"{who}: pool_size must be an int, got {pool_size!r}")
+    stride = pool_size if strides is None else strides
+    n, channels, length = x.shape
+    y = pool(
+        reshape(x, (n, channels, 1, length)),
+        (1, pool_size),
+        (1, stride),
+        as_image_padding(padding),
+        **options,
+    )
+    return reshape(y, (n, channels, y.shape[3]))
+
+
+def max_pool1d(x, pool_size: int = 2, strides=None, padding=0):
+    """Max pooling of signals x (N, C, L): y[n, c, i] = max over x_p[n, c, i·s : i·s + f] (``max_pool2d``
+    on images of height 1). Padding ("valid", "same", an int or (before, after)) is -∞.
+
+    Example:
+        >>> import glassnet as gn
+        >>> max_pool1d(gn.tensor([[[1.0, 3.0, 2.0, 0.0, 5.0]]])).tolist()
+        [[[3.0, 2.0]]]
+    """
+    return _pool1d(max_pool2d, x, pool_size, strides, padding, "max_pool1d")
+
+
+def avg_pool1d(x, pool_size: int = 2, strides=None, padding=0, count_padding=None):
+    """Average pooling of signals x (N, C, L) (``avg_pool2d`` on images of height 1); ``count_padding``
+    as there: by default padded zeros count for an int padding (PyTorch), not for "same" (Keras).
+
+    Example:
+        >>> import glassnet as gn
+        >>> avg_pool1d(gn.tensor([[[1.0, 3.0, 2.0, 0.0]]])).tolist()
+        [[[2.0, 1.0]]]
+    """
+    if count_padding is None:
+        count_padding = padding != "same"
+    return _pool1d(avg_pool2d, x, pool_size, strides, padding, "avg_pool1d", count_padding=count_padding)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
 
 __all__ = ["Sum", "Mean", "Max", "Min", "sum", "mean", "max", "min"]
@@ -97,17 +97,25 @@ class Min(Max):
     reduce = "min"
 
 
+@op_function(Sum)
 def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - the field's word
+    """Sum over ``axis`` (an int, a tuple, or None for all), keeping reduced axes if ``keepdims``."""
     return Sum.apply(x, axis=axis, keepdims=keepdims)
 
 
+@op_function(Mean)
 def mean(x, axis=None, keepdims: bool = False):
+    """Mean over ``axis`` (an int, a tuple, or None for all), keeping reduced axes if ``keepdims``."""
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
+@op_function(Max)
 def max(x, axis=None, keepdims: bool = False):  # noqa: A001
+    """Maximum over ``axis`` (an int, a tuple, or None for all), keeping reduced axes if ``keepdims``."""
     return Max.apply(x, axis=axis, keepdims=keepdims)
 
 
+@op_function(Min)
 def min(x, axis=None, keepdims: bool = False):  # noqa: A001
+    """Minimum over ``axis`` (an int, a tuple, or None for all), keeping reduced axes if ``keepdims``."""
     return Min.apply(x, axis=axis, keepdims=keepdims)

@@ -4,7 +4,7 @@ back to where the values came from; no arithmetic happens."""
 from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
-from glassnet.autograd.function import Function
+from glassnet.autograd.function import Function, op_function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
 
@@ -128,7 +128,9 @@ class Stack(Function):
         return tuple(xp.moveaxis(grad, self.params["axis"], 0))
 
 
+@op_function(Reshape)
 def reshape(x, *shape):
+    """``x`` with a new ``shape`` (given as numbers or one tuple; one entry may be -1)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return Reshape.apply(x, shape=tuple(shape))
@@ -139,13 +141,17 @@ def flatten(x, start_axis: int = 1):
     return Reshape.apply(x, shape=tuple(x.shape[:start_axis]) + (-1,))
 
 
+@op_function(Transpose)
 def transpose(x, *axes):
+    """``x`` with its ``axes`` permuted (numbers or one tuple; reversed when none are given)."""
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     return Transpose.apply(x, axes=tuple(axes) if axes else None)
 
 
+@op_function(GetItem)
 def getitem(x, index):
+    """``x[index]``: integers, slices, None, Ellipsis, or integer and boolean arrays."""
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):

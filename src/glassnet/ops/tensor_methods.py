@@ -14,42 +14,52 @@ from glassnet.ops._util import as_operand
 
 
 def _radd(self, other):
+    """``other + self``, for a number or array on the left."""
     return arithmetic.Add.apply(as_operand(other, self), self)
 
 
 def _rsub(self, other):
+    """``other - self``, for a number or array on the left."""
     return arithmetic.Sub.apply(as_operand(other, self), self)
 
 
 def _rmul(self, other):
+    """``other * self``, for a number or array on the left."""
     return arithmetic.Mul.apply(as_operand(other, self), self)
 
 
 def _rtruediv(self, other):
+    """``other / self``, for a number or array on the left."""
     return arithmetic.Div.apply(as_operand(other, self), self)
 
 
 def _rpow(self, other):
+    """``other ** self``, for a number or array on the left."""
     return arithmetic.Pow.apply(as_operand(other, self), self)
 
 
 def _rmatmul(self, other):
+    """``other @ self``, for a number or array on the left."""
     return linalg.MatMul.apply(as_operand(other, self), self)
 
 
 def _to(self, dtype):
+    """The tensor converted to the float ``dtype`` (an op: the gradient is cast back)."""
     return elementwise.cast(self, dtype)
 
 
 def _double(self):
+    """The tensor as float64 (an op)."""
     return elementwise.cast(self, "float64")
 
 
 def _float(self):
+    """The tensor as float32 (an op)."""
     return elementwise.cast(self, "float32")
 
 
 def _pos(self):
+    """``+x``: the tensor itself."""
     return self
 
 
@@ -61,6 +71,7 @@ def _compare(ufunc_name: str):
         return Tensor(getattr(get_array_module(self.data), ufunc_name)(self.data, other))
 
     compare.__name__ = ufunc_name
+    compare.__doc__ = f"Element-wise ``{ufunc_name}``: a boolean tensor, outside the graph (no derivative)."
     return compare
 
 
@@ -124,5 +135,9 @@ METHODS = {
 
 
 def install() -> None:
-    """Give ``Tensor``'s methods the ops they call (idempotent)."""
+    """Give ``Tensor``'s methods the ops they call, and their docstrings (idempotent)."""
     TENSOR_METHODS.update(METHODS)
+    for name, function in METHODS.items():
+        method = Tensor.__dict__[name]
+        if not method.__doc__ and function.__doc__:
+            method.__doc__ = function.__doc__

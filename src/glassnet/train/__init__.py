@@ -1,6 +1,7 @@
 """Training (layer 5 of glassnet): compile, fit, evaluate, predict, metrics and callbacks.
 
-Importing it gives every ``nn.Module`` the methods ``compile``, ``fit``, ``evaluate`` and ``predict``.
+``nn.Module`` declares the methods ``compile``, ``fit``, ``evaluate`` and ``predict``; importing this package
+hands them their implementations (``train/model.py``).
 """
 
 from glassnet.train import metrics

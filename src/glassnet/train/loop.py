@@ -10,6 +10,7 @@ import signal
 import threading
 
 from glassnet.autograd.grad_mode import no_grad
+from glassnet.train.multi_output import MultiOutputLoss, split_batch
 
 __all__ = ["run_epoch", "deferred_interrupt", "InterruptFlag"]
 
@@ -45,14 +46,30 @@ def deferred_interrupt():
 
 
 def _batch_size(x) -> int:
+    if isinstance(x, list):
+        x = x[0]
     return x.shape[0] if x.ndim else 1
+
+
+def _values(tensors):
+    """The arrays of a tensor, or of a list of tensors (a model with several outputs)."""
+    return [item.data for item in tensors] if isinstance(tensors, list) else tensors.data
+
+
+def _loss(loss_fn, output, y) -> tuple:
+    """The loss to minimise, and for several outputs each output's own loss (for the logs)."""
+    if isinstance(loss_fn, MultiOutputLoss):
+        terms = loss_fn.terms(output, y)
+        return loss_fn.combine(terms), terms
+    return loss_fn(output, y), []
 
 
 def run_epoch(
     model, batches, training: bool, callbacks=None, interrupt: InterruptFlag | None = None, epoch: int = 0
 ) -> dict:
-    """Run one pass over ``batches`` (pairs of tensors) and return the epoch's logs: the mean loss per
-    example (regularization penalties included) and each compiled metric over the whole pass.
+    """Run one pass over ``batches`` (tuples of tensors: the inputs, then the targets) and return the
+    epoch's logs: the mean loss per example (regularization penalties included), for a model with several
+    outputs each output's loss ("<output>_loss"), and each compiled metric over the whole pass.
 
     In training each batch takes one step: forward, loss + ``model.regularization_loss()``, zero the
     gradients, backward, ``optimizer.step()``. Otherwise the model runs in evaluation mode without a graph.
@@ -63,12 +80,14 @@ def run_epoch(
     for metric in metrics:
         metric.reset()
     total, count = 0.0, 0
-    for step, (x, y) in enumerate(batches):
+    term_totals = [0.0] * len(getattr(loss_fn, "losses", []))
+    for step, batch in enumerate(batches):
+        x, y = split_batch(model, batch)
         if callbacks is not None:
             callbacks.on_batch_begin(step)
         if training:
             output = model(x)
-            loss = loss_fn(output, y)
+            loss, terms = _loss(loss_fn, output, y)
             penalty = model.regularization_loss()
             if not isinstance(penalty, float):
                 loss = loss + penalty
@@ -83,16 +102,20 @@ def run_epoch(
         else:
             with no_grad():
                 output = model(x)
-                loss = loss_fn(output, y)
+                loss, terms = _loss(loss_fn, output, y)
         value, n = loss.item(), _batch_size(x)
         total += value * n
         count += n
+        for k, term in enumerate(terms):
+            term_totals[k] += term.item() * n
         for metric in metrics:
-            metric.update(output.data, y.data)
+            metric.update(_values(output), _values(y))
         if callbacks is not None:
             callbacks.on_batch_end(step, {"loss": value})
         if interrupt is not None and interrupt.raised:
             raise KeyboardInterrupt
     logs = {"loss": total / count if count else float("nan")}
+    for name, term_total in zip(getattr(loss_fn, "output_names", []), term_totals):
+        logs[f"{name}_loss"] = term_total / count if count else float("nan")
     logs.update((metric.name, metric.result()) for metric in metrics)
     return logs

@@ -32,7 +32,9 @@ __all__ = [
     "MeanAbsoluteError",
     "MeanSquaredError",
     "R2Score",
+    "OutputMetric",
     "get",
+    "metric_config",
 ]
 
 
@@ -250,6 +252,44 @@ class R2Score(Metric):
         return 1.0 - self.residual / total if total > 0 else 0.0
 
 
+class OutputMetric(Metric):
+    """A metric of one output of a model with several: ``metric`` applied to prediction and target number
+    ``output`` (named "<output name>_<metric>" by ``compile``).
+
+    Args:
+        metric: a metric object, or its saved config {"class": ..., "config": ...}.
+        output: the output's position.
+        name: the name in the logs.
+    """
+
+    def __init__(self, metric, output: int, name: str):
+        if isinstance(metric, dict):
+            metric = _CLASSES[metric["class"]](**metric["config"])
+        self.metric, self.output = metric, int(output)
+        super().__init__(name)
+
+    def reset(self):
+        self.metric.reset()
+
+    def update(self, prediction, target):
+        self.metric.update(prediction[self.output], target[self.output])
+
+    def result(self):
+        return self.metric.result()
+
+    def get_config(self) -> dict:
+        return {"metric": metric_config(self.metric), "output": self.output, "name": self.name}
+
+
+def metric_config(metric) -> dict:
+    """A metric as {"class": ..., "config": ...}, as the model file stores it (``Class(**config)``
+    rebuilds it)."""
+    config = metric.get_config() if hasattr(metric, "get_config") else {"name": metric.name}
+    if hasattr(metric, "threshold"):
+        config["threshold"] = metric.threshold
+    return {"class": type(metric).__name__, "config": config}
+
+
 _NAMES = {
     "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
@@ -271,6 +311,7 @@ _ACCURACY_FOR_LOSS = {
     "SparseCategoricalCrossEntropy": SparseCategoricalAccuracy,
 }
 _THRESHOLDED = (BinaryAccuracy, Precision, Recall, F1Score)
+_CLASSES = {cls.__name__: cls for cls in [*_NAMES.values(), OutputMetric]}
 
 
 def get(identifier, loss=None) -> Metric:

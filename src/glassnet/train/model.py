@@ -15,15 +15,23 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_default_dtype
 from glassnet.data import DataLoader, check_finite
 from glassnet.nn import losses
-from glassnet.nn.module import Module
+from glassnet.nn.functional_model import Model
+from glassnet.nn.module import TRAINING, Module
 from glassnet.train import metrics as metrics_module
 from glassnet.train.callbacks import CallbackList, History, ProgressBar
 from glassnet.train.loop import deferred_interrupt, run_epoch
+from glassnet.train.multi_output import (
+    MultiOutputLoss,
+    by_position,
+    input_names,
+    output_metrics,
+    output_names,
+)
 
 __all__ = ["compile", "fit", "evaluate", "predict", "install"]
 
 
-def compile(model, optimizer="adam", loss=None, metrics=None):  # noqa: A001 - Keras's word
+def compile(model, optimizer="adam", loss=None, metrics=None, loss_weights=None):  # noqa: A001 - Keras's word
     """Choose how ``model`` learns: the optimizer, the loss and the metrics to report.
 
     Args:
@@ -31,7 +39,11 @@ def compile(model, optimizer="adam", loss=None, metrics=None):  # noqa: A001 - K
             parameters may be left out: ``optim.Adam(lr=1e-3)`` is bound to the model's parameters here or,
             for a model not yet built, at the start of ``fit``.
         loss: a name ("binary_crossentropy", "sparse_categorical_crossentropy", "mse", ...) or a loss object.
+            For a model with several outputs: one for all of them, or a list (or a dict by output name)
+            with one per output; the model minimises Σ_k w_k · L_k (``train.multi_output``).
         metrics: names ("accuracy", "precision", "recall", "f1", "mae", "mse", "r2") or metric objects.
+            For several outputs: a list for every output, a list of lists, or a dict by output name.
+        loss_weights: w_k per output (a list or a dict by output name; 1 each by default).
 
     Example:
         >>> from glassnet import nn, optim
@@ -41,8 +53,20 @@ def compile(model, optimizer="adam", loss=None, metrics=None):  # noqa: A001 - K
     if loss is None:
         raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
     model.optimizer = optim.get(optimizer)
-    model.loss = losses.get(loss)
-    model.compiled_metrics = [metrics_module.get(m, loss=model.loss) for m in (metrics or [])]
+    names = output_names(model)
+    if names is None:
+        if loss_weights is not None:
+            raise ValueError("compile(loss_weights=...) is for models with several outputs; this one has one")
+        model.loss = losses.get(loss)
+        model.compiled_metrics = [metrics_module.get(m, loss=model.loss) for m in (metrics or [])]
+    else:
+        model.loss = (
+            loss if isinstance(loss, MultiOutputLoss) else MultiOutputLoss.create(loss, names, loss_weights)
+        )
+        if metrics and all(isinstance(m, metrics_module.OutputMetric) for m in metrics):
+            model.compiled_metrics = list(metrics)  # as restored from a model file
+        else:
+            model.compiled_metrics = output_metrics(metrics, names, model.loss)
     if model.built:
         _bind(model)
 
@@ -73,32 +97,65 @@ def _as_array(data, name: str):
     return array
 
 
-def _takes_token_ids(model) -> bool:
-    """True when the model's first layer reads integer ids (an Embedding): its inputs stay integers."""
+def _takes_token_ids(model, position: int = 0) -> bool:
+    """True when input ``position`` is integer ids (read by an Embedding, or an ``nn.Input`` declared
+    with an integer dtype): it stays integers."""
+    if isinstance(model, Model):
+        source = model.inputs[position]
+        if source.dtype is not None and np.dtype(source.dtype).kind in "iu":
+            return True
+        readers = [node.layer for node in model.nodes if any(item is source for item in node.inputs)]
+        return any(getattr(layer, "takes_token_ids", False) for layer in readers)
     first = model.layers[0] if hasattr(model, "layers") and model.layers else model
     return bool(getattr(first, "takes_token_ids", False))
 
 
+def _group(model, data, kind: str, what: str) -> list:
+    """``data`` as a list of arrays: one per input (kind "x") or per output (kind "y") of the model."""
+    names = input_names(model) if kind == "x" else output_names(model)
+    if names is None:
+        return [_as_array(data, kind)]
+    items = by_position(data, names, f"{what}({kind}=...)")
+    return [_as_array(item, f"{kind}['{name}']") for name, item in zip(names, items)]
+
+
+def _ungroup(model, arrays: list, kind: str):
+    names = input_names(model) if kind == "x" else output_names(model)
+    return arrays[0] if names is None else arrays
+
+
+def _check_lengths(xs: list, ys: list, what: str) -> None:
+    lengths = [len(a) for a in xs + ys]
+    if len(set(lengths)) > 1:
+        if len(xs) == len(ys) == 1:
+            detail = f"x has {lengths[0]} samples but y has {lengths[1]}"
+        else:
+            detail = f"the inputs have {lengths[: len(xs)]} samples and the targets {lengths[len(xs) :]}"
+        raise ValueError(f"{what}(): {detail}; they must be the same length")
+
+
 def _prepare(model, x, y, what: str):
-    """Arrays of the model's dtype (inputs) and checked targets, the model built for them."""
-    x = _as_array(x, "x")
+    """Lists of arrays of the model's dtype (inputs) and checked targets, the model built for them."""
+    xs = _group(model, x, "x", what)
     if y is None:
         raise ValueError(f"{what}() got x without y; pass y, or a DataLoader as x")
-    y = _as_array(y, "y")
-    if len(x) != len(y):
-        raise ValueError(f"{what}(): x has {len(x)} samples but y has {len(y)}; they must be the same length")
-    if len(x) == 0:
+    ys = _group(model, y, "y", what)
+    _check_lengths(xs, ys, what)
+    if len(xs[0]) == 0:
         raise ValueError(f"{what}() got no samples")
-    check_finite(x, "x")
-    check_finite(y, "y")
+    for kind, arrays in (("x", xs), ("y", ys)):
+        for array in arrays:
+            check_finite(array, kind)
     if not model.built:
-        model.build((None,) + tuple(x.shape[1:]))
+        model.build((None,) + tuple(xs[0].shape[1:]))
     dtype = _model_dtype(model)
-    if not (x.dtype.kind in "iu" and _takes_token_ids(model)):
-        x = x.astype(dtype, copy=False)  # inputs in the model's dtype, once, not per batch (as Keras casts)
-    if y.dtype.kind == "f":
-        y = y.astype(dtype, copy=False)
-    return x, y
+    # inputs in the model's dtype, once, not per batch (as Keras casts)
+    xs = [
+        a if a.dtype.kind in "iu" and _takes_token_ids(model, i) else a.astype(dtype, copy=False)
+        for i, a in enumerate(xs)
+    ]
+    ys = [a.astype(dtype, copy=False) if a.dtype.kind == "f" else a for a in ys]
+    return xs, ys
 
 
 def _loader(model, x, y, batch_size, shuffle: bool, what: str):
@@ -106,21 +163,22 @@ def _loader(model, x, y, batch_size, shuffle: bool, what: str):
         if y is not None:
             raise ValueError(f"{what}() got a DataLoader and y; the loader already yields (x, y) batches")
         return x
-    x, y = _prepare(model, x, y, what)
-    return DataLoader((x, y), batch_size=batch_size, shuffle=shuffle)
+    xs, ys = _prepare(model, x, y, what)
+    return DataLoader((*xs, *ys), batch_size=batch_size, shuffle=shuffle)
 
 
-def _split(x, y, validation_split: float):
+def _split(model, x, y, validation_split: float):
     """Keras's rule: the last ``validation_split`` of the samples (before shuffling) are held out."""
     if not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
-    x, y = _as_array(x, "x"), _as_array(y, "y")
-    if len(x) != len(y):
-        raise ValueError(f"fit(): x has {len(x)} samples but y has {len(y)}; they must be the same length")
-    held = int(len(x) * validation_split)
+    xs, ys = _group(model, x, "x", "fit"), _group(model, y, "y", "fit")
+    _check_lengths(xs, ys, "fit")
+    held = int(len(xs[0]) * validation_split)
     if held == 0:
-        raise ValueError(f"validation_split={validation_split} of {len(x)} samples holds out none")
-    return (x[:-held], y[:-held]), (x[-held:], y[-held:])
+        raise ValueError(f"validation_split={validation_split} of {len(xs[0])} samples holds out none")
+    train = (_ungroup(model, [a[:-held] for a in xs], "x"), _ungroup(model, [a[:-held] for a in ys], "y"))
+    held_out = (_ungroup(model, [a[-held:] for a in xs], "x"), _ungroup(model, [a[-held:] for a in ys], "y"))
+    return train, held_out
 
 
 def fit(
@@ -162,7 +220,7 @@ def fit(
     if validation_split:
         if isinstance(x, DataLoader):
             raise ValueError("validation_split needs arrays; with a DataLoader give validation_data")
-        (x, y), validation_data = _split(x, y, validation_split)
+        (x, y), validation_data = _split(model, x, y, validation_split)
     train_batches = _loader(model, x, y, batch_size, shuffle, "fit")
     validation = None
     if validation_data is not None:
@@ -223,25 +281,43 @@ def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False)
 
 
 def predict(model, x, batch_size: int = 256):
-    """The model's outputs for ``x`` as a NumPy array, computed in evaluation mode without a graph."""
-    x = _as_array(x, "x")
-    check_finite(x, "x")
+    """The model's outputs for ``x`` as a NumPy array (a list of arrays for a model with several outputs),
+    computed in evaluation mode without a graph. ``x`` is an array, or for several inputs a list or a
+    dict by input name."""
+    xs = _group(model, x, "x", "predict")
+    for array in xs:
+        check_finite(array, "x")
     if not model.built:
-        model.build((None,) + tuple(x.shape[1:]))
-    if not (x.dtype.kind in "iu" and _takes_token_ids(model)):
-        x = x.astype(_model_dtype(model), copy=False)
+        model.build((None,) + tuple(xs[0].shape[1:]))
+    dtype = _model_dtype(model)
+    xs = [
+        a if a.dtype.kind in "iu" and _takes_token_ids(model, i) else a.astype(dtype, copy=False)
+        for i, a in enumerate(xs)
+    ]
+    names = output_names(model)
     was_training = model.training
     model.eval()
+    batches = []
     try:
         with no_grad():
-            outputs = [model(Tensor(x[i : i + batch_size])).data for i in range(0, len(x), batch_size)]
+            for start in range(0, len(xs[0]), batch_size):
+                inputs = _ungroup(model, [Tensor(a[start : start + batch_size]) for a in xs], "x")
+                result = model(inputs)
+                batches.append([item.data for item in result] if names is not None else [result.data])
     finally:
         model.train(was_training)
-    return np.concatenate(outputs) if outputs else np.empty((0,))
+    if not batches:
+        return np.empty((0,))
+    outputs = [np.concatenate(parts) for parts in zip(*batches)]
+    return outputs if names is not None else outputs[0]
 
 
 def install() -> None:
-    """Give every ``nn.Module`` the methods compile, fit, evaluate and predict (idempotent)."""
-    Module.compile, Module.fit, Module.evaluate, Module.predict = compile, fit, evaluate, predict
-    Module.loss = Module.optimizer = None
-    Module.compiled_metrics = ()
+    """Hand ``nn.Module``'s compile, fit, evaluate and predict their implementations and docstrings."""
+    for function in (compile, fit, evaluate, predict):
+        _implement(function.__name__, function)
+
+
+def _implement(name: str, function) -> None:
+    TRAINING[name] = function
+    getattr(Module, name).__doc__ = function.__doc__

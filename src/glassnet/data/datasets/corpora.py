@@ -12,10 +12,12 @@ from pathlib import Path
 
 from glassnet.data.download import ChecksumError, data_dirs, mirrors_of, not_found, sha256_of
 from glassnet.data.download import download as fetch
+from glassnet.data.schema import TextFileError, read_text_file
 
 __all__ = ["load_tiny_shakespeare", "TINY_SHAKESPEARE_SHA256"]
 
 TINY_SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+_SIZE = 1_115_394  # bytes of the published file (all ASCII): the most a download may bring
 _NAME = "input.txt"
 _MIRRORS = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",)
 
@@ -44,12 +46,19 @@ def load_tiny_shakespeare(path=None, download: bool = True, mirror=None) -> str:
         if not download:
             raise not_found(f"tiny Shakespeare's {name}", dirs)
         mirrors = mirrors_of(mirror, _MIRRORS)
-        found = fetch([base.rstrip("/") + "/" + _NAME for base in mirrors], dirs[0] / name, _verify)
+        urls = [base.rstrip("/") + "/" + _NAME for base in mirrors]
+        found = fetch(urls, dirs[0] / name, _verify, max_bytes=_SIZE)
     _verify(found)
-    return found.read_text(encoding="utf-8")
+    return read_text_file(found, TextFileError, "text file")
 
 
 def _verify(path: Path) -> None:
+    if not path.is_file() or path.stat().st_size != _SIZE:
+        found = "a directory" if path.is_dir() else f"{path.stat().st_size:,} bytes"
+        raise ChecksumError(
+            f"{path} is not tiny Shakespeare's input.txt: expected {_SIZE:,} bytes, found {found}. "
+            "Delete it (a missing file is downloaded again) or replace it."
+        )
     digest = sha256_of(path.read_bytes())
     if digest != TINY_SHAKESPEARE_SHA256:
         raise ChecksumError(

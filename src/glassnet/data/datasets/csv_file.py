@@ -3,7 +3,11 @@
 Numeric columns become float features; other feature columns are encoded, one-hot (one 0/1 column per
 category) or as integer labels; a non-numeric target becomes class indices. ``info`` keeps the names and
 categories, so that a prediction can be mapped back to a class name. Missing values are an error that names
-the column and the lines: glassnet does not guess how they should be filled.
+the column and the lines: glassnet does not guess how they should be filled. So is a stray word in a column
+of numbers (a column mostly of numbers is numeric: ``"abc"`` among 99 numbers is a mistake, not one of
+100 categories), a field longer than 131,072 characters, bytes that are not UTF-8, and more than 1,000
+categories in a one-hot column (an identifier, most likely): each a ``CsvFileError`` naming the file, the
+line and the column.
 """
 
 from __future__ import annotations
@@ -12,10 +16,16 @@ import csv
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["read_csv", "CSVInfo", "MISSING_VALUES"]
+from glassnet.data.schema import CsvFileError
+
+__all__ = ["read_csv", "CSVInfo", "MISSING_VALUES", "MAX_ONEHOT_CATEGORIES"]
+
+#: The most categories a one-hot encoded column may have (one float column each, for every row).
+MAX_ONEHOT_CATEGORIES = 1000
 
 #: Cells read as a missing value (after stripping spaces), as pandas' defaults plus UCI's "?".
 MISSING_VALUES = frozenset(
@@ -101,6 +111,12 @@ def read_csv(source, target, categorical: str = "onehot", features=None, delimit
             info.feature_names.append(header[index])
             continue
         categories = sorted(set(cells))
+        if categorical == "onehot" and len(categories) > MAX_ONEHOT_CATEGORIES:
+            raise CsvFileError(
+                f"{name}, column {header[index]!r}: expected at most {MAX_ONEHOT_CATEGORIES:,} categories to "
+                f"one-hot encode, found {len(categories):,} (an identifier? leave it out with features=, or "
+                "use categorical='label')"
+            )
         codes = _encode(cells, categories)
         info.categories[header[index]] = categories
         if categorical == "onehot":
@@ -127,32 +143,65 @@ def _read_table(source, delimiter: str):
     """The source's name, header, the line number of each data row, and the rows (cells stripped)."""
     if hasattr(source, "read"):
         return _parse(source, getattr(source, "name", "the CSV data"), delimiter)
-    with open(os.fspath(source), newline="", encoding="utf-8-sig") as file:
-        return _parse(file, os.fspath(source), delimiter)
+    name = os.fspath(source)
+    if os.path.isdir(name):
+        raise CsvFileError(f"{name}: expected a CSV file, found a directory")
+    try:
+        with open(name, newline="", encoding="utf-8-sig") as file:
+            return _parse(file, name, delimiter)
+    except UnicodeDecodeError:
+        data = Path(name).read_bytes()  # only on this path: to say where the stray byte is
+        error = _first_decode_error(data)
+        line = data.count(b"\n", 0, error.start) + 1
+        raise CsvFileError(
+            f"{name}, line {line}: expected UTF-8 text, found the byte 0x{data[error.start]:02x} that is "
+            "not UTF-8 (save the file as UTF-8)"
+        ) from None
+
+
+def _first_decode_error(data: bytes) -> UnicodeDecodeError:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error
+    raise AssertionError("no decoding error")  # pragma: no cover - called only after one
 
 
 def _parse(file, name: str, delimiter: str):
     reader = csv.reader(file, delimiter=delimiter)
+    try:
+        return _rows(reader, name)
+    except csv.Error as error:
+        line = reader.line_num
+        if "field larger than field limit" in str(error):
+            raise CsvFileError(
+                f"{name}, line {line}: expected fields of at most {csv.field_size_limit():,} characters, "
+                "found a longer one (an unclosed quote?)"
+            ) from None
+        raise CsvFileError(f"{name}, line {line}: not valid CSV ({error})") from None
+
+
+def _rows(reader, name: str):
     header = next(reader, None)
     if header is None:
-        raise ValueError(f"{name} is empty: a header row naming the columns is needed")
+        raise CsvFileError(f"{name} is empty: a header row naming the columns is needed")
     header = [cell.strip() for cell in header]
     duplicates = sorted({column for column in header if header.count(column) > 1})
     if duplicates:
-        raise ValueError(f"{name}: the header names these columns more than once: {', '.join(duplicates)}")
+        raise CsvFileError(f"{name}: the header names these columns more than once: {', '.join(duplicates)}")
     lines, rows = [], []
     for row in reader:
         if not row:
             continue  # a blank line
         if len(row) != len(header):
-            raise ValueError(
+            raise CsvFileError(
                 f"{name}, line {reader.line_num}: {len(row)} fields, but the header has {len(header)} "
                 f"({', '.join(header)})"
             )
         lines.append(reader.line_num)
         rows.append([cell.strip() for cell in row])
     if not rows:
-        raise ValueError(f"{name} has a header but no data rows")
+        raise CsvFileError(f"{name} has a header but no data rows")
     return name, header, lines, rows
 
 
@@ -180,7 +229,7 @@ def _check_missing(name: str, header: list, lines: list, rows: list, used: list)
             plural = "line" if len(missing) == 1 else "lines"
             problems.append(f"column {header[index]!r} on {plural} {shown}{more}")
     if problems:
-        raise ValueError(
+        raise CsvFileError(
             f"{name} has missing values (empty, NA, NaN, ...): {'; '.join(problems)} (line 1 is the header). "
             "Drop those rows, or fill them in (with the column's mean or most frequent value, say), "
             "before loading."
@@ -188,15 +237,27 @@ def _check_missing(name: str, header: list, lines: list, rows: list, used: list)
 
 
 def _as_numbers(cells: list, column: str, lines: list, name: str):
-    """The cells as float64 when every one is a number, else ``None`` (a categorical column)."""
-    try:
-        numbers = np.array([float(cell) for cell in cells], dtype=np.float64)
-    except ValueError:
+    """The cells as float64 when every one is a number; ``None`` when most are not (a categorical column);
+    an error naming the first stray cell when most are numbers but not all."""
+    numbers, stray = [], []
+    for line, cell in zip(lines, cells):
+        try:
+            numbers.append(float(cell))
+        except ValueError:
+            stray.append((line, cell))
+    if stray and len(stray) * 2 >= len(cells):
         return None
+    if stray:
+        (line, cell), more = stray[0], len(stray) - 1
+        others = f" and {more} other line{'s' if more > 1 else ''}" if more else ""
+        raise CsvFileError(
+            f"{name}, line {line}, column {column!r}: expected a number (the column's other "
+            f"{len(numbers):,} values are numbers), found {cell!r}{others}"
+        )
     for line, number, cell in zip(lines, numbers, cells):
         if not math.isfinite(number):
-            raise ValueError(f"{name}, line {line}: column {column!r} holds the non-finite value {cell!r}")
-    return numbers
+            raise CsvFileError(f"{name}, line {line}: column {column!r} holds the non-finite value {cell!r}")
+    return np.array(numbers, dtype=np.float64)
 
 
 def _encode(cells: list, categories: list) -> np.ndarray:

@@ -15,11 +15,16 @@ A file is found as ``name.gz`` or uncompressed, and must be the published one: i
 published ``.gz``'s, or the SHA-256 of its decompressed content the published content's (Debian's copies
 carry other gzip headers around the same bytes). Missing files are downloaded into the cache (or ``path``)
 when ``download=True``.
+
+Nothing is inflated beyond what the format needs: a published file's digest is compared before it is
+decompressed, and its content is decompressed in chunks up to the published content's size; ``read_idx``
+decompresses any other file in chunks up to the size its header implies, which may not exceed what gzip
+can legitimately produce from the file (1032 bytes per compressed byte). A gzip bomb is one
+``IdxFileError``, never a ``MemoryError``.
 """
 
 from __future__ import annotations
 
-import gzip
 import math
 import struct
 import zlib
@@ -37,6 +42,7 @@ from glassnet.data.download import (
     not_found,
     sha256_of,
 )
+from glassnet.data.schema import IdxFileError
 
 __all__ = ["load_mnist", "load_fashion_mnist", "read_idx", "parse_idx", "FASHION_MNIST_CLASSES"]
 
@@ -54,6 +60,8 @@ _IDX_TYPES = {
     0x0E: np.dtype(">f8"),
 }
 _GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_RATIO = 1032  # deflate's most: 258 bytes from one 2-bit code (and a little for the gzip header)
+_CHUNK = 1 << 20
 
 
 def parse_idx(buffer: bytes, source: str = "the IDX data") -> np.ndarray:
@@ -73,7 +81,7 @@ def parse_idx(buffer: bytes, source: str = "the IDX data") -> np.ndarray:
     """
     if len(buffer) < 4 or buffer[:2] != b"\x00\x00" or buffer[2] not in _IDX_TYPES or buffer[3] == 0:
         magic = buffer[:4].hex() if len(buffer) >= 4 else f"{len(buffer)} bytes"
-        raise ValueError(
+        raise IdxFileError(
             f"{source} is not an IDX file: it starts with {magic}, but an IDX file starts with two zero "
             "bytes, a type code and the number of dimensions (0x00000803 = 2051 for MNIST images, "
             "0x00000801 = 2049 for labels)"
@@ -81,14 +89,14 @@ def parse_idx(buffer: bytes, source: str = "the IDX data") -> np.ndarray:
     dims_count = buffer[3]
     header_size = 4 + 4 * dims_count
     if len(buffer) < header_size:
-        raise ValueError(f"{source} is truncated: {len(buffer)} bytes, shorter than its own header")
+        raise IdxFileError(f"{source} is truncated: {len(buffer)} bytes, shorter than its own header")
     shape = struct.unpack(f">{dims_count}I", buffer[4:header_size])
     dtype = _IDX_TYPES[buffer[2]]
     expected = math.prod(shape) * dtype.itemsize
     found = len(buffer) - header_size
     if found != expected:
         problem = "truncated" if found < expected else "longer than its header says"
-        raise ValueError(
+        raise IdxFileError(
             f"{source} is {problem}: the header gives shape {shape} of {dtype.name}, {expected} bytes of "
             f"data, but {found} bytes follow the header"
         )
@@ -104,17 +112,69 @@ def read_idx(path) -> np.ndarray:
 
     Returns:
         The array, shaped by the file's header (MNIST images: (count, 28, 28) uint8).
+
+    Raises:
+        IdxFileError: not an IDX file, damaged, or a header (or gzip stream) that claims more data than
+            the file can hold.
     """
-    return parse_idx(_decompressed(Path(path).read_bytes(), str(path)), str(path))
-
-
-def _decompressed(data: bytes, source: str) -> bytes:
+    path = Path(path)
+    if not path.is_file():
+        found = "a directory" if path.is_dir() else "nothing"
+        raise IdxFileError(f"{path}: expected an IDX file, found {found}")
+    data = path.read_bytes()
     if not data.startswith(_GZIP_MAGIC):
-        return data
+        return parse_idx(data, str(path))
+    header = _inflate(data, str(path), limit=4 + 4 * 255)[:4]
+    if len(header) == 4 and header[2] in _IDX_TYPES:
+        head = _inflate(data, str(path), limit=4 + 4 * header[3])
+        limit = _idx_size(head, str(path))
+    else:
+        limit = 4
+    ceiling = len(data) * _GZIP_RATIO
+    if limit > ceiling:
+        raise IdxFileError(
+            f"{path}: its IDX header promises {limit:,} bytes, but gzip cannot inflate its {len(data):,} "
+            f"bytes to more than {ceiling:,} (a damaged header, or a gzip bomb)"
+        )
+    return parse_idx(_inflate(data, str(path), limit=limit, whole=True), str(path))
+
+
+def _idx_size(head: bytes, source: str) -> int:
+    """The total bytes (header and values) that an IDX header promises."""
+    dims = head[3] if len(head) >= 4 else 0
+    if len(head) < 4 + 4 * dims:
+        raise IdxFileError(f"{source} is truncated: {len(head)} bytes, shorter than its own header")
+    shape = struct.unpack(f">{dims}I", head[4 : 4 + 4 * dims])
+    return 4 + 4 * dims + math.prod(shape) * _IDX_TYPES[head[2]].itemsize
+
+
+def _inflate(data: bytes, source: str, limit: int, whole: bool = False) -> bytes:
+    """At most ``limit`` bytes of the gzip stream ``data``, inflated in chunks.
+
+    With ``whole``, the stream must end within ``limit`` bytes (one more is an error: longer than the
+    size its header or the published file gives) and be complete; without it, the first ``limit`` bytes
+    are enough (to read a header).
+    """
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pieces, size, pending = [], 0, data
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as err:
-        raise ValueError(f"{source} is not a valid gzip file ({err}): truncated or damaged") from err
+        while pending and size <= limit:
+            piece = inflater.decompress(pending, min(_CHUNK, limit + 1 - size))
+            pieces.append(piece)
+            size += len(piece)
+            pending = inflater.unconsumed_tail
+            if inflater.eof or (not piece and not pending):
+                break
+    except zlib.error as err:
+        raise IdxFileError(f"{source} is not a valid gzip file ({err}): truncated or damaged") from None
+    out = b"".join(pieces)
+    if not whole:
+        return out[:limit]
+    if size > limit:
+        raise IdxFileError(f"{source}: its gzip stream inflates to more than the {limit:,} bytes expected")
+    if not inflater.eof:
+        raise IdxFileError(f"{source} is not a valid gzip file (the stream ends early): truncated or damaged")
+    return out
 
 
 @dataclass(frozen=True)
@@ -123,6 +183,8 @@ class _PublishedFile:
     gz_sha256: str  # of the .gz as published
     gz_md5: str  # the digest the authors publish, for reference
     content_sha256: str  # of the decompressed IDX bytes: the same for any gzip header around them
+    gz_size: int  # bytes of the .gz as published: the most a download may bring
+    content_size: int  # bytes of the IDX content: the most a copy may inflate to
 
 
 @dataclass(frozen=True)
@@ -147,24 +209,32 @@ MNIST = _Collection(
             "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
             "f68b3c2dcbeaaa9fbdd348bbdeb94873",
             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            9912422,
+            47040016,
         ),
         "train_labels": _PublishedFile(
             "train-labels-idx1-ubyte.gz",
             "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
             "d53e105ee54ea40749a09fcbcd1e9432",
             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            28881,
+            60008,
         ),
         "test_images": _PublishedFile(
             "t10k-images-idx3-ubyte.gz",
             "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
             "9fb629c4189551a2d022fa330f9573f3",
             "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            1648877,
+            7840016,
         ),
         "test_labels": _PublishedFile(
             "t10k-labels-idx1-ubyte.gz",
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
             "ec29112dd5afa0611ce80d1b7f02629c",
             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            4542,
+            10008,
         ),
     },
 )
@@ -172,31 +242,43 @@ MNIST = _Collection(
 FASHION_MNIST = _Collection(
     title="Fashion-MNIST",
     subdir="fashion-mnist",
-    mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    mirrors=(
+        # the publisher's repository (https), then its S3 website (http only; the digests guard it)
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    ),
     files={
         "train_images": _PublishedFile(
             "train-images-idx3-ubyte.gz",
             "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
             "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
             "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            26421880,
+            47040016,
         ),
         "train_labels": _PublishedFile(
             "train-labels-idx1-ubyte.gz",
             "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
             "25c81989df183df01b3e8a0aad5dffbe",
             "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            29515,
+            60008,
         ),
         "test_images": _PublishedFile(
             "t10k-images-idx3-ubyte.gz",
             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
             "bef4ecab320f06d8554ea6380940ec79",
             "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            4422102,
+            7840016,
         ),
         "test_labels": _PublishedFile(
             "t10k-labels-idx1-ubyte.gz",
             "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
             "bb300cfdad3c16e7a12a480ee83cd310",
             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            5148,
+            10008,
         ),
     },
     system_dirs=("/usr/share/datasets/fashion-mnist",),
@@ -247,16 +329,29 @@ def _find(published: _PublishedFile, dirs: list):
 
 
 def _verified_content(path: Path, published: _PublishedFile, title: str) -> bytes:
-    """The decompressed IDX bytes of ``path``, after checking them against the published digests."""
+    """The decompressed IDX bytes of ``path``, after checking them against the published digests.
+
+    The file's own digest is compared first; only a file that is not the published ``.gz`` is inflated
+    (a copy with another gzip header), in chunks and never beyond the published content's size.
+    """
+    if path.stat().st_size > max(published.gz_size, published.content_size):
+        raise ChecksumError(
+            f"{path} is not {title}'s {published.name}: {path.stat().st_size:,} bytes, more than the "
+            f"published file's {published.gz_size:,} (or {published.content_size:,} uncompressed)"
+        )
     data = path.read_bytes()
     file_digest = sha256_of(data)
+    if file_digest == published.gz_sha256:
+        return _inflate(data, str(path), limit=published.content_size, whole=True)
     try:
-        content = _decompressed(data, str(path))
-    except ValueError as err:
+        content = data if not data.startswith(_GZIP_MAGIC) else _inflate(
+            data, str(path), limit=published.content_size, whole=True
+        )
+    except IdxFileError as err:
         content, content_digest = None, f"none: {err}"
     else:
         content_digest = sha256_of(content)
-    if file_digest == published.gz_sha256 or content_digest == published.content_sha256:
+    if content_digest == published.content_sha256:
         return content
     raise ChecksumError(
         f"{path} is not {title}'s {published.name}: its SHA-256 is {file_digest}, the published .gz's is "
@@ -279,6 +374,7 @@ def _load(collection: _Collection, path, allow_download: bool, mirror):
             found = download(
                 [base.rstrip("/") + "/" + published.name for base in mirrors],
                 target / published.name,
+                max_bytes=published.gz_size,
                 verify=lambda file, published=published: _verified_content(file, published, collection.title),
             )
         content = _verified_content(found, published, collection.title)

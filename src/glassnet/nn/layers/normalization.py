@@ -1,50 +1,83 @@
-"""Batch normalization (CURRICULUM section 8)."""
+"""Normalization layers: batch normalization (CURRICULUM section 8) and layer normalization (Transformers).
+
+The formulas, their closed-form backward and the running update live in ``glassnet.ops.normalization``;
+these layers hold γ, β (and BatchNorm's running statistics) and call the ops.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from glassnet.autograd.grad_mode import no_grad
 from glassnet.nn.module import Module
-from glassnet.ops.elementwise import sqrt
-from glassnet.ops.reduction import mean
+from glassnet.ops.normalization import BATCH_NORM_CONVENTIONS, LAYER_NORM_EPSILON, batch_norm, layer_norm
 
-__all__ = ["BatchNorm"]
-
-# (momentum, epsilon, running variance) of each convention.
-_CONVENTIONS = {
-    "notes": (0.99, 1e-3, "biased"),
-    "keras": (0.99, 1e-3, "biased"),
-    "pytorch": (0.1, 1e-5, "unbiased"),
-}
+__all__ = ["BatchNorm", "LayerNorm"]
 
 
-class BatchNorm(Module):
+class _FromTorch:
+    """``load_torch_state_dict`` for a layer whose PyTorch counterpart names its state by ``torch_names``
+    (glassnet's name -> PyTorch's), as the recurrent layers load theirs."""
+
+    torch_names: dict = {}
+
+    def load_torch_state_dict(self, state_dict, prefix: str = "") -> None:
+        """Copy the weights (and buffers) of the PyTorch counterpart's ``state_dict()`` into this built layer;
+        ``prefix`` picks one module out of a larger model's state dict ("encoder.norm1.")."""
+        kind = type(self).__name__
+        if not self.built:
+            raise RuntimeError(f"{kind} '{self.name}' is not built: call it once or build(input_shape) first")
+        own = self.state_dict()
+        state = {}
+        for ours, theirs in self.torch_names.items():
+            if ours not in own:
+                continue
+            if prefix + theirs not in state_dict:
+                raise KeyError(f"{kind} '{self.name}': the PyTorch state dict has no {prefix + theirs!r}")
+            value = state_dict[prefix + theirs]
+            state[ours] = value.detach().cpu().numpy() if hasattr(value, "detach") else value
+        self.load_state_dict(state)
+
+
+class BatchNorm(_FromTorch, Module):
     """Batch normalization over the batch (and spatial axes), one γ and β per feature/channel on axis 1:
 
         μ_B = mean of x,  σ_B² = mean of (x - μ_B)²   (over N, and H, W for images)
         x̂ = (x - μ_B) / sqrt(σ_B² + ε),  y = γ x̂ + β   (γ, β trainable)
 
     In training the batch statistics are used and running statistics updated; in evaluation the running
-    statistics replace μ_B and σ_B². The running update follows ``convention``:
+    statistics replace μ_B and σ_B². The running update follows ``convention``
+    (``glassnet.ops.normalization.update_running_statistics`` has the formulas):
 
-    | convention | update                                   | momentum | ε    | running variance        |
-    |------------|------------------------------------------|----------|------|-------------------------|
-    | "notes"    | r = momentum·r + (1 - momentum)·batch     | 0.99     | 1e-3 | biased σ_B²             |
-    | "keras"    | r = momentum·r + (1 - momentum)·batch     | 0.99     | 1e-3 | biased σ_B²             |
-    | "pytorch"  | r = (1 - momentum)·r + momentum·batch     | 0.1      | 1e-5 | unbiased σ_B²·n/(n - 1)  |
+    | convention | running update                     | momentum | ε    | running variance |
+    |------------|------------------------------------|----------|------|------------------|
+    | "notes"    | r = momentum·r + (1 - momentum)·b  | 0.99     | 1e-3 | biased           |
+    | "keras"    | r = momentum·r + (1 - momentum)·b  | 0.99     | 1e-3 | biased           |
+    | "pytorch"  | r = (1 - momentum)·r + momentum·b  | 0.1      | 1e-5 | unbiased         |
 
-    Both are the exponentially weighted average of the notes (section 6), V = β V + (1 - β) a, with
-    β = 0.99 and β = 0.9. The notes give the average's form but no values, so "notes" (the default, as
+    The notes give the exponentially weighted average's form but no values, so "notes" (the default, as
     for the optimizers) writes the average as they do and takes Keras's values.
 
     Args:
         momentum, epsilon: None takes the convention's value.
         convention: "notes" (default), "keras" or "pytorch".
 
+    ``load_torch_state_dict`` loads a ``torch.nn.BatchNorm1d/2d``'s weight, bias and running statistics.
+
     Shape:
         (N, C) or (N, C, ...) -> same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> BatchNorm(epsilon=1e-12)(gn.tensor([[1.0], [3.0]])).data.ravel().round(6).tolist()
+        [-1.0, 1.0]
     """
+
+    torch_names = {
+        "gamma": "weight",
+        "beta": "bias",
+        "running_mean": "running_mean",
+        "running_var": "running_var",
+    }
 
     def __init__(
         self,
@@ -55,11 +88,11 @@ class BatchNorm(Module):
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype)
-        if convention not in _CONVENTIONS:
+        if convention not in BATCH_NORM_CONVENTIONS:
             raise ValueError(
-                f"BatchNorm: convention must be one of {sorted(_CONVENTIONS)}, got {convention!r}"
+                f"BatchNorm: convention must be one of {sorted(BATCH_NORM_CONVENTIONS)}, got {convention!r}"
             )
-        default_momentum, default_epsilon, self.running_variance = _CONVENTIONS[convention]
+        default_momentum, default_epsilon, self.running_variance = BATCH_NORM_CONVENTIONS[convention]
         self.convention = convention
         self.momentum = default_momentum if momentum is None else momentum
         self.epsilon = default_epsilon if epsilon is None else epsilon
@@ -93,37 +126,22 @@ class BatchNorm(Module):
                 f"BatchNorm '{self.name}' expects inputs with {features} features on axis 1, "
                 f"got shape {x.shape}"
             )
-        axes = (0,) + tuple(range(2, x.ndim))
-        shape = (1, features) + (1,) * (x.ndim - 2)
-        if self.training:
-            batch_mean = mean(x, axis=axes, keepdims=True)
-            centered = x - batch_mean
-            batch_var = mean(centered * centered, axis=axes, keepdims=True)
-            self._update_running(batch_mean.data.reshape(-1), batch_var.data.reshape(-1), x.size // features)
-            normalized = centered / sqrt(batch_var + self.epsilon)
-        else:
-            running_mean = self.running_mean.reshape(shape)
-            running_std = np.sqrt(self.running_var + self.epsilon).reshape(shape)
-            normalized = (x - running_mean) / running_std
-        return normalized * self.gamma.reshape(shape) + self.beta.reshape(shape)
-
-    def _update_running(self, batch_mean, batch_var, count: int) -> None:
-        with no_grad():
-            if self.running_variance == "unbiased":
-                if count < 2:
-                    raise ValueError(
-                        f"BatchNorm '{self.name}' needs more than one value per feature in "
-                        "training (the unbiased variance divides by n - 1)"
-                    )
-                batch_var = batch_var * (count / (count - 1))
-            if self.convention == "pytorch":
-                keep, new = 1 - self.momentum, self.momentum
-            else:
-                keep, new = self.momentum, 1 - self.momentum
-            self.running_mean *= keep
-            self.running_mean += new * batch_mean
-            self.running_var *= keep
-            self.running_var += new * batch_var
+        if self.training and self.running_variance == "unbiased" and x.size // features < 2:
+            raise ValueError(
+                f"BatchNorm '{self.name}' needs more than one value per feature in training (the "
+                f"unbiased variance divides by n - 1), got shape {x.shape}"
+            )
+        return batch_norm(
+            x,
+            self.gamma,
+            self.beta,
+            self.running_mean,
+            self.running_var,
+            training=self.training,
+            momentum=self.momentum,
+            epsilon=self.epsilon,
+            convention=self.convention,
+        )
 
     def get_config(self):
         return {
@@ -135,3 +153,123 @@ class BatchNorm(Module):
 
     def extra_repr(self):
         return f"convention={self.convention!r}, momentum={self.momentum}, epsilon={self.epsilon}"
+
+
+class LayerNorm(_FromTorch, Module):
+    """Layer normalization: each example standardized over its last axes (``normalized_shape``), then
+    scaled and shifted per position of those axes:
+
+        μ = mean of x,  σ² = mean of (x - μ)²   (over the normalized axes of one example; biased)
+        y = γ (x - μ) / sqrt(σ² + ε) + β      (γ, β of ``normalized_shape``, trainable)
+
+    The same in training and evaluation (no running statistics). The op and its backward are
+    ``glassnet.ops.normalization.LayerNorm``.
+
+    | convention | ε    | as                                               |
+    |------------|------|--------------------------------------------------|
+    | "pytorch"  | 1e-5 | ``torch.nn.LayerNorm(normalized_shape)``         |
+    | "keras"    | 1e-3 | ``keras.layers.LayerNormalization(axis=-1)``     |
+
+    Both take the biased variance and put ε inside the root; they differ only in ε. "pytorch" is the
+    default: the notes do not cover layer normalization, and the Transformers built on it follow PyTorch.
+
+    Args:
+        normalized_shape: the trailing shape normalized together (an int for the last axis alone); None
+            (default) takes the last axis of the first input, at build.
+        eps: ε; None takes the convention's value.
+        elementwise_affine: learn γ (ones) and β (zeros); False for y = x̂.
+        convention: "pytorch" (default) or "keras".
+
+    ``load_torch_state_dict`` loads a ``torch.nn.LayerNorm``'s weight and bias.
+
+    Shape:
+        (..., *normalized_shape) -> same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> LayerNorm(eps=1e-12)(gn.tensor([[1.0, 3.0]])).data.round(6).tolist()
+        [[-1.0, 1.0]]
+    """
+
+    torch_names = {"gamma": "weight", "beta": "bias"}
+
+    def __init__(
+        self,
+        normalized_shape=None,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        convention: str = "pytorch",
+        name=None,
+        dtype=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        if convention not in LAYER_NORM_EPSILON:
+            raise ValueError(
+                f"LayerNorm: convention must be one of {sorted(LAYER_NORM_EPSILON)}, got {convention!r}"
+            )
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        if normalized_shape is not None:
+            normalized_shape = tuple(normalized_shape)
+            if not normalized_shape or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in normalized_shape
+            ):
+                raise ValueError(
+                    f"LayerNorm: normalized_shape must be positive integers, got {normalized_shape!r}"
+                )
+        self.normalized_shape = normalized_shape
+        self.convention = convention
+        self.eps = LAYER_NORM_EPSILON[convention] if eps is None else eps
+        if not self.eps > 0:
+            raise ValueError(f"LayerNorm: eps must be > 0, got {self.eps}")
+        self.elementwise_affine = bool(elementwise_affine)
+
+    def build(self, input_shape):
+        if self.normalized_shape is None:
+            if input_shape is None or len(input_shape) < 2 or input_shape[-1] is None:
+                raise ValueError(
+                    f"LayerNorm '{self.name}' needs inputs (N, ..., features) with a known last axis, "
+                    f"got {input_shape}"
+                )
+            self.normalized_shape = (int(input_shape[-1]),)
+        elif input_shape is not None:
+            self._check(tuple(input_shape))
+        if self.elementwise_affine:
+            self.add_weight("gamma", self.normalized_shape, "ones")
+            self.add_weight("beta", self.normalized_shape, "zeros")
+        else:
+            self.gamma = self.beta = None
+        super().build(input_shape)
+
+    def _check(self, shape: tuple) -> None:
+        k = len(self.normalized_shape)
+        if len(shape) < k + 1 or tuple(shape[len(shape) - k :]) != self.normalized_shape:
+            trailing = ", ".join(map(str, self.normalized_shape))
+            raise ValueError(
+                f"LayerNorm '{self.name}' expects inputs (N, ..., {trailing}), got shape {shape}"
+            )
+
+    def explain_shape(self, input_shape) -> str:
+        size = int(np.prod(self.normalized_shape))
+        if not self.elementwise_affine:
+            return f"same shape; each example standardized over its last axes {self.normalized_shape}"
+        return (
+            f"same shape; γ and β over the normalized shape {self.normalized_shape}: 2·{size} = "
+            f"{2 * size} parameters"
+        )
+
+    def forward(self, x):
+        self._check(tuple(x.shape))
+        return layer_norm(x, self.normalized_shape, self.gamma, self.beta, epsilon=self.eps)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "normalized_shape": None if self.normalized_shape is None else list(self.normalized_shape),
+            "eps": self.eps,
+            "elementwise_affine": self.elementwise_affine,
+            "convention": self.convention,
+        }
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -4,8 +4,8 @@ Input x has shape (batch, time, features). Each layer computes the input project
 one matrix product, P = X W_ih + b_ih, then runs the cell over time with one fused op
 (``glassnet.ops.recurrent``), whose backward is backpropagation through time: the gradients of W_ih and
 W_hh are sums over time steps (the notes' BPTT). ``fused=False`` runs the same cell as a loop of primitive
-ops (matmul, add, sigmoid, tanh, mul) through plain autograd: the same values and gradients, slower, one
-graph node per operation (what ``gn.explain`` shows).
+ops (matmul, add, sigmoid, tanh, mul) through plain autograd (``recurrent_unrolled``): the same values and
+gradients, slower, one graph node per operation (what ``gn.explain`` shows).
 
 Weights, whatever the convention: ``kernel`` W_ih (features, G·units), ``recurrent_kernel`` W_hh
 (units, G·units), ``bias`` b_ih (G·units,) and, where the convention has a second bias, ``recurrent_bias``
@@ -42,6 +42,7 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
 from glassnet.nn import initializers
 from glassnet.nn.initializers import Orthogonal  # noqa: F401 - re-exported for older imports
+from glassnet.nn.layers.recurrent_unrolled import gru_unrolled, lstm_unrolled, rnn_unrolled
 from glassnet.nn.module import Module
 from glassnet.nn.serialization import serialize
 from glassnet.ops import arithmetic, shape
@@ -225,33 +226,16 @@ class _Recurrent(Module):
         x = self._check_input(x)
         mask = self._check_mask(mask, x)
         states = self._initial_states(initial_state, x.shape[0], x)
-        with_cell = len(self.state_names) > 1 and (self.return_state or self.stateful)
-        y = self._run(x, states, mask, self.return_sequences, with_cell)
-        units = self.units
-        last = 0 if self.reverse else x.shape[1] - 1
-        if self.return_sequences:
-            sequence = shape.getitem(y, (Ellipsis, slice(0, units))) if with_cell else y
-            final = (
-                [
-                    shape.getitem(y, (slice(None), last, slice(k * units, (k + 1) * units)))
-                    for k in range(len(self.state_names))
-                ]
-                if (self.return_state or self.stateful)
-                else []
-            )
-            output = sequence
-            if mask is not None:
-                output = arithmetic.mul(sequence, mask[..., None].astype(sequence.dtype))
+        outputs = self._run(x, states, mask, self.return_sequences)  # one per state: h (and c)
+        output = outputs[0]
+        if not self.return_sequences:
+            final = outputs
         else:
-            final = (
-                [
-                    shape.getitem(y, (slice(None), slice(k * units, (k + 1) * units)))
-                    for k in range(len(self.state_names))
-                ]
-                if with_cell
-                else [y]
-            )
-            output = final[0]
+            last = 0 if self.reverse else x.shape[1] - 1
+            keep_final = self.return_state or self.stateful
+            final = [shape.getitem(y, (slice(None), last)) for y in outputs] if keep_final else []
+            if mask is not None:
+                output = arithmetic.mul(output, mask[..., None].astype(output.dtype))
         if self.stateful:
             self.states = [state.data.copy() for state in final]
         return [output, *final] if self.return_state else output
@@ -343,14 +327,14 @@ class SimpleRNN(_Recurrent):
         R.activation_fn(activation)  # validates the name
         self.activation = activation
 
-    def _run(self, x, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
             options = dict(activation=self.activation, reverse=self.reverse, sequence=sequence)
-            return R.RNNSequence.apply(x, states[0], *weights, mask, **options)
+            return [R.RNNSequence.apply(x, states[0], *weights, mask, **options)]
         x_proj = self._projections(x)
-        return R.rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.reverse, sequence)
+        return [rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.reverse, sequence)]
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}
@@ -396,14 +380,14 @@ class LSTM(_Recurrent):
         if self.use_bias and self.convention == "keras" and self.unit_forget_bias:
             self.bias.data[self.units : 2 * self.units] = 1.0
 
-    def _run(self, x, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         h0, c0 = states
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
-            options = dict(reverse=self.reverse, sequence=sequence, with_cell=with_cell)
-            return R.LSTMSequence.apply(x, h0, c0, *weights, mask, **options)
-        return R.lstm_unrolled(self._projections(x), h0, c0, w, b, mask, self.reverse, sequence, with_cell)
+            options = dict(reverse=self.reverse, sequence=sequence)
+            return list(R.LSTMSequence.apply(x, h0, c0, *weights, mask, **options))
+        return list(lstm_unrolled(self._projections(x), h0, c0, w, b, mask, self.reverse, sequence))
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -441,14 +425,14 @@ class GRU(_Recurrent):
     def _folds_recurrent_bias(self) -> bool:
         return False  # b_hn sits inside r ⊙ (h W_hn + b_hn): it cannot join b_ih
 
-    def _run(self, x, states, mask, sequence, with_cell):
+    def _run(self, x, states, mask, sequence):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         order = "rzn" if self.convention == "pytorch" else "zrn"
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
             options = dict(order=order, reverse=self.reverse, sequence=sequence)
-            return R.GRUSequence.apply(x, states[0], *weights, mask, **options)
-        return R.gru_unrolled(self._projections(x), states[0], w, b, mask, order, self.reverse, sequence)
+            return [R.GRUSequence.apply(x, states[0], *weights, mask, **options)]
+        return [gru_unrolled(self._projections(x), states[0], w, b, mask, order, self.reverse, sequence)]
 
 
 def _to_numpy(value):

@@ -1,13 +1,18 @@
-"""Reshaping layers: Flatten, the bridge from feature maps to dense layers, and Reshape."""
+"""Reshaping layers: Flatten, the bridge from feature maps to dense layers, Reshape, and the border layers
+ZeroPadding2D and Cropping2D (images, NCHW or with ``data_format="channels_last"`` NHWC)."""
 
 from __future__ import annotations
 
 import math
 
+from glassnet.autograd.tensor import Tensor
+from glassnet.backend import get_array_module
+from glassnet.nn.layers.conv import Spatial, check_data_format
 from glassnet.nn.module import Module
-from glassnet.ops.shape import flatten, reshape
+from glassnet.ops.conv import resolve_padding
+from glassnet.ops.shape import concatenate, flatten, reshape
 
-__all__ = ["Flatten", "Reshape"]
+__all__ = ["Flatten", "Reshape", "ZeroPadding2D", "Cropping2D"]
 
 
 class Flatten(Module):
@@ -101,3 +106,151 @@ class Reshape(Module):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+def _borders(value, who: str, what: str) -> tuple:
+    """((top, bottom), (left, right)) from an int, (for H, for W) or ((top, bottom), (left, right))."""
+    if isinstance(value, str):
+        raise ValueError(
+            f"{who}: {what} must be an int, (h, w) or ((top, bottom), (left, right)), got {value!r}"
+        )
+    try:
+        return resolve_padding(value, (1, 1), (1, 1), (1, 1), (1, 1))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{who}: {what} must be an int >= 0, (h, w) or ((top, bottom), (left, right)), got {value!r}"
+        ) from None
+
+
+class _Border(Spatial, Module):
+    """What ZeroPadding2D and Cropping2D share: the amounts per side, the image axes, the config."""
+
+    _what = "padding"
+
+    def __init__(self, amounts=1, data_format="channels_first", name=None):
+        super().__init__(name=name)
+        who = f"{type(self).__name__} '{self.name}'"
+        self.amounts = _borders(amounts, who, self._what)
+        self.data_format = check_data_format(data_format, who)
+
+    def _axes(self) -> tuple:
+        """The positions of H and W in the layer's data format."""
+        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = self.channels_first_shape(input_shape)
+        sizes = tuple(
+            None if n is None else self._size(n, before, after, axis)
+            for axis, n, (before, after) in zip("HW", shape[2:], self.amounts)
+        )
+        return self.output_shape(tuple(shape[:2]) + sizes)
+
+    def explain_shape(self, input_shape) -> str:
+        shape = self.channels_first_shape(input_shape)
+        sign = "+" if self._what == "padding" else "−"
+        parts = [
+            f"{axis}: {n} {sign} {before} {sign} {after} = {self._size(n, before, after, axis)}"
+            for axis, n, (before, after) in zip("HW", shape[2:], self.amounts)
+            if n is not None
+        ]
+        return ", ".join(parts) + "; params = 0"
+
+    def get_config(self):
+        config = {**super().get_config(), self._what: [list(side) for side in self.amounts]}
+        if self.data_format != "channels_first":
+            config["data_format"] = self.data_format
+        return config
+
+    def extra_repr(self):
+        return f"{self._what}={self.amounts}"
+
+
+class ZeroPadding2D(_Border):
+    """Add rows and columns of zeros around each image (Keras's ``ZeroPadding2D``, PyTorch's
+    ``ZeroPad2d``): y = x_p, the map framed by zeros; the gradient is dL/dy without its frame.
+
+    Args:
+        padding: p on every side (int), (ph, pw) for top/bottom and left/right, or ((top, bottom),
+            (left, right)).
+        data_format: "channels_first" (NCHW, default) or "channels_last" (NHWC).
+
+    Shape:
+        (N, C, H, W) -> (N, C, top + H + bottom, left + W + right)
+
+    Example:
+        >>> import glassnet as gn
+        >>> ZeroPadding2D(((1, 0), (0, 2)))(gn.ones(1, 1, 2, 2)).numpy()[0, 0]
+        array([[0., 0., 0., 0.],
+               [1., 1., 0., 0.],
+               [1., 1., 0., 0.]], dtype=float32)
+    """
+
+    def __init__(self, padding=1, data_format="channels_first", name=None):
+        super().__init__(padding, data_format, name)
+
+    @property
+    def padding(self) -> tuple:
+        return self.amounts
+
+    def _size(self, n, before, after, axis) -> int:
+        return n + before + after
+
+    def forward(self, x):
+        self.channels_first_shape(x.shape, "input")
+        xp = get_array_module(x.data)
+        for axis, (before, after) in zip(self._axes(), self.amounts):
+            pieces = []
+            for count in (before, after):
+                shape = list(x.shape)
+                shape[axis] = count
+                pieces.append(Tensor(xp.zeros(shape, dtype=x.dtype)) if count else None)
+            if before or after:
+                x = concatenate(
+                    [piece for piece in (pieces[0], x, pieces[1]) if piece is not None], axis=axis
+                )
+        return x
+
+
+class Cropping2D(_Border):
+    """Cut rows and columns off each image's border (Keras's ``Cropping2D``): y = x[..., top : H - bottom,
+    left : W - right]; the gradient is dL/dy framed by zeros where the border was.
+
+    Args:
+        cropping: c on every side (int), (ch, cw), or ((top, bottom), (left, right)).
+        data_format: "channels_first" (NCHW, default) or "channels_last" (NHWC).
+
+    Shape:
+        (N, C, H, W) -> (N, C, H - top - bottom, W - left - right)
+
+    Example:
+        >>> import glassnet as gn
+        >>> Cropping2D(((1, 0), (0, 1)))(gn.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])).tolist()
+        [[[[3.0]]]]
+    """
+
+    _what = "cropping"
+
+    def __init__(self, cropping=1, data_format="channels_first", name=None):
+        super().__init__(cropping, data_format, name)
+
+    @property
+    def cropping(self) -> tuple:
+        return self.amounts
+
+    def _size(self, n, before, after, axis) -> int:
+        if before + after >= n:
+            raise ValueError(
+                f"Cropping2D '{self.name}' cuts {before} + {after} from {axis} = {n}, which leaves nothing"
+            )
+        return n - before - after
+
+    def forward(self, x):
+        self.compute_output_shape(x.shape)
+        index = [slice(None)] * x.ndim
+        for axis, (before, after) in zip(self._axes(), self.amounts):
+            index[axis] = slice(before, x.shape[axis] - after)
+        return x[tuple(index)]

@@ -16,6 +16,7 @@ __all__ = ["ProgressBar", "format_logs"]
 
 
 def format_logs(logs: dict) -> str:
+    """The numbers of an epoch's logs on one line: "loss 0.3125  accuracy 0.9000"."""
     return "  ".join(f"{key} {value:.4f}" for key, value in logs.items() if isinstance(value, (int, float)))
 
 
