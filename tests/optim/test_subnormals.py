@@ -81,6 +81,28 @@ def test_decaying_state_is_flushed_and_the_weights_do_not_change(cls, options, n
     assert control_had_subnormals >= FLUSH_EVERY, "the control never reached the subnormal range"
 
 
+@pytest.mark.parametrize("cls, options", [(RMSProp, {"rho": 0.5}), (Adadelta, {"rho": 0.5}),
+                                          (Adam, {"beta_1": 0.5, "beta_2": 0.5})])
+def test_no_flush_when_epsilon_is_too_small_for_it(cls, options):
+    """With ε = 0 the step divides by √S itself: a flushed S would turn V / √S into 0 / 0 or V / 0, so the
+    state is left as it is and the run is the control's, subnormals and all."""
+    flushed, control = P(np.full(3, 0.5, np.float32)), P(np.full(3, 0.5, np.float32))
+    optimizer = cls([flushed], eps=0.0, **options)
+    reference = unflushed(cls)([control], eps=0.0, **options)
+    for step in range(1, 130):
+        grad = np.array([1.0 if step == 1 else 0.0, 1.0, -1.0], np.float32)
+        flushed.grad, control.grad = grad, grad.copy()
+        optimizer.step()
+        reference.step()
+    np.testing.assert_array_equal(flushed.data, control.data)
+    assert np.isfinite(flushed.data).all()
+    assert subnormal(reference.state[id(control)][cls.decaying[0]]).any()  # there was something to flush
+    for name in cls.decaying:
+        if name in reference.state[id(control)]:
+            np.testing.assert_array_equal(optimizer.state[id(flushed)][name],
+                                          reference.state[id(control)][name])
+
+
 def test_adagrads_sum_only_grows_so_it_declares_nothing_decaying():
     """G <- G + g² never decreases: a G that was normal stays normal, so Adagrad has nothing to flush."""
     assert optim.Adagrad.decaying == ()

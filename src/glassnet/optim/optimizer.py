@@ -123,12 +123,15 @@ def _flush_subnormals(array, scratch, xp) -> None:
     (``finfo(dtype).tiny``: 1.2e-38 in float32, 2.2e-308 in float64).
 
     Why: a state that decays geometrically, V <- β V while the gradient is 0 (the weights of a pixel that
-    is almost always black), passes through the subnormal range below tiny on its way to 0, where x86
-    arithmetic can be slow (on the AMD EPYC this was measured on, an Adam step on all-subnormal state took
-    1.5 times as long; Intel cores are known to take many times as long): in float32 for about 150 steps
-    at β = 0.9, about 16,000 at β = 0.999. A flush ends that. The results change below float rounding:
-    such an entry moves a weight by less than lr · tiny / ε. (With ε = 0, a zero gradient gives 0 / 0 once
-    V and S reach 0, flushed or not; flushing makes it sooner.)
+    is almost always black), falls below tiny into the subnormal range, where x86 arithmetic can be slow
+    (on the AMD EPYC this was measured on, an Adam step on all-subnormal state took 1.5 times as long;
+    Intel cores are known to take many times as long), and it stays there: rounded to nearest, k units of
+    the smallest subnormal times β is k units again once k (1 − β) < 1/2, so V stalls at 4 or 5 units for
+    β = 0.9 and S at 500 for β = 0.999, subnormal for the rest of training. A flush ends that. The results
+    change below float rounding: a flushed V moves a weight by less than lr · tiny / D, and a flushed S
+    changes D = √S + ε by less than √tiny, below D's rounding for ε ≥ ``_smallest_flushable_eps`` (2e-12
+    in float32, 1e-138 in float64; the defaults are 1e-10 to 1e-6). With a smaller ε (ε = 0: V / √S) the
+    flush is skipped, as it would change the step.
 
     Cost and schedule: three passes (|x| into ``scratch``, the comparison, the masked copy; ``putmask``
     was slower, a multiply by the mask or a test of the exponent bits about the same); run on every update
@@ -138,6 +141,12 @@ def _flush_subnormals(array, scratch, xp) -> None:
     """
     magnitude = xp.abs(array, out=scratch)
     xp.copyto(array, 0, where=magnitude < _smallest_normal(xp, array.dtype))
+
+
+@cache
+def _smallest_flushable_eps(xp, dtype) -> float:
+    """2 √tiny / machine ε: from this ε up, √S + ε with S < tiny rounds as ε alone does (see above)."""
+    return 2 * _smallest_normal(xp, dtype) ** 0.5 / float(xp.finfo(dtype).eps)
 
 
 class Optimizer:
@@ -425,11 +434,16 @@ class Optimizer:
                 decayed += grad
                 grad = decayed
         terms = self._update(data, grad, state, group, xp)
-        if state["step"] % FLUSH_EVERY == 0:
+        if state["step"] % FLUSH_EVERY == 0 and self._flushable(group, data.dtype, xp):
             for key in self.decaying:
                 if key in state:
                     _flush_subnormals(state[key], state["_scratch"], xp)
         return terms
+
+    @staticmethod
+    def _flushable(group: dict, dtype, xp) -> bool:
+        """Whether a flush changes results below rounding: always without ε (SGD), else for ε big enough."""
+        return group.get("eps", 1.0) >= _smallest_flushable_eps(xp, dtype)
 
     @staticmethod
     def _divide_and_step(data, numerator, lr_t, denominator, state: dict, xp) -> dict:
