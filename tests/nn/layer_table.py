@@ -118,6 +118,15 @@ def torch_conv(layer):
     return _copy_into(module, layer, [("weight", "weight", False), ("bias", "bias", False)])
 
 
+def torch_conv_transpose(layer):
+    torch = _torch()
+    in_channels, out_channels, kh, kw = layer.weight.shape
+    module = torch.nn.ConvTranspose2d(
+        in_channels, out_channels, (kh, kw), stride=2, padding=1, output_padding=1, dtype=torch.float64
+    )
+    return _copy_into(module, layer, [("weight", "weight", False), ("bias", "bias", False)])
+
+
 def torch_conv1d(layer):
     torch = _torch()
     out_channels, in_channels, kernel = layer.weight.shape
@@ -235,6 +244,30 @@ LAYERS = [
     ),
     LayerRow("Dense_linear", lambda: nn.Dense(3), (4,), torch=torch_dense),
     LayerRow("Conv2D", lambda: nn.Conv2D(2, 3, strides=2, padding=1), (2, 5, 4), torch=torch_conv),
+    LayerRow(
+        "Conv2DTranspose",
+        lambda: nn.Conv2DTranspose(2, 3, strides=2, padding=1, output_padding=1),
+        (3, 4, 3),
+        torch=torch_conv_transpose,
+    ),
+    LayerRow(
+        "Conv2DTranspose_channels_last_same",
+        lambda: nn.Conv2DTranspose(2, 5, strides=2, padding="same", data_format="channels_last"),
+        (3, 4, 3),
+        no_torch="PyTorch has no NHWC layer nor 'same'; tests/ops rows compare the op's 'same' with PyTorch",
+    ),
+    LayerRow(
+        "UpSampling2D",
+        lambda: nn.UpSampling2D((2, 3)),
+        (2, 3, 2),
+        torch=TorchModule("Upsample", {"scale_factor": (2, 3), "mode": "nearest"}),
+    ),
+    LayerRow(
+        "UpSampling2D_bilinear",
+        lambda: nn.UpSampling2D(2, interpolation="bilinear"),
+        (2, 3, 4),
+        torch=TorchModule("Upsample", {"scale_factor": 2, "mode": "bilinear", "align_corners": False}),
+    ),
     LayerRow(
         "MaxPool2D", lambda: nn.MaxPool2D(2), (2, 4, 5), torch=TorchModule("MaxPool2d", {"kernel_size": 2})
     ),

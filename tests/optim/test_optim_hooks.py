@@ -60,13 +60,16 @@ def test_adam_record_has_bias_corrections_and_effective_rate():
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("convention", ["notes", "pytorch", "keras"])
 @pytest.mark.parametrize("cls, kwargs", [
-    (Adagrad, {"lr": 0.1}), (Adagrad, {"lr": 0.1, "convention": "pytorch"}), (RMSProp, {"lr": 0.1}),
-    (RMSProp, {"lr": 0.1, "centered": True, "convention": "keras"}), (Adadelta, {}),
-    (Adam, {"lr": 0.1, "convention": "keras"}), (Adam, {"lr": 0.1, "amsgrad": True}),
+    (SGD, {"lr": 0.1}), (Adagrad, {"lr": 0.1}), (Adagrad, {"lr": 0.1, "initial_accumulator_value": 0.5}),
+    (RMSProp, {"lr": 0.1}), (RMSProp, {"lr": 0.1, "centered": True}), (Adadelta, {"lr": 0.5}),
+    (Adam, {"lr": 0.1}), (Adam, {"lr": 0.1, "amsgrad": True}),
 ])
-def test_lr_effective_times_the_gradient_is_the_step(cls, kwargs):
-    """Without momentum each of these moves w by lr_effective · g (Adam: by lr_effective · V)."""
+def test_lr_effective_times_the_gradient_is_the_step(cls, kwargs, convention):
+    """Without momentum each of these moves w by lr_effective · g (Adam: by lr_effective · V), in every
+    convention: the record's lr_effective is made from the terms the update itself computed."""
+    kwargs = {**kwargs, "convention": convention}
     w = P([0.5, -1.0])
     optimizer = cls([w], **kwargs)
     records = []

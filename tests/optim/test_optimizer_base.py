@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
 from glassnet import optim
 from glassnet.optim import SGD, Adadelta, Adagrad, Adam, RMSProp
+from glassnet.optim.optimizer import CONVENTIONS, UNUSED
 
 ALL = [SGD, Adagrad, Adadelta, RMSProp, Adam]
 
@@ -299,6 +302,67 @@ def test_bad_convention_lists_the_valid_ones(cls):
 ])
 def test_defaults_depend_on_the_convention(cls, convention, expected):
     assert cls(convention=convention).defaults == expected
+
+
+def defaults_table(cls) -> dict:
+    """The docstring's table of defaults, read back: {name: {notes, pytorch, keras, allowed: text}}."""
+    lines = [line.strip() for line in cls.__doc__.splitlines()]
+    header = next(n for n, line in enumerate(lines) if line.split() == ["name", *CONVENTIONS, "allowed"])
+    rows = {}
+    for line in lines[header + 2:]:
+        if line.startswith("="):
+            return rows
+        name, *cells = line.split(maxsplit=4)
+        rows[name] = dict(zip([*CONVENTIONS, "allowed"], cells))
+    raise AssertionError("the table has no closing rule")
+
+
+def parse_default(text):
+    """A default as the table shows it, back as a value: 1e-8 -> 1e-08, False -> False, — -> UNUSED."""
+    words = {"—": UNUSED, "True": True, "False": False}
+    return words[text] if text in words else float(text)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_docstring_table_of_defaults_is_made_from_the_hyperparameter_table(cls):
+    assert "{hyperparameter_table}" not in cls.__doc__
+    table = defaults_table(cls)
+    assert list(table) == list(cls.hyperparameters)
+    words = {">= 0": ">= 0", "[0, 1)": "[0, 1)", "[0, 1]": "[0, 1]", "bool": "True or False"}
+    for name, row in table.items():
+        assert row["allowed"] == words[cls.hyperparameters[name][-1]]
+    for convention in CONVENTIONS:
+        shown = {name: parse_default(row[convention]) for name, row in table.items()}
+        assert {name: value for name, value in shown.items() if value is not UNUSED} == (
+            cls(convention=convention).defaults)
+
+
+def test_docstring_table_shows_the_numbers_as_written():
+    assert "eps                        1e-8   1e-10    1e-7   >= 0" in Adagrad.__doc__
+    assert "dampening     —      0        —      [0, 1]" in SGD.__doc__
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_constructor_signature_comes_from_the_hyperparameter_table(cls):
+    assert "__init__" not in vars(cls)  # the base class forwards every hyperparameter
+    parameters = inspect.signature(cls).parameters
+    assert list(parameters) == ["params", *cls.hyperparameters, "convention", "clipnorm", "clipvalue",
+                                "global_clipnorm", "aliases"]
+    assert all(parameters[name].default is None for name in cls.hyperparameters)
+    assert parameters["convention"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_hyperparameters_by_position_follow_the_table_order():
+    assert SGD(None, 0.1, 0.9).defaults == {"lr": 0.1, "momentum": 0.9, "nesterov": False,
+                                            "weight_decay": 0.0}
+    assert Adam(None, 0.01, 0.8, convention="keras").defaults["beta_1"] == 0.8
+    with pytest.raises(TypeError, match=r"^SGD takes at most 5 hyperparameters by position \(lr, momentum, "
+                                        r"dampening, nesterov, weight_decay\), got 6$"):
+        SGD(None, 0.1, 0.0, 0.0, False, 0.0, 1.0)
+    with pytest.raises(TypeError, match=r"^SGD: lr given twice \(by position and by name\)$"):
+        SGD(None, 0.1, lr=0.2)
+    with pytest.raises(TypeError, match="SGD: lr given twice"):
+        SGD(None, 0.1, learning_rate=0.2)
 
 
 def test_aliases_reach_the_canonical_names():

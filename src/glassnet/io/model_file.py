@@ -75,25 +75,53 @@ def _npy_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-def _compile_config(model) -> dict | None:
-    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
-        return None
-    optimizer = model.optimizer
+def _optimizer_config(optimizer) -> dict:
     state = optimizer.state_dict()
     return {
-        "optimizer": {
-            "class": type(optimizer).__name__,
-            "convention": optimizer.convention,
-            "hyperparameters": optimizer.defaults,
-            "clipping": {
-                key: getattr(optimizer, key, None) for key in ("clipnorm", "clipvalue", "global_clipnorm")
-            },
-            "param_groups": state["param_groups"],
-            "steps": {str(index): entry["step"] for index, entry in state["state"].items()},
+        "class": type(optimizer).__name__,
+        "convention": optimizer.convention,
+        "hyperparameters": optimizer.defaults,
+        "clipping": {
+            key: getattr(optimizer, key, None) for key in ("clipnorm", "clipvalue", "global_clipnorm")
         },
+        "param_groups": state["param_groups"],
+        "steps": {str(index): entry["step"] for index, entry in state["state"].items()},
+    }
+
+
+def _several_optimizers(model) -> dict | None:
+    """{name: optimizer} of a model compiled by its own ``compile`` with several optimizers (a GAN: its
+    ``optimizers`` and the other arguments of its compile in ``compile_settings``); None otherwise."""
+    if getattr(model, "compile_settings", None) is None or not getattr(model, "optimizers", None):
+        return None
+    return model.optimizers
+
+
+def _compile_config(model) -> dict | None:
+    several = _several_optimizers(model)
+    if several is not None:
+        return {
+            "optimizers": {name: _optimizer_config(optimizer) for name, optimizer in several.items()},
+            "settings": model.compile_settings,
+            "loss": serialize(model.loss),
+            "metrics": [],
+        }
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        return None
+    return {
+        "optimizer": _optimizer_config(model.optimizer),
         "loss": serialize(model.loss),
         "metrics": [metrics_module.metric_config(metric) for metric in model.compiled_metrics],
     }
+
+
+def _optimizer_members(model) -> list:
+    """[(member prefix, optimizer)]: "optimizer/" for the one optimizer, "optimizers/<name>/" for each of
+    several."""
+    several = _several_optimizers(model)
+    if several is not None:
+        return [(f"optimizers/{name}/", optimizer) for name, optimizer in several.items()]
+    return [("optimizer/", model.optimizer)]
 
 
 def save_model(model: Module, path) -> Path:
@@ -111,10 +139,11 @@ def save_model(model: Module, path) -> Path:
     compiled = _compile_config(model)
     arrays = {f"weights/{name}.npy": value for name, value in state.items()}
     if compiled is not None:
-        for index, entry in model.optimizer.state_dict()["state"].items():
-            for key, value in entry.items():
-                if key != "step":
-                    arrays[f"optimizer/{index}.{key}.npy"] = value
+        for prefix, optimizer in _optimizer_members(model):
+            for index, entry in optimizer.state_dict()["state"].items():
+                for key, value in entry.items():
+                    if key != "step":
+                        arrays[f"{prefix}{index}.{key}.npy"] = value
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -312,7 +341,9 @@ _OPTIMIZER_SCHEMA = Schema(
 )
 _COMPILE_SCHEMA = Schema(
     {
-        "optimizer": Field((dict,), required=True, table=_OPTIMIZER_SCHEMA),
+        "optimizer": Field((dict,), table=_OPTIMIZER_SCHEMA),
+        "optimizers": Field((dict,)),  # several, by name, each as "optimizer" (a GAN's two)
+        "settings": Field((dict,)),  # the other arguments of such a model's own compile
         "loss": Field((dict, str), required=True),
         "metrics": Field((list,), required=True, items=Field((dict,), table=_OBJECT)),
     }
@@ -530,15 +561,46 @@ def _metric_classes() -> dict:
     }
 
 
+def _optimizer_class(saved: dict, where: str, optimizers: dict):
+    """The optimizer class ``saved`` names, among glassnet's classes only."""
+    if saved["class"] not in optimizers:
+        names = ", ".join(sorted(optimizers))
+        raise ModelFileError(f"{where}.class: expected one of {names}, found {describe(saved['class'])}")
+    return optimizers[saved["class"]]
+
+
+def _new_optimizer(cls, saved: dict):
+    return cls(convention=saved["convention"], **saved.get("clipping", {}), **saved["hyperparameters"])
+
+
+def _restore_several(model, compiled: dict, archive, arrays: tuple, path: Path) -> None:
+    """A model compiled with several optimizers: its own compile, called with them and its settings."""
+    where = f"{path}: {_MANIFEST}: compile"
+    optimizers, entries, classes = _optimizer_classes(), {}, {}
+    for name, saved in compiled["optimizers"].items():
+        entries[name] = _OPTIMIZER_SCHEMA.check(saved, ModelFileError, f"{where}.optimizers.{name}")
+        classes[name] = _optimizer_class(entries[name], f"{where}.optimizers.{name}", optimizers)
+    try:
+        built = {name: _new_optimizer(classes[name], saved) for name, saved in entries.items()}
+        model.compile(**{f"{name}_optimizer": item for name, item in built.items()},
+                      **compiled.get("settings", {}))
+    except (TypeError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else type(error).__name__
+        raise ModelFileError(f"{where}: cannot restore the settings ({message})") from None
+    for name, optimizer in built.items():
+        _load_optimizer_state(optimizer, entries[name], archive, arrays, f"optimizers/{name}/", path)
+
+
 def _restore_compile(model, compiled: dict, archive, arrays: tuple, path: Path, custom_objects) -> None:
     where = f"{path}: {_MANIFEST}: compile"
+    if "optimizers" in compiled:
+        _restore_several(model, compiled, archive, arrays, path)
+        return
+    if "optimizer" not in compiled:
+        raise ModelFileError(f"{where}: expected the key 'optimizer', found none")
     saved = compiled["optimizer"]
     optimizers, metric_classes = _optimizer_classes(), _metric_classes()
-    if saved["class"] not in optimizers:
-        raise ModelFileError(
-            f"{where}.optimizer.class: expected one of {', '.join(sorted(optimizers))}, found "
-            f"{describe(saved['class'])}"
-        )
+    cls = _optimizer_class(saved, f"{where}.optimizer", optimizers)
     for index, metric in enumerate(compiled["metrics"]):
         if metric["class"] not in metric_classes:
             raise ModelFileError(
@@ -546,20 +608,23 @@ def _restore_compile(model, compiled: dict, archive, arrays: tuple, path: Path, 
                 f"found {describe(metric['class'])}"
             )
     try:
-        optimizer = optimizers[saved["class"]](
-            convention=saved["convention"], **saved.get("clipping", {}), **saved["hyperparameters"]
-        )
+        optimizer = _new_optimizer(cls, saved)
         metric_objects = [metric_classes[m["class"]](**m["config"]) for m in compiled["metrics"]]
         loss = deserialize(compiled["loss"], custom_objects)  # a name as given, or a loss's saved config
         model.compile(optimizer=optimizer, loss=loss, metrics=metric_objects)
     except (TypeError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else type(error).__name__
         raise ModelFileError(f"{where}: cannot restore the settings ({message})") from None
+    _load_optimizer_state(optimizer, saved, archive, arrays, "optimizer/", path)
+
+
+def _load_optimizer_state(optimizer, saved: dict, archive, arrays: tuple, prefix: str, path: Path) -> None:
+    """The step counts of ``saved`` and the state arrays under ``prefix``, loaded into ``optimizer``."""
+    where = f"{path}: {_MANIFEST}: compile"
     state = {}
     for index, step in saved["steps"].items():
         state[_state_index(index, f"{_MANIFEST}: compile.optimizer.steps", path)] = {"step": step}
     headers, members = arrays
-    prefix = "optimizer/"
     for name in sorted(members):
         if name.startswith(prefix) and name.endswith(".npy"):
             index, _, key = name[len(prefix) : -len(".npy")].partition(".")

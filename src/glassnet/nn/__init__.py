@@ -18,6 +18,7 @@ from glassnet.nn.layers import (
     Concatenate,
     Conv1D,
     Conv2D,
+    Conv2DTranspose,
     Cropping2D,
     Dense,
     Dropout,
@@ -34,6 +35,7 @@ from glassnet.nn.layers import (
     Reshape,
     SimpleRNN,
     TimeDistributed,
+    UpSampling2D,
     ZeroPadding2D,
 )
 from glassnet.nn.layers.graph import GATConv, GCNConv, GlobalMaxPool, GlobalMeanPool, GlobalSumPool, SAGEConv
@@ -67,6 +69,8 @@ __all__ = [
     "BatchNorm",
     "LayerNorm",
     "Conv2D",
+    "Conv2DTranspose",
+    "UpSampling2D",
     "MaxPool2D",
     "AvgPool2D",
     "GlobalAvgPool2D",

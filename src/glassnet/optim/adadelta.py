@@ -26,27 +26,21 @@ class Adadelta(Optimizer):
     Zeiler's paper has no learning rate (lr = 1, the notes' and PyTorch's default); Keras defaults to
     0.001, which makes Adadelta very slow unless lr is raised.
 
-    Defaults (``None`` in the signature takes the convention's):
+    Defaults (``None`` in the signature takes the convention's), from ``Adadelta.hyperparameters``:
 
-    ============  =====  =======  =====
-    name          notes  pytorch  keras
-    ============  =====  =======  =====
-    lr            1.0    1.0      0.001
-    rho           0.95   0.9      0.95
-    eps           1e-6   1e-6     1e-7
-    weight_decay  0      0        0
-    ============  =====  =======  =====
+    {hyperparameter_table}
 
     Args:
         params: parameters or parameter groups; ``None`` to ``bind`` later.
-        lr: learning rate multiplying Δ (alias ``learning_rate``), >= 0.
-        rho: decay ρ of both averages, in [0, 1].
-        eps: ε (alias ``epsilon``), >= 0, inside both roots.
-        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        lr: learning rate multiplying Δ (alias ``learning_rate``).
+        rho: decay ρ of both averages.
+        eps: ε (alias ``epsilon``), inside both roots.
+        weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``square_avg`` (S), ``acc_delta`` (U). Step records add ``lr_effective`` = lr √(U + ε) / √(S + ε)
-    with the U of before the step, one per weight.
+    State: ``square_avg`` (S), ``acc_delta`` (U); both decay while g = 0; every 16th step their entries
+    below the smallest normal float are set to 0 (``optimizer._flush_subnormals``). Step records add
+    ``lr_effective`` = lr R with R = √(U + ε) / √(S + ε) (the U of before the step), one per weight.
 
     Example (first step: U = 0, S = 0.05 g², so Δ = √ε / √(0.05 g²) · g = 0.004472 for ε = 1e-6):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -65,36 +59,27 @@ class Adadelta(Optimizer):
     }
     # fmt: on
     state_names = ("square_avg", "acc_delta")
-
-    def __init__(
-        self, params=None, lr=None, rho=None, eps=None, weight_decay=None, convention="notes", **aliases
-    ):
-        super().__init__(
-            params, convention=convention, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, **aliases
-        )
+    decaying = state_names  # S ← ρ S, U ← ρ U while g = 0
 
     def _update_notes(self, data, grad, state, group, xp):
         rho, eps = group["rho"], group["eps"]
         square_avg = self._buffer(state, "square_avg", data, xp)
         acc_delta = self._buffer(state, "acc_delta", data, xp)
         scratch = self._buffer(state, "_scratch", data, xp, fill=None)
+        ratio = self._buffer(state, "_ratio", data, xp, fill=None)
         delta = self._buffer(state, "_delta", data, xp, fill=None)
         square_avg *= rho
         xp.multiply(grad, grad, out=scratch)
         square_avg += xp.multiply(scratch, 1.0 - rho, out=scratch)  # S = ρ S + (1 − ρ) g²
         xp.sqrt(xp.add(square_avg, eps, out=scratch), out=scratch)  # √(S + ε)
-        xp.sqrt(xp.add(acc_delta, eps, out=delta), out=delta)  # √(U + ε)
-        delta /= scratch
-        delta *= grad  # Δ
+        xp.sqrt(xp.add(acc_delta, eps, out=ratio), out=ratio)  # √(U + ε)
+        ratio /= scratch  # R = √(U + ε) / √(S + ε)
+        xp.multiply(ratio, grad, out=delta)  # Δ = R g
         acc_delta *= rho
         xp.multiply(delta, delta, out=scratch)
         acc_delta += xp.multiply(scratch, 1.0 - rho, out=scratch)  # U = ρ U + (1 − ρ) Δ²
         data -= xp.multiply(delta, group["lr"], out=scratch)
+        return {"lr_t": group["lr"], "ratio": ratio}
 
     _update_pytorch = _update_notes  # the same rule; only the defaults differ
     _update_keras = _update_notes  # the same rule; only the defaults and weight decay differ
-
-    def _explain(self, group, state, previous):
-        acc_delta_before = previous.get("acc_delta", 0.0)
-        root_steps = (acc_delta_before + group["eps"]) ** 0.5
-        return {"lr_effective": group["lr"] * root_steps / (state["square_avg"] + group["eps"]) ** 0.5}

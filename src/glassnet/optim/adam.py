@@ -31,33 +31,26 @@ class Adam(Optimizer):
     Adam with decoupled weight decay, i.e. ``convention="keras"``'s decay with the pytorch rule; it is
     not offered here.
 
-    Defaults (``None`` in the signature takes the convention's):
+    Defaults (``None`` in the signature takes the convention's), from ``Adam.hyperparameters``:
 
-    ============  =====  =======  =====
-    name          notes  pytorch  keras
-    ============  =====  =======  =====
-    lr            0.001  0.001    0.001
-    beta_1        0.9    0.9      0.9
-    beta_2        0.999  0.999    0.999
-    eps           1e-8   1e-8     1e-7
-    amsgrad       False  False    False
-    weight_decay  0      0        0
-    ============  =====  =======  =====
+    {hyperparameter_table}
 
     Args:
         params: parameters or parameter groups; ``None`` to ``bind`` later.
-        lr: learning rate η (alias ``learning_rate``), >= 0.
-        beta_1: β₁, decay of the gradient average, in [0, 1).
-        beta_2: β₂, decay of the squared-gradient average, in [0, 1). ``betas=(β₁, β₂)`` (PyTorch's
-            spelling) sets both.
-        eps: ε (alias ``epsilon``), >= 0.
+        lr: learning rate η (alias ``learning_rate``).
+        beta_1: β₁, decay of the gradient average.
+        beta_2: β₂, decay of the squared-gradient average. ``betas=(β₁, β₂)`` (PyTorch's spelling) sets
+            both.
+        eps: ε (alias ``epsilon``).
         amsgrad: divide by the largest S seen so far (Reddi et al., 2018) instead of the current S.
-        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Smax, with amsgrad). Step records add
-    ``bias_correction1`` (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective``, the factor
-    multiplying V in the update, one per weight.
+    State: ``exp_avg`` (V), ``exp_avg_sq`` (S), ``max_exp_avg_sq`` (Smax, with amsgrad). V and S decay
+    while g = 0; every 16th step their entries below the smallest normal float are set to 0
+    (``optimizer._flush_subnormals``); Smax never decreases. Step records add ``bias_correction1``
+    (1 − β₁ᵗ), ``bias_correction2`` (1 − β₂ᵗ) and ``lr_effective`` = lr_t / D, the factor multiplying V in
+    the update (lr_t and D as the update computes them), one per weight.
 
     Example (the first step moves each weight by about lr, whatever the gradient's size):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -79,30 +72,7 @@ class Adam(Optimizer):
     # fmt: on
     aliases = {**Optimizer.aliases, "betas": ("beta_1", "beta_2")}
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-
-    def __init__(
-        self,
-        params=None,
-        lr=None,
-        beta_1=None,
-        beta_2=None,
-        eps=None,
-        amsgrad=None,
-        weight_decay=None,
-        convention="notes",
-        **aliases,
-    ):
-        super().__init__(
-            params,
-            convention=convention,
-            lr=lr,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            eps=eps,
-            amsgrad=amsgrad,
-            weight_decay=weight_decay,
-            **aliases,
-        )
+    decaying = ("exp_avg", "exp_avg_sq")  # V ← β₁ V, S ← β₂ S while g = 0
 
     def _moments(self, data, grad, state, group, xp):
         """Update V and S (and Smax); return V and the S the rule divides by."""
@@ -120,44 +90,21 @@ class Adam(Optimizer):
         max_exp_avg_sq = self._buffer(state, "max_exp_avg_sq", data, xp)
         return exp_avg, xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
 
-    def _update_pytorch(self, data, grad, state, group, xp):
+    def _update_notes(self, data, grad, state, group, xp):
         exp_avg, exp_avg_sq = self._moments(data, grad, state, group, xp)
         step = state["step"]
         bias_correction1 = 1 - group["beta_1"] ** step
         bias_correction2 = 1 - group["beta_2"] ** step
         root_bias_correction2 = bias_correction2**0.5
-        scratch = state["_scratch"]
-        # lr Vc / (√Sc + ε) = (lr √(1 − β₂ᵗ) / (1 − β₁ᵗ)) V / (√S + ε √(1 − β₂ᵗ)): one pass fewer
-        xp.sqrt(exp_avg_sq, out=scratch)
-        scratch += group["eps"] * root_bias_correction2
-        xp.divide(exp_avg, scratch, out=scratch)
-        data -= xp.multiply(scratch, group["lr"] * root_bias_correction2 / bias_correction1, out=scratch)
+        # lr_t = lr √(1 − β₂ᵗ) / (1 − β₁ᵗ). notes, pytorch: lr Vc / (√Sc + ε) = lr_t V / (√S + ε √(1 − β₂ᵗ)),
+        # one pass fewer; keras: lr_t V / (√S + ε̂), its ε̂ added to the uncorrected root.
+        lr_t = group["lr"] * root_bias_correction2 / bias_correction1
+        eps_hat = group["eps"] if self.convention == "keras" else group["eps"] * root_bias_correction2
+        denominator = self._buffer(state, "_denominator", data, xp, fill=None)
+        xp.sqrt(exp_avg_sq, out=denominator)
+        denominator += eps_hat  # D = √S + ε̂
+        terms = self._divide_and_step(data, exp_avg, lr_t, denominator, state, xp)
+        return {"bias_correction1": bias_correction1, "bias_correction2": bias_correction2, **terms}
 
-    _update_notes = _update_pytorch  # the notes' Adam is PyTorch's, term for term
-
-    def _update_keras(self, data, grad, state, group, xp):
-        exp_avg, exp_avg_sq = self._moments(data, grad, state, group, xp)
-        step = state["step"]
-        lr_t = group["lr"] * (1 - group["beta_2"] ** step) ** 0.5 / (1 - group["beta_1"] ** step)
-        scratch = state["_scratch"]
-        xp.sqrt(exp_avg_sq, out=scratch)
-        scratch += group["eps"]  # √S + ε̂
-        xp.divide(exp_avg, scratch, out=scratch)
-        data -= xp.multiply(scratch, lr_t, out=scratch)
-
-    def _explain(self, group, state, previous):
-        step = state["step"]
-        bias_correction1 = 1 - group["beta_1"] ** step
-        bias_correction2 = 1 - group["beta_2"] ** step
-        exp_avg_sq = state["max_exp_avg_sq" if group["amsgrad"] else "exp_avg_sq"]
-        if self.convention == "keras":
-            lr_t = group["lr"] * bias_correction2**0.5 / bias_correction1
-            lr_effective = lr_t / (exp_avg_sq**0.5 + group["eps"])
-        else:
-            root = (exp_avg_sq / bias_correction2) ** 0.5
-            lr_effective = (group["lr"] / bias_correction1) / (root + group["eps"])
-        return {
-            "bias_correction1": bias_correction1,
-            "bias_correction2": bias_correction2,
-            "lr_effective": lr_effective,
-        }
+    _update_pytorch = _update_notes  # the notes' Adam is PyTorch's, term for term
+    _update_keras = _update_notes  # the same steps; only where ε sits differs (eps_hat above)

@@ -32,31 +32,23 @@ class RMSProp(Optimizer):
       so a changing lr acts on new gradients only (same numbers as the notes while lr is constant).
       Weight decay is decoupled (see ``Optimizer``).
 
-    Defaults (``None`` in the signature takes the convention's):
+    Defaults (``None`` in the signature takes the convention's), from ``RMSProp.hyperparameters``:
 
-    ============  =====  =======  =====
-    name          notes  pytorch  keras
-    ============  =====  =======  =====
-    lr            0.001  0.01     0.001
-    rho           0.9    0.99     0.9
-    eps           1e-8   1e-8     1e-7
-    momentum      0      0        0
-    centered      False  False    False
-    weight_decay  0      0        0
-    ============  =====  =======  =====
+    {hyperparameter_table}
 
     Args:
         params: parameters or parameter groups; ``None`` to ``bind`` later.
-        lr: learning rate η (alias ``learning_rate``), >= 0.
-        rho: decay ρ of the averages (β in the notes, ``alpha`` in PyTorch), in [0, 1].
-        eps: ε (alias ``epsilon``), >= 0.
-        momentum: μ, >= 0 (0: no momentum buffer).
+        lr: learning rate η (alias ``learning_rate``).
+        rho: decay ρ of the averages (β in the notes, ``alpha`` in PyTorch).
+        eps: ε (alias ``epsilon``).
+        momentum: μ (0: no momentum buffer).
         centered: divide by an estimate of the gradient's variance, S − A², instead of S.
-        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``square_avg`` (S), ``grad_avg`` (A, when centered), ``momentum_buffer`` (B, when μ > 0).
-    Step records add ``lr_effective`` = lr / D, one per weight.
+    State: ``square_avg`` (S), ``grad_avg`` (A, when centered), ``momentum_buffer`` (B, when μ > 0); all
+    three decay while g = 0; every 16th step their entries below the smallest normal float are set to 0
+    (``optimizer._flush_subnormals``). Step records add ``lr_effective`` = lr / D, one per weight.
 
     Example (first step: S = 0.1 g², so the step is lr / √0.1 = 3.16 lr):
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -78,30 +70,7 @@ class RMSProp(Optimizer):
     # fmt: on
     aliases = {**Optimizer.aliases, "alpha": "rho"}
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
-
-    def __init__(
-        self,
-        params=None,
-        lr=None,
-        rho=None,
-        eps=None,
-        momentum=None,
-        centered=None,
-        weight_decay=None,
-        convention="notes",
-        **aliases,
-    ):
-        super().__init__(
-            params,
-            convention=convention,
-            lr=lr,
-            rho=rho,
-            eps=eps,
-            momentum=momentum,
-            centered=centered,
-            weight_decay=weight_decay,
-            **aliases,
-        )
+    decaying = state_names  # S ← ρ S, A ← ρ A, B ← μ B while g = 0
 
     def _variance(self, data, grad, state, group, xp):
         """Update S (and A); return S, or S − A² written into the scratch buffer when centered."""
@@ -118,36 +87,36 @@ class RMSProp(Optimizer):
         grad_avg += xp.multiply(grad, 1.0 - rho, out=scratch)  # A = ρ A + (1 − ρ) g
         return xp.subtract(square_avg, xp.multiply(grad_avg, grad_avg, out=scratch), out=scratch)
 
-    def _step_lr_outside(self, data, grad, denominator, state, group, xp):
-        """notes and pytorch: w ← w − lr g / D, or B ← μ B + g / D, w ← w − lr B."""
-        step = xp.divide(grad, denominator, out=denominator)
-        if group["momentum"] > 0:
-            buffer = self._buffer(state, "momentum_buffer", data, xp)
-            buffer *= group["momentum"]
-            buffer += step
-            data -= xp.multiply(buffer, group["lr"], out=step)
+    def _denominator(self, data, grad, state, group, xp):
+        """Update S (and A); return D = √(S − A² + ε) (notes, keras) or √(S − A²) + ε (pytorch)."""
+        variance = self._variance(data, grad, state, group, xp)
+        denominator = self._buffer(state, "_denominator", data, xp, fill=None)
+        if self.convention == "pytorch":
+            xp.sqrt(variance, out=denominator)
+            denominator += group["eps"]
         else:
-            data -= xp.multiply(step, group["lr"], out=step)
+            xp.sqrt(xp.add(variance, group["eps"], out=denominator), out=denominator)
+        return denominator
 
     def _update_notes(self, data, grad, state, group, xp):
-        variance = self._variance(data, grad, state, group, xp)
-        scratch = state["_scratch"]
-        xp.sqrt(xp.add(variance, group["eps"], out=scratch), out=scratch)  # D = √(S − A² + ε)
-        self._step_lr_outside(data, grad, scratch, state, group, xp)
+        """w ← w − lr g / D, or B ← μ B + g / D, w ← w − lr B."""
+        denominator = self._denominator(data, grad, state, group, xp)
+        if group["momentum"] == 0:
+            return self._divide_and_step(data, grad, group["lr"], denominator, state, xp)
+        step = xp.divide(grad, denominator, out=state["_scratch"])
+        buffer = self._buffer(state, "momentum_buffer", data, xp)
+        buffer *= group["momentum"]
+        buffer += step
+        data -= xp.multiply(buffer, group["lr"], out=step)
+        return {"lr_t": group["lr"], "denominator": denominator}
 
-    def _update_pytorch(self, data, grad, state, group, xp):
-        variance = self._variance(data, grad, state, group, xp)
-        scratch = state["_scratch"]
-        xp.sqrt(variance, out=scratch)
-        scratch += group["eps"]  # D = √(S − A²) + ε
-        self._step_lr_outside(data, grad, scratch, state, group, xp)
+    _update_pytorch = _update_notes  # the same steps; only D differs (see _denominator)
 
     def _update_keras(self, data, grad, state, group, xp):
-        variance = self._variance(data, grad, state, group, xp)
-        scratch = state["_scratch"]
-        xp.sqrt(xp.add(variance, group["eps"], out=scratch), out=scratch)  # D = √(S − A² + ε)
-        increment = xp.divide(grad, scratch, out=scratch)
-        increment *= group["lr"]  # lr g / D
+        """w ← w − lr g / D, or B ← μ B + lr g / D, w ← w − B."""
+        denominator = self._denominator(data, grad, state, group, xp)
+        increment = xp.divide(grad, denominator, out=state["_scratch"])
+        increment *= group["lr"]
         if group["momentum"] > 0:
             buffer = self._buffer(state, "momentum_buffer", data, xp)
             buffer *= group["momentum"]
@@ -155,11 +124,4 @@ class RMSProp(Optimizer):
             data -= buffer
         else:
             data -= increment
-
-    def _explain(self, group, state, previous):
-        variance = state["square_avg"]
-        if group["centered"]:
-            variance = variance - state["grad_avg"] ** 2
-        if self.convention == "pytorch":
-            return {"lr_effective": group["lr"] / (variance**0.5 + group["eps"])}
-        return {"lr_effective": group["lr"] / (variance + group["eps"]) ** 0.5}
+        return {"lr_t": group["lr"], "denominator": denominator}

@@ -37,29 +37,22 @@ class SGD(Optimizer):
       pytorch with dampening 0 (m₀ = 0 gives the same first step as b₁ = g). When lr changes, keras
       applies the new lr to new gradients only, pytorch to the whole buffer. Weight decay is decoupled.
 
-    Defaults (``None`` in the signature takes the convention's):
+    Defaults (``None`` in the signature takes the convention's), from ``SGD.hyperparameters``:
 
-    ============  =====  =======  =====
-    name          notes  pytorch  keras
-    ============  =====  =======  =====
-    lr            0.01   0.001    0.01
-    momentum      0      0        0
-    dampening     —      0        —
-    nesterov      False  False    False
-    weight_decay  0      0        0
-    ============  =====  =======  =====
+    {hyperparameter_table}
 
     Args:
         params: parameters or parameter groups; ``None`` to ``bind`` later.
-        lr: learning rate η (alias ``learning_rate``), >= 0.
-        momentum: μ (β in the notes), in [0, 1].
-        dampening: pytorch only: (1 − dampening) scales the gradient added to the buffer, in [0, 1].
+        lr: learning rate η (alias ``learning_rate``).
+        momentum: μ (β in the notes).
+        dampening: pytorch only: (1 − dampening) scales the gradient added to the buffer.
         nesterov: use Nesterov momentum (needs momentum > 0).
-        weight_decay: wd >= 0, coupled L2 (notes, pytorch) or decoupled (keras).
+        weight_decay: wd, coupled L2 (notes, pytorch) or decoupled (keras).
         convention: ``"notes"``, ``"pytorch"`` or ``"keras"``.
 
-    State: ``momentum_buffer`` (V, b or m above; only when momentum > 0). Step records add ``lr_effective``
-    (= lr).
+    State: ``momentum_buffer`` (V, b or m above; only when momentum > 0). It decays while g = 0; every
+    16th step its entries below the smallest normal float are set to 0 (``optimizer._flush_subnormals``).
+    Step records add ``lr_effective`` (= lr).
 
     Example:
         >>> import numpy as np; from glassnet.nn import Parameter
@@ -79,28 +72,7 @@ class SGD(Optimizer):
     }
     # fmt: on
     state_names = ("momentum_buffer",)
-
-    def __init__(
-        self,
-        params=None,
-        lr=None,
-        momentum=None,
-        dampening=None,
-        nesterov=None,
-        weight_decay=None,
-        convention="notes",
-        **aliases,
-    ):
-        super().__init__(
-            params,
-            convention=convention,
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            nesterov=nesterov,
-            weight_decay=weight_decay,
-            **aliases,
-        )
+    decaying = ("momentum_buffer",)  # V ← μ V while g = 0
 
     def _check_group(self, group):
         if group["nesterov"] and group["momentum"] == 0:
@@ -113,7 +85,7 @@ class SGD(Optimizer):
         scratch = self._buffer(state, "_scratch", data, xp, fill=None)
         if momentum == 0:
             data -= xp.multiply(grad, lr, out=scratch)
-            return
+            return {"lr_t": lr}
         velocity = self._buffer(state, "momentum_buffer", data, xp)
         velocity *= momentum
         velocity += xp.multiply(grad, 1.0 - momentum, out=scratch)  # V = μ V + (1 − μ) g
@@ -122,13 +94,14 @@ class SGD(Optimizer):
             data -= xp.multiply(velocity, lr * momentum, out=scratch)  # ... − lr μ V
         else:
             data -= xp.multiply(velocity, lr, out=scratch)
+        return {"lr_t": lr}
 
     def _update_pytorch(self, data, grad, state, group, xp):
         lr, momentum = group["lr"], group["momentum"]
         scratch = self._buffer(state, "_scratch", data, xp, fill=None)
         if momentum == 0:
             data -= xp.multiply(grad, lr, out=scratch)
-            return
+            return {"lr_t": lr}
         buffer = state.get("momentum_buffer")
         if buffer is None:  # torch starts the buffer at the first gradient, not at 0
             buffer = state["momentum_buffer"] = grad.copy()
@@ -141,13 +114,14 @@ class SGD(Optimizer):
             data -= xp.multiply(scratch, lr, out=scratch)
         else:
             data -= xp.multiply(buffer, lr, out=scratch)
+        return {"lr_t": lr}
 
     def _update_keras(self, data, grad, state, group, xp):
         lr, momentum = group["lr"], group["momentum"]
         scratch = self._buffer(state, "_scratch", data, xp, fill=None)
         if momentum == 0:
             data -= xp.multiply(grad, lr, out=scratch)
-            return
+            return {"lr_t": lr}
         velocity = self._buffer(state, "momentum_buffer", data, xp)
         velocity *= momentum
         velocity -= xp.multiply(grad, lr, out=scratch)  # m = μ m − lr g
@@ -156,6 +130,4 @@ class SGD(Optimizer):
             data += xp.multiply(velocity, momentum, out=scratch)
         else:
             data += velocity
-
-    def _explain(self, group, state, previous):
-        return {"lr_effective": group["lr"]}
+        return {"lr_t": lr}

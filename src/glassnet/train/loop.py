@@ -13,7 +13,7 @@ from glassnet.autograd.grad_mode import no_grad
 from glassnet.train.graph import model_outputs
 from glassnet.train.multi_output import MultiOutputLoss, split_batch
 
-__all__ = ["run_epoch", "deferred_interrupt", "InterruptFlag"]
+__all__ = ["run_epoch", "custom_train_step", "deferred_interrupt", "InterruptFlag"]
 
 
 class InterruptFlag:
@@ -46,10 +46,10 @@ def deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _batch_size(y) -> int:
-    if isinstance(y, list):
-        y = y[0]
-    return y.shape[0] if y.ndim else 1
+def _batch_size(array) -> int:
+    if isinstance(array, list):
+        array = array[0]
+    return array.shape[0] if array.ndim else 1
 
 
 def _values(tensors):
@@ -65,6 +65,46 @@ def _loss(loss_fn, output, y) -> tuple:
     return loss_fn(output, y), []
 
 
+def custom_train_step(model):
+    """The model's own ``train_step(batch)`` when it defines one (Keras's idea: a GAN, a model trained with
+    two optimizers), else None: the loop's default step below."""
+    step = getattr(model, "train_step", None)
+    return step if callable(step) else None
+
+
+def _step_logs(model, logs) -> dict:
+    """A custom step's logs as {name: float}, or a TypeError naming the model."""
+    if not isinstance(logs, dict) or not all(isinstance(key, str) for key in logs):
+        raise TypeError(
+            f"{model.name}.train_step must return its logs as a dict of numbers by name, got {logs!r}"
+        )
+    try:
+        return {key: float(value) for key, value in logs.items()}
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{model.name}.train_step must return its logs as a dict of numbers by name, got {logs!r}"
+        ) from None
+
+
+def _default_step(model, x, y, epoch: int, step: int):
+    """Forward, loss + ``model.regularization_loss()``, zero the gradients, backward, update: (output, loss,
+    the per-output loss terms)."""
+    output = model_outputs(model, x)
+    loss, terms = _loss(model.loss, output, y)
+    penalty = model.regularization_loss()
+    if not isinstance(penalty, float):
+        loss = loss + penalty
+    model.optimizer.zero_grad()
+    try:
+        loss.backward()
+    except FloatingPointError as error:
+        raise FloatingPointError(
+            f"{error} (epoch {epoch + 1}, batch {step + 1}; model.history keeps the epochs before)"
+        ) from None
+    model.optimizer.step()
+    return output, loss, terms
+
+
 def run_epoch(
     model, batches, training: bool, callbacks=None, interrupt: InterruptFlag | None = None, epoch: int = 0
 ) -> dict:
@@ -72,50 +112,45 @@ def run_epoch(
     epoch's logs: the mean loss per example (regularization penalties included), for a model with several
     outputs each output's loss ("<output>_loss"), and each compiled metric over the whole pass.
 
-    In training each batch takes one step: forward, loss + ``model.regularization_loss()``, zero the
-    gradients, backward, ``optimizer.step()``. Otherwise the model runs in evaluation mode without a graph.
+    In training each batch takes one step: the model's own ``train_step(batch)`` when it defines one (it
+    updates the model and returns its logs, a dict of numbers, averaged over the epoch per example), else
+    forward, loss + ``model.regularization_loss()``, zero the gradients, backward, ``optimizer.step()``.
+    Otherwise the model runs in evaluation mode without a graph.
     """
     model.train(training)
-    loss_fn, optimizer = model.loss, model.optimizer
-    metrics = model.compiled_metrics
+    train_step = custom_train_step(model) if training else None
+    loss_fn = model.loss
+    metrics = model.compiled_metrics if train_step is None else []
     for metric in metrics:
         metric.reset()
-    total, count = 0.0, 0
+    sums, count = {}, 0
     term_totals = [0.0] * len(getattr(loss_fn, "losses", []))
     for step, batch in enumerate(batches):
-        x, y = split_batch(model, batch)
         if callbacks is not None:
             callbacks.on_batch_begin(step)
-        if training:
-            output = model_outputs(model, x)
-            loss, terms = _loss(loss_fn, output, y)
-            penalty = model.regularization_loss()
-            if not isinstance(penalty, float):
-                loss = loss + penalty
-            optimizer.zero_grad()
-            try:
-                loss.backward()
-            except FloatingPointError as error:
-                raise FloatingPointError(
-                    f"{error} (epoch {epoch + 1}, batch {step + 1}; model.history keeps the epochs before)"
-                ) from None
-            optimizer.step()
+        if train_step is not None:
+            batch_logs, n = _step_logs(model, train_step(batch)), _batch_size(batch[0])
         else:
-            with no_grad():
-                output = model_outputs(model, x)
-                loss, terms = _loss(loss_fn, output, y)
-        value, n = loss.item(), _batch_size(y)  # examples = targets (a graph's masked nodes)
-        total += value * n
+            x, y = split_batch(model, batch)
+            if training:
+                output, loss, terms = _default_step(model, x, y, epoch, step)
+            else:
+                with no_grad():
+                    output = model_outputs(model, x)
+                    loss, terms = _loss(loss_fn, output, y)
+            batch_logs, n = {"loss": loss.item()}, _batch_size(y)  # the targets: a graph's masked nodes
+            for k, term in enumerate(terms):
+                term_totals[k] += term.item() * n
+            for metric in metrics:
+                metric.update(_values(output), _values(y))
         count += n
-        for k, term in enumerate(terms):
-            term_totals[k] += term.item() * n
-        for metric in metrics:
-            metric.update(_values(output), _values(y))
+        for key, value in batch_logs.items():
+            sums[key] = sums.get(key, 0.0) + value * n
         if callbacks is not None:
-            callbacks.on_batch_end(step, {"loss": value})
+            callbacks.on_batch_end(step, batch_logs)
         if interrupt is not None and interrupt.raised:
             raise KeyboardInterrupt
-    logs = {"loss": total / count if count else float("nan")}
+    logs = {key: total / count for key, total in sums.items()} if count else {"loss": float("nan")}
     for name, term_total in zip(getattr(loss_fn, "output_names", []), term_totals):
         logs[f"{name}_loss"] = term_total / count if count else float("nan")
     logs.update((metric.name, metric.result()) for metric in metrics)

@@ -20,7 +20,7 @@ from glassnet.nn.module import TRAINING, Module
 from glassnet.train import metrics as metrics_module
 from glassnet.train.callbacks import CallbackList, History, ProgressBar
 from glassnet.train.graph import graph_loader, is_graph_data, predict_graph
-from glassnet.train.loop import deferred_interrupt, run_epoch
+from glassnet.train.loop import custom_train_step, deferred_interrupt, run_epoch
 from glassnet.train.multi_output import (
     MultiOutputLoss,
     by_position,
@@ -138,9 +138,9 @@ def _check_lengths(xs: list, ys: list, what: str) -> None:
 def _prepare(model, x, y, what: str):
     """Lists of arrays of the model's dtype (inputs) and checked targets, the model built for them."""
     xs = _group(model, x, "x", what)
-    if y is None:
+    if y is None and not (what == "fit" and custom_train_step(model)):
         raise ValueError(f"{what}() got x without y; pass y, or a DataLoader as x")
-    ys = _group(model, y, "y", what)
+    ys = [] if y is None else _group(model, y, "y", what)  # no y: a model whose train_step needs none
     _check_lengths(xs, ys, what)
     if len(xs[0]) == 0:
         raise ValueError(f"{what}() got no samples")
@@ -220,8 +220,17 @@ def fit(
 
     Ctrl-C stops at the end of the current batch (a second Ctrl-C at once): the model keeps every update
     made so far and the returned history its completed epochs (``history.interrupted`` is True).
+
+    A model that defines ``train_step(batch)`` (a GAN: two networks, two optimizers) is trained by it: each
+    batch (a tuple of tensors, (x,) when there is no y) goes to it, and the numbers it returns are the
+    batch's logs, averaged per example into the epoch's. Its own ``compile`` readies it; validation is
+    the default step's only.
     """
-    _require_compiled(model, "fit")
+    custom = custom_train_step(model) is not None
+    if custom and (validation_data is not None or validation_split):
+        raise ValueError(f"fit(): '{model.name}' trains with its own train_step, which has no validation")
+    if not custom:
+        _require_compiled(model, "fit")
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
     if validation_split:
@@ -239,7 +248,8 @@ def fit(
             validation = _loader(model, *validation_data, train_batches.batch_size, False, "fit")
     if not model.built:
         raise RuntimeError("fit() with a DataLoader needs a built model: give input_shape= or call it once")
-    _bind(model)
+    if not custom:
+        _bind(model)
 
     history = History()
     samples = len(train_batches.dataset)

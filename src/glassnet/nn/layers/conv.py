@@ -245,6 +245,11 @@ class _Conv(Spatial, Module):
         self.activation_name = activation if isinstance(activation, str) or activation is None else None
         self.activation = activations.get(activation)
 
+    _in_channels_axis = 1  # of the kernel: (filters, in_channels, KH, KW), as PyTorch's
+
+    def _kernel_shape(self, in_channels: int) -> tuple:
+        return (self.filters, in_channels) + self.kernel_size
+
     def _arguments(self) -> tuple:
         return self.kernel_size, self.strides, self.padding, self.dilation
 
@@ -271,7 +276,7 @@ class _Conv(Spatial, Module):
 
     def build(self, input_shape):
         shape = self._check_input(input_shape, "inputs")
-        kernel = (self.filters, int(shape[1])) + self.kernel_size
+        kernel = self._kernel_shape(int(shape[1]))
         self.add_weight("weight", kernel, self.weight_init, regularizer=self.weight_regularizer)
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_init, regularizer=self.bias_regularizer)
@@ -288,7 +293,7 @@ class _Conv(Spatial, Module):
     def forward(self, x):
         self._check_input(x.shape, "input")
         x = self.to_channels_first(x)
-        in_channels = self.weight.shape[1]
+        in_channels = self.weight.shape[self._in_channels_axis]
         if x.shape[1] != in_channels:
             where = "the last axis" if self.data_format == "channels_last" else "axis 1"
             layout = _LAYOUTS[(self.rank, self.data_format)][0]

@@ -3,6 +3,7 @@
 from glassnet.train.callbacks.base import Callback, CallbackList
 from glassnet.train.callbacks.checkpoint import ModelCheckpoint
 from glassnet.train.callbacks.early_stopping import EarlyStopping
+from glassnet.train.callbacks.gan_monitor import GANMonitor, GANWarning, save_image_grid
 from glassnet.train.callbacks.history import History
 from glassnet.train.callbacks.lr_scheduler import LearningRateScheduler
 from glassnet.train.callbacks.progress import ProgressBar
@@ -15,4 +16,7 @@ __all__ = [
     "ModelCheckpoint",
     "LearningRateScheduler",
     "ProgressBar",
+    "GANMonitor",
+    "GANWarning",
+    "save_image_grid",
 ]

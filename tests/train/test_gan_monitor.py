@@ -1,0 +1,74 @@
+"""GANMonitor: the discriminator-wins warning fires after ``patience`` losing batches in a row and not on
+a broken run of them; the collapse warning fires for a generator that makes one kind of image and stays
+quiet for an even one; grids of fixed-noise samples are written every epoch; the GAN logs gradient
+norms."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from glassnet import models, nn, optim
+from glassnet.train.callbacks import GANMonitor, GANWarning
+
+
+def _gan(generator_weight):
+    generator = nn.Sequential([nn.Dense(4, activation="tanh"), nn.Reshape((1, 2, 2))], input_shape=(4,))
+    generator.layers[0].weight.data[...] = generator_weight
+    discriminator = nn.Sequential([nn.Flatten(), nn.Dense(1)], input_shape=(1, 2, 2))
+    gan = models.GAN(generator, discriminator, latent_dim=4)
+    gan.compile(optim.SGD(lr=0.0), optim.SGD(lr=0.0))  # nothing moves: the generator stays as made
+    return gan
+
+
+def _classifier():
+    """Class k for images whose pixel k is largest."""
+    classifier = nn.Sequential([nn.Flatten(), nn.Dense(4)], input_shape=(1, 2, 2))
+    classifier.layers[1].weight.data[...] = np.eye(4)
+    return classifier
+
+
+def _images():
+    return np.random.default_rng(0).uniform(-0.9, 0.9, (16, 1, 2, 2))
+
+
+def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
+    healthy = GANMonitor(directory=tmp_path, samples=8, classifier=_classifier(), coverage_samples=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GANWarning)
+        history = _gan(np.eye(4)).fit(_images(), epochs=2, batch_size=8, verbose=0, callbacks=[healthy])
+    assert healthy.warnings == []
+    assert 0.2 < history.history["coverage_max"][0] < 0.32  # z's largest coordinate: a quarter each
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["samples_epoch001.png", "samples_epoch002.png"]
+
+    collapsed = GANMonitor(classifier=_classifier(), coverage_samples=400)
+    gan = _gan(np.zeros((4, 4)))
+    gan.generator.layers[0].bias.data[...] = [0.0, 0.0, 0.5, 0.0]  # every sample the same: class 2
+    with pytest.warns(GANWarning, match=r"mode collapse: 100% of 400 samples fall in class 2"):
+        history = gan.fit(_images(), epochs=1, batch_size=8, verbose=0, callbacks=[collapsed])
+    assert history.history["coverage_max"] == [1.0]
+
+
+def test_discriminator_wins_warning_needs_patience_batches_in_a_row():
+    monitor = GANMonitor(patience=3)
+    monitor.model = _gan(np.eye(4))
+    monitor.on_train_begin()
+    losing = {"d_loss": 0.01, "d_fake": 0.01}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GANWarning)
+        for logs in (losing, losing, {"d_loss": 0.5, "d_fake": 0.3}, losing, losing):
+            monitor.on_batch_end(0, logs)
+    with pytest.warns(GANWarning, match=r"wins: d_loss 0.01 and mean D\(G\(z\)\) 0.01 for 3"):
+        monitor.on_batch_end(0, losing)
+    assert monitor.warnings == ["discriminator_wins"]
+
+
+def test_a_discriminator_learning_much_faster_wins_on_a_real_run():
+    gan = models.MLPGAN(latent_dim=2, image_shape=(1, 4, 4), hidden=16)
+    gan.compile(optim.SGD(lr=1e-4), optim.Adam(lr=5e-2, convention="pytorch"), loss="minimax")
+    images = np.random.default_rng(0).uniform(0.5, 1.0, (256, 1, 4, 4))  # easy to tell from G's start
+    monitor = GANMonitor(patience=20)
+    with pytest.warns(GANWarning, match="the discriminator wins"):
+        history = gan.fit(images, epochs=4, batch_size=32, verbose=0, callbacks=[monitor])
+    assert history.history["d_fake"][-1] < 0.05
+    assert all(norm > 0 for norm in history.history["g_grad_norm"] + history.history["d_grad_norm"])
