@@ -5,7 +5,9 @@ from glassnet.train.callbacks.checkpoint import ModelCheckpoint
 from glassnet.train.callbacks.early_stopping import EarlyStopping
 from glassnet.train.callbacks.history import History
 from glassnet.train.callbacks.lr_scheduler import LearningRateScheduler
+from glassnet.train.callbacks.misc import LambdaCallback, TerminateOnNaN
 from glassnet.train.callbacks.progress import ProgressBar
+from glassnet.train.callbacks.reduce_lr import ReduceLROnPlateau
 
 __all__ = [
     "Callback",
@@ -15,4 +17,7 @@ __all__ = [
     "ModelCheckpoint",
     "LearningRateScheduler",
     "ProgressBar",
+    "TerminateOnNaN",
+    "LambdaCallback",
+    "ReduceLROnPlateau",
 ]
