@@ -11,6 +11,7 @@ import threading
 
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.train.multi_output import MultiOutputLoss, split_batch
+from glassnet.train.sample_weights import weighted_loss
 
 __all__ = ["run_epoch", "deferred_interrupt", "InterruptFlag"]
 
@@ -56,8 +57,11 @@ def _values(tensors):
     return [item.data for item in tensors] if isinstance(tensors, list) else tensors.data
 
 
-def _loss(loss_fn, output, y) -> tuple:
-    """The loss to minimise, and for several outputs each output's own loss (for the logs)."""
+def _loss(loss_fn, output, y, weights=None) -> tuple:
+    """The loss to minimise, and for several outputs each output's own loss (for the logs); with
+    ``weights``, each example's share (``train.sample_weights``)."""
+    if weights is not None:
+        return weighted_loss(loss_fn, output, y, weights), []
     if isinstance(loss_fn, MultiOutputLoss):
         terms = loss_fn.terms(output, y)
         return loss_fn.combine(terms), terms
@@ -81,13 +85,15 @@ def run_epoch(
         metric.reset()
     total, count = 0.0, 0
     term_totals = [0.0] * len(getattr(loss_fn, "losses", []))
+    weighted = getattr(batches, "weighted", False)  # fit(sample_weight=...): each batch ends with them
     for step, batch in enumerate(batches):
-        x, y = split_batch(model, batch)
+        weights = batch[-1] if weighted else None
+        x, y = split_batch(model, batch[:-1] if weighted else batch)
         if callbacks is not None:
             callbacks.on_batch_begin(step)
         if training:
             output = model(x)
-            loss, terms = _loss(loss_fn, output, y)
+            loss, terms = _loss(loss_fn, output, y, weights)
             penalty = model.regularization_loss()
             if not isinstance(penalty, float):
                 loss = loss + penalty

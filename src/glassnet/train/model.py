@@ -27,6 +27,7 @@ from glassnet.train.multi_output import (
     output_metrics,
     output_names,
 )
+from glassnet.train.sample_weights import WeightedDataLoader, example_weights
 
 __all__ = ["compile", "fit", "evaluate", "predict", "install"]
 
@@ -217,13 +218,20 @@ def _prepare(model, x, y, what: str):
     return xs, ys
 
 
-def _loader(model, x, y, batch_size, shuffle: bool, what: str):
+def _loader(model, x, y, batch_size, shuffle: bool, what: str, sample_weight=None, class_weight=None):
     if isinstance(x, DataLoader):
         if y is not None:
             raise ValueError(f"{what}() got a DataLoader and y; the loader already yields (x, y) batches")
+        if sample_weight is not None or class_weight is not None:
+            raise ValueError(f"{what}(): sample_weight and class_weight need arrays, not a DataLoader")
         return x
     xs, ys = _prepare(model, x, y, what)
-    return DataLoader((*xs, *ys), batch_size=batch_size, shuffle=shuffle)
+    weights = example_weights(ys[0], sample_weight, class_weight)
+    if weights is None:
+        return DataLoader((*xs, *ys), batch_size=batch_size, shuffle=shuffle)
+    if len(ys) > 1:
+        raise ValueError(f"{what}(): sample_weight and class_weight are for models with one output")
+    return WeightedDataLoader((*xs, *ys, weights), batch_size=batch_size, shuffle=shuffle)
 
 
 def _split(model, x, y, validation_split: float):
@@ -252,6 +260,8 @@ def fit(
     callbacks=None,
     verbose="auto",
     initial_epoch: int = 0,
+    sample_weight=None,
+    class_weight=None,
 ) -> History:
     """Train for ``epochs`` passes over (x, y) and return the ``History``.
 
@@ -269,6 +279,11 @@ def fit(
         callbacks: e.g. ``[EarlyStopping(patience=3), ModelCheckpoint("best.glassnet")]``.
         verbose: "auto" (a bar in a terminal, a line per epoch otherwise), 0, 1 (bar) or 2 (lines).
         initial_epoch: the epoch to start from (to resume).
+        sample_weight: one weight per training example: its loss counts that many times.
+        class_weight: a dict class id -> weight, e.g. {0: 1.0, 1: 5.0} for a rare class 1. Each batch's
+            cost is Σ w_i·l_i / Σ w_i, PyTorch's ``CrossEntropyLoss(weight=)`` rule (Keras divides by the
+            batch size instead; see ``train.sample_weights``). ``sample_weight`` is not taken with
+            ``validation_split`` (the weights would have to be split too): give validation_data.
 
     Ctrl-C stops at the end of the current batch (a second Ctrl-C at once): the model keeps every update
     made so far and the returned history its completed epochs (``history.interrupted`` is True).
@@ -280,8 +295,12 @@ def fit(
     if validation_split:
         if isinstance(x, DataLoader):
             raise ValueError("validation_split needs arrays; with a DataLoader give validation_data")
+        if sample_weight is not None:
+            raise ValueError(
+                "fit(): sample_weight with validation_split: split the weights too and give validation_data"
+            )
         (x, y), validation_data = _split(model, x, y, validation_split)
-    train_batches = _loader(model, x, y, batch_size, shuffle, "fit")
+    train_batches = _loader(model, x, y, batch_size, shuffle, "fit", sample_weight, class_weight)
     validation = None
     if validation_data is not None:
         if isinstance(validation_data, DataLoader):
