@@ -152,10 +152,11 @@ class Document:
 
         return latex.render(self, self.precision if precision is None else precision, standalone=standalone)
 
-    def to_html(self, precision: int | None = None) -> str:
+    def to_html(self, precision: int | None = None, standalone: bool = False) -> str:
+        """HTML: a fragment (for a notebook), or with ``standalone`` a whole page with its charset."""
         from glassnet.explain.render import html  # noqa: PLC0415
 
-        return html.render(self, self.precision if precision is None else precision)
+        return html.render(self, self.precision if precision is None else precision, standalone=standalone)
 
     def render(self, format: str = "text", precision: int | None = None) -> str:  # noqa: A002
         """``format``: "text", "md", "tex" or "html"."""
@@ -176,9 +177,10 @@ class Document:
         """Write the document; the format comes from the suffix (.txt, .md, .tex, .html)."""
         path = Path(path)
         suffix = path.suffix.lstrip(".") or "text"
-        content = (
-            self.to_latex(precision, standalone=True) if suffix == "tex" else self.render(suffix, precision)
-        )
+        if suffix in ("tex", "html"):  # a file holds a whole document
+            content = self.to_latex(precision, True) if suffix == "tex" else self.to_html(precision, True)
+        else:
+            content = self.render(suffix, precision)
         path.write_text(content, encoding="utf-8")
         return path
 
