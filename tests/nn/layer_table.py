@@ -334,6 +334,8 @@ LAYERS = [
     LayerRow("ELU", lambda: nn.ELU(0.7), (5,), torch=TorchModule("ELU", {"alpha": 0.7})),
     LayerRow("SELU", nn.SELU, (5,), torch=TorchModule("SELU")),
     LayerRow("SiLU", nn.activations.SiLU, (5,), torch=TorchModule("SiLU")),
+    LayerRow("GELU", nn.GELU, (5,), torch=TorchModule("GELU")),
+    LayerRow("GELU_tanh", lambda: nn.GELU("tanh"), (5,), torch=TorchModule("GELU", {"approximate": "tanh"})),
     LayerRow("Softmax", nn.Softmax, (5,), torch=TorchModule("Softmax", {"dim": -1})),
 ]
 
