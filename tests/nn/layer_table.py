@@ -135,6 +135,13 @@ def torch_layer_norm(layer):
     return _copy_into(module, layer, [("gamma", "weight", False), ("beta", "bias", False)])
 
 
+def torch_layer_norm_no_bias(layer):
+    torch = _torch()
+    module = torch.nn.LayerNorm(layer.normalized_shape, bias=False, dtype=torch.float64)
+    layer.gamma.data[...] = np.linspace(0.5, 1.5, layer.gamma.size).reshape(layer.gamma.shape)
+    return _copy_into(module, layer, [("gamma", "weight", False)])
+
+
 def torch_embedding(layer):
     torch = _torch()
     module = torch.nn.Embedding(layer.vocab_size, layer.dim, dtype=torch.float64)
@@ -363,6 +370,7 @@ LAYERS = [
     LayerRow("BatchNorm_4d", lambda: nn.BatchNorm(convention="pytorch"), (2, 3, 2), torch=torch_batch_norm),
     LayerRow("BatchNorm_notes", nn.BatchNorm, (3,), no_torch="Keras's running update; see BatchNorm_2d"),
     LayerRow("LayerNorm", nn.LayerNorm, (2, 5), torch=torch_layer_norm),
+    LayerRow("LayerNorm_no_bias", lambda: nn.LayerNorm(bias=False), (2, 5), torch=torch_layer_norm_no_bias),
     LayerRow("LayerNorm_two_axes", lambda: nn.LayerNorm((2, 3)), (2, 3), torch=torch_layer_norm),
     LayerRow("Embedding", lambda: nn.Embedding(7, 3), (4,), labels=7, torch=torch_embedding),
     LayerRow(

@@ -5,11 +5,12 @@ from glassnet.models.char_rnn import CharRNN, sample_ids, sample_logits
 from glassnet.models.lenet import LeNet5
 from glassnet.models.perceptron import ConvergenceWarning, Perceptron, PerceptronStep, PerceptronTrace
 from glassnet.models.resnet import BasicBlock, ResNet, ResNet18, ResNet34
+from glassnet.models.transformer_lm import TransformerLM
 from glassnet.models.vgg import VGG16
 
 __all__ = ["Perceptron", "PerceptronTrace", "PerceptronStep", "ConvergenceWarning"]
 __all__ += ["LeNet5", "AlexNet", "VGG16", "ResNet", "ResNet18", "ResNet34", "BasicBlock"]
-__all__ += ["CharRNN", "sample_logits", "sample_ids"]
+__all__ += ["CharRNN", "sample_logits", "sample_ids", "TransformerLM"]
 
 # Registers the perceptron exercise kind with glassnet.explain.exercises.
 from glassnet.models import exercises  # noqa: E402, F401

@@ -67,7 +67,7 @@ class _Block(Module):
         self.linear2 = Dense(d_model, use_bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         for k, norm in enumerate(self.norms, start=1):
-            setattr(self, norm, LayerNorm(eps=layer_norm_eps, dtype=dtype))
+            setattr(self, norm, LayerNorm(eps=layer_norm_eps, bias=bias, dtype=dtype))
             setattr(self, f"dropout{k}", Dropout(dropout))
 
     def _attention(self, **options):
