@@ -31,7 +31,7 @@ Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet
 arguments (the input shape comes from the data)::
 
     [model]
-    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34
+    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34, ViT
     num_classes = 10
     activation = "relu"
 
@@ -147,6 +147,7 @@ ARCHITECTURES = {
     "VGG16": models.VGG16,
     "ResNet18": models.ResNet18,
     "ResNet34": models.ResNet34,
+    "ViT": models.ViT,
 }
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
 SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN, "TransformerLM": models.TransformerLM}

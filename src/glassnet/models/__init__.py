@@ -7,10 +7,11 @@ from glassnet.models.perceptron import ConvergenceWarning, Perceptron, Perceptro
 from glassnet.models.resnet import BasicBlock, ResNet, ResNet18, ResNet34
 from glassnet.models.transformer_lm import TransformerLM
 from glassnet.models.vgg import VGG16
+from glassnet.models.vit import ViT
 
 __all__ = ["Perceptron", "PerceptronTrace", "PerceptronStep", "ConvergenceWarning"]
 __all__ += ["LeNet5", "AlexNet", "VGG16", "ResNet", "ResNet18", "ResNet34", "BasicBlock"]
-__all__ += ["CharRNN", "sample_logits", "sample_ids", "TransformerLM"]
+__all__ += ["CharRNN", "sample_logits", "sample_ids", "TransformerLM", "ViT"]
 
 # Registers the perceptron exercise kind with glassnet.explain.exercises.
 from glassnet.models import exercises  # noqa: E402, F401
