@@ -74,3 +74,19 @@ def test_bad_input(options, message):
     arguments = {"x": X, "w_q": W_Q, "w_k": W_K, "w_v": W_V, "target": Y, **options}
     with pytest.raises(ValueError, match=message):
         worked_attention(**arguments)
+
+
+def test_plot_attention_draws_one_panel_per_head(tmp_path):
+    pytest.importorskip("matplotlib", reason="plots need matplotlib")
+    from glassnet.explain.attention import plot_attention
+
+    weights = np.tril(np.ones((3, 4, 4)))
+    weights /= weights.sum(-1, keepdims=True)
+    figure = plot_attention(weights, tokens="abcd", columns=2)
+    visible = [axis for axis in figure.axes if axis.get_visible()]
+    assert [axis.get_title() for axis in visible] == ["head 1", "head 2", "head 3"]
+    assert [label.get_text() for label in visible[0].get_xticklabels()] == list("abcd")
+    path = plot_attention(weights[0], path=tmp_path / "map.png")
+    assert path.stat().st_size > 1000
+    with pytest.raises(ValueError, match=r"weights \(heads, L, S\) or \(L, S\), got shape \(4,\)"):
+        plot_attention(np.ones(4))

@@ -135,3 +135,24 @@ def test_bad_ids_and_long_sequences_name_the_layer():
         model(np.zeros((1, 13), dtype=int))
     with pytest.raises(ValueError, match="d_model 10 is not divisible by nhead 4"):
         TransformerLM(5, d_model=10, num_heads=4)
+
+
+def test_attention_maps_are_causal_softmax_rows_of_each_head(float64):
+    gn.manual_seed(4)
+    model = small()
+    ids = np.array([[3, 1, 4, 1, 5, 9]])
+    maps = model.attention_maps(ids)
+    assert len(maps) == 2 and maps[0].shape == (1, 2, 6, 6)
+    for weights in maps:
+        assert np.all(np.triu(weights, k=1) == 0)  # the future is hidden
+        np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-12)
+    # block 1, head 1 by hand: LN(E[ids] + P), its query and key columns, softmax of the causal scores
+    block = model.blocks[0]
+    h = model.token_embedding.weight.data[ids[0]] + model.position_embedding.weight.data[:6]
+    h = (h - h.mean(-1, keepdims=True)) / np.sqrt(h.var(-1, keepdims=True) + 1e-5) * block.norm1.gamma.data
+    h = h + block.norm1.beta.data
+    w, b = block.self_attn.in_proj_weight.data, block.self_attn.in_proj_bias.data
+    q, k = h @ w[0:4].T + b[0:4], h @ w[8:12].T + b[8:12]  # head 1 of 2: the first 4 of 8 columns
+    scores = np.where(np.tril(np.ones((6, 6), bool)), q @ k.T / 2.0, -np.inf)
+    expected = np.exp(scores - scores.max(-1, keepdims=True))
+    np.testing.assert_allclose(maps[0][0, 0], expected / expected.sum(-1, keepdims=True), rtol=1e-10)

@@ -210,6 +210,9 @@ def test_encoder_layer_matches_pytorch_with_masks(float64, case):
     expected = module(tx, src_mask=torch.from_numpy(SELF_MASK),
                       src_key_padding_mask=torch.from_numpy(PADDING))  # fmt: skip
     close(out.data, expected, "output")
+    again, weights = layer(x, mask=SELF_MASK, key_padding_mask=PADDING, need_weights=True)
+    np.testing.assert_array_equal(again.data, out.data)
+    assert weights.shape == (N, HEADS, S, S) and np.all(weights.data[:, :, SELF_MASK] == 0)
     backward_both(out, expected)
     close(x.grad, tx.grad, "dL/dx")
     check_gradients(layer, module)

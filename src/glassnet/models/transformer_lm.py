@@ -131,6 +131,23 @@ class TransformerLM(Module):
     def forward(self, ids):
         return self.step(ids)
 
+    def attention_maps(self, ids) -> list:
+        """The attention weights of every block for ``ids`` (B, T), in evaluation mode: one array
+        (B, heads, T, T) per block, row i the weights query i gives keys 0..T-1 (0 above the diagonal:
+        the mask hides the future). ``explain.attention.plot_attention`` draws them."""
+        was_training = self.training
+        self.eval()
+        maps = []
+        try:
+            with no_grad():
+                h = self.position_embedding(self.token_embedding(ids))
+                for block in self.blocks:
+                    h, weights = block(h, is_causal=True, need_weights=True)
+                    maps.append(weights.data)
+        finally:
+            self.train(was_training)
+        return maps
+
     def generate(
         self,
         prompt,

@@ -156,8 +156,9 @@ class TransformerEncoderLayer(_Block):
         norm_first: pre-norm (True) or post-norm (False, default).
         bias: biases in the linear layers and the attention's projections.
 
-    Call: ``layer(x, mask=None, key_padding_mask=None, is_causal=False)``; ``mask`` as
-    ``MultiHeadAttention``'s ``attn_mask`` (PyTorch's polarity: True = may not attend).
+    Call: ``layer(x, mask=None, key_padding_mask=None, is_causal=False, need_weights=False)``; ``mask`` as
+    ``MultiHeadAttention``'s ``attn_mask`` (PyTorch's polarity: True = may not attend); ``need_weights``
+    returns (output, the attention weights of each head (N, heads, L, L)).
 
     Shape:
         (N, L, d_model) -> (N, L, d_model)  (batch first, as PyTorch's ``batch_first=True``).
@@ -175,16 +176,30 @@ class TransformerEncoderLayer(_Block):
         super().__init__(d_model, nhead, *args, **kwargs)
         self.self_attn = self._attention()
 
-    def forward(self, x, mask=None, key_padding_mask=None, is_causal: bool = False, cache=None):
-        """``cache``: a dict that keeps this layer's keys and values across calls (generation)."""
+    def forward(
+        self,
+        x,
+        mask=None,
+        key_padding_mask=None,
+        is_causal: bool = False,
+        cache=None,
+        need_weights: bool = False,
+    ):
+        """``cache``: a dict that keeps this layer's keys and values across calls (generation).
+        ``need_weights``: also return the self-attention's weights per head, (N, heads, L, L)."""
         self._check(x)
+        kept = []
 
         def attend(h):
-            return self.self_attn(h, attn_mask=mask, key_padding_mask=key_padding_mask, is_causal=is_causal,
-                                  cache=cache)  # fmt: skip
+            out, weights = self.self_attn(h, attn_mask=mask, key_padding_mask=key_padding_mask,
+                                          is_causal=is_causal, cache=cache, need_weights=True,
+                                          average_attn_weights=False)  # fmt: skip
+            kept.append(weights)
+            return out
 
         x = self._sublayer(x, 0, attend)
-        return self._sublayer(x, 1, self._ff)
+        x = self._sublayer(x, 1, self._ff)
+        return (x, kept[0]) if need_weights else x
 
 
 class TransformerDecoderLayer(_Block):
