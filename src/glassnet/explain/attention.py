@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
+from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text
 from glassnet.explain.plots import _pyplot, _save
 from glassnet.explain.worked import gradient_by_backward
 from glassnet.nn import losses as losses_module
@@ -42,7 +42,7 @@ PROJECTIONS = ("W_q", "W_k", "W_v")
 
 
 @dataclass
-class AttentionSolution:
+class AttentionSolution(ShowsDocument):
     """The worked step (``document``), the terms of the chosen weight's gradient (``terms``, one per
     (query, key) pair), their sum and autograd's value."""
 
@@ -55,15 +55,6 @@ class AttentionSolution:
 
     def discrepancy(self) -> float:
         return abs(self.total - self.autograd)
-
-    def render(self, format="text", precision=None):  # noqa: A002
-        return self.document.render(format, precision)
-
-    def __str__(self) -> str:
-        return self.document.to_text()
-
-    def _repr_html_(self) -> str:
-        return self.document.to_html()
 
 
 def _matrix(name: str, latex: str | None = None) -> Sym:
