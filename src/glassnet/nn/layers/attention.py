@@ -425,8 +425,8 @@ class PositionalEncoding(_Positions):
 
     Example:
         >>> import glassnet as gn
-        >>> PositionalEncoding(10)(gn.zeros(1, 2, 4)).data[0, 1].round(4).tolist()
-        [0.8415, 0.5403, 0.01, 1.0]
+        >>> [round(value, 3) for value in PositionalEncoding(10)(gn.zeros(1, 2, 4)).data[0, 1].tolist()]
+        [0.841, 0.54, 0.01, 1.0]
     """
 
     def __init__(self, max_len: int = 5000, name=None, dtype=None):
