@@ -228,7 +228,8 @@ def _combine_masks(attn_mask, key_padding_mask, is_causal, queries, keys, scores
         return mask_data if allowed is None else allowed & mask_data
     if mask_data.dtype.kind != "f":
         raise TypeError(f"attention: attn_mask must be boolean or float, got {mask_data.dtype}")
+    additive = attn_mask if isinstance(attn_mask, Tensor) else mask_data
     if allowed is None:
-        return attn_mask
+        return additive
     blocked = xp.where(allowed, 0.0, -xp.inf).astype(mask_data.dtype)
-    return attn_mask + blocked  # a tensor's + keeps the gradient of the additive part
+    return additive + blocked  # a tensor's + keeps the gradient of the additive part

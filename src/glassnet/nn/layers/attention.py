@@ -12,8 +12,10 @@ import math
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.backend import get_array_module
+from glassnet.backend import get_array_module, get_default_dtype
+from glassnet.nn import initializers
 from glassnet.nn.module import Module
+from glassnet.nn.serialization import serialize
 from glassnet.ops import shape
 from glassnet.ops.attention import scaled_dot_product_attention
 from glassnet.ops.linalg import linear
@@ -246,6 +248,8 @@ class MultiHeadAttention(Module):
         if x is None:
             return None
         x = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=self._dtype()))
+        if x.dtype != self._dtype():  # another float dtype is cast to the layer's, as Dense does
+            x = x.to(self._dtype())
         if x.ndim != 3:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects {label} of shape (N, L, E), got {x.shape}"
@@ -438,8 +442,6 @@ class PositionalEncoding(_Positions):
                 f"{type(self).__name__} '{self.name}' expects inputs (N, L, d), got {input_shape}"
             )
         self.dim = int(input_shape[-1])
-        from glassnet.backend import get_default_dtype  # noqa: PLC0415
-
         self.register_buffer(
             "table", sinusoidal_table(self.max_len, self.dim, self.dtype or get_default_dtype())
         )
@@ -455,7 +457,7 @@ class PositionEmbedding(_Positions):
 
     Args:
         max_len: the longest sequence (the model's context).
-        embeddings_init: initializer of P (default normal N(0, 0.02²)-like "normal" of glassnet).
+        embeddings_init: initializer of P (default "normal", N(0, 0.05²); GPT-2 draws N(0, 0.02²)).
 
     Shape:
         (N, L, d) -> (N, L, d), L <= max_len.
@@ -468,7 +470,8 @@ class PositionEmbedding(_Positions):
 
     def __init__(self, max_len: int, embeddings_init="normal", name=None, dtype=None):
         super().__init__(max_len, name=name, dtype=dtype)
-        self.embeddings_init = embeddings_init
+        init = embeddings_init
+        self.embeddings_init = init if isinstance(init, str) else initializers.get(init)
 
     def build(self, input_shape):
         if input_shape is None or len(input_shape) != 3 or input_shape[-1] is None:
@@ -483,5 +486,4 @@ class PositionEmbedding(_Positions):
         return self.weight[start : start + length]
 
     def get_config(self):
-        init = self.embeddings_init
-        return {**super().get_config(), "embeddings_init": init if isinstance(init, str) else None}
+        return {**super().get_config(), "embeddings_init": serialize(self.embeddings_init)}

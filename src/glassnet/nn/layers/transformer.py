@@ -24,6 +24,7 @@ from glassnet.nn.layers.dense import Dense
 from glassnet.nn.layers.normalization import LayerNorm
 from glassnet.nn.layers.regularization import Dropout
 from glassnet.nn.module import Module
+from glassnet.nn.serialization import deserialize, serialize
 
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder"]
 
@@ -290,8 +291,6 @@ class _Stack(Module):
             self.norm.load_torch_state_dict(state_dict, f"{prefix}norm.")
 
     def get_config(self):
-        from glassnet.nn.serialization import serialize  # noqa: PLC0415
-
         return {
             **super().get_config(),
             "layer": serialize(self.layers[0]),
@@ -301,8 +300,6 @@ class _Stack(Module):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from glassnet.nn.serialization import deserialize  # noqa: PLC0415
-
         config = dict(config)
         config["layer"] = deserialize(config["layer"], custom_objects)
         config["norm"] = deserialize(config["norm"], custom_objects) if config["norm"] else None
