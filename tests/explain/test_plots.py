@@ -1,5 +1,7 @@
 """The plots of ``glassnet.explain.plots``: the numbers behind each picture, and a PNG that is not blank."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,8 @@ CLOSED_FORMS = {  # f'(x) written out here, as an independent oracle for autogra
     "elu": lambda x: np.where(x > 0, 1.0, np.exp(x)),
     "selu": lambda x: SELU_LAMBDA * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(x)),
     "softmax": lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,  # softmax([x, 0])₀ = σ(x)
+    "gelu": lambda x: np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x])
+    + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi),
     "silu": lambda x: (1 + np.exp(-x) + x * np.exp(-x)) / (1 + np.exp(-x)) ** 2,
 }
 

@@ -28,6 +28,7 @@ __all__ = [
     "Table",
     "Section",
     "Document",
+    "ShowsDocument",
     "sym",
     "format_number",
 ]
@@ -189,6 +190,22 @@ class Document:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+class ShowsDocument:
+    """For a result that holds its worked solution in ``self.document``: ``render``, ``str()`` and
+    Jupyter's HTML view come from the document."""
+
+    document: Document
+
+    def render(self, format="text", precision=None):  # noqa: A002
+        return self.document.render(format, precision)
+
+    def __str__(self) -> str:
+        return self.document.to_text()
+
+    def _repr_html_(self) -> str:
+        return self.document.to_html()
 
 
 def format_number(value, precision: int = 6) -> str:

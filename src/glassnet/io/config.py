@@ -31,7 +31,7 @@ Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet
 arguments (the input shape comes from the data)::
 
     [model]
-    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34
+    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34, ViT
     num_classes = 10
     activation = "relu"
 
@@ -45,7 +45,8 @@ the model is convolutional (an ``architecture``, or a first layer Conv2D or a po
 Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
 the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
 and the tokenizer is fitted on the training part only. A layer argument written ``"vocab_size"`` is the
-tokenizer's number of ids, and ``architecture = "CharRNN"`` takes it by itself::
+tokenizer's number of ids, and ``architecture = "CharRNN"`` (or ``"TransformerLM"``, whose ``context``
+must be at least ``seq_len``) takes it by itself::
 
     [data]
     source = "text"
@@ -146,9 +147,10 @@ ARCHITECTURES = {
     "VGG16": models.VGG16,
     "ResNet18": models.ResNet18,
     "ResNet34": models.ResNet34,
+    "ViT": models.ViT,
 }
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
-SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN}
+SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN, "TransformerLM": models.TransformerLM}
 VOCAB_SIZE = "vocab_size"  # a layer argument with this value is the text source's number of ids
 _RUN_FILE_LIMIT = 1 << 20  # bytes: a run file is a screenful of TOML
 # A name becomes file names in the output folder: a plain name, no folders, not hidden.
