@@ -39,6 +39,15 @@ def read_trials(directory: Path) -> dict:
     return trials
 
 
+def _cell(value) -> str:
+    """A table cell: floats in 4 significant digits (the CSV keeps every digit)."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass
 class SearchResult:
     """The trials of a search (by trial number), how to rank them, and the best one's model.
@@ -124,11 +133,13 @@ class SearchResult:
             f"{counts[PRUNED]} pruned, {counts[FAILED]} failed (objective {self.objective}, {self.mode})"
         )
         rows = sorted(self.rows(), key=self._rank)[:top]
+        short = {"trial": "#", "best_" + self.objective: "best", "best_epoch": "at", "seconds": "s"}
         for name in rows[0] if rows else []:
             if name != "history":
-                table.add_column(name, overflow="fold")
+                table.add_column(short.get(name, name), justify="left" if name == "error" else "right")
         for row in rows:
-            table.add_row(*(str(value) for name, value in row.items() if name != "history"))
+            cells = {**row, "error": _shorten(row["error"], 32)}
+            table.add_row(*(_cell(value) for name, value in cells.items() if name != "history"))
         return table
 
     def _rank(self, row) -> tuple:

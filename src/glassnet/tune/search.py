@@ -168,7 +168,16 @@ class Search:
         else:
             from glassnet.tune.ray_executor import run_ray  # noqa: PLC0415 - Ray is an optional extra
 
-            run_ray(job, pending, record, self.scheduler, self.ray_address, self.n_workers)
+            run_ray(
+                job,
+                pending,
+                record,
+                self.mode,
+                self.scheduler,
+                self.ray_address,
+                self.n_workers,
+                self.directory,
+            )
 
     def _open_directory(self, fit_args: dict) -> dict:
         """Create the results folder, or check that it holds this same search; its ended trials."""
