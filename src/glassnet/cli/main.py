@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, summary, train
+from glassnet.cli import exercise, explain, summary, train, tune
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
 # FileNotFoundError (OSErrors), the data's own ValueErrors and TypeErrors, a missing optional package
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_parser(commands)
     explain.add_parser(commands)
     exercise.add_parser(commands)
+    tune.add_parser(commands)
     return parser
 
 

@@ -158,7 +158,7 @@ class SearchResult:
 
     def plot_scores(self, path=None):
         """The best score of each trial against each hyperparameter, one panel per name (pruned trials
-        hollow, failed ones left out); numbers on a log axis when they span more than two decades."""
+        hollow, failed ones left out); numbers on a log axis when they span two decades or more."""
         plt = _pyplot()
         names = self.param_names or ["trial"]
         columns = min(3, len(names))
@@ -175,9 +175,11 @@ class SearchResult:
                     xs, ys = zip(*points)
                     xs = [x if isinstance(x, (int, float)) else str(x) for x in xs]
                     axis.scatter(xs, ys, edgecolors="C0", label=status, **style)
-            values = [t.params[name] for t in self.trials if isinstance(t.params.get(name), float)]
-            if values and min(values) > 0 and max(values) / min(values) > 100:
+            values = {t.params[name] for t in self.trials if isinstance(t.params.get(name), (int, float))}
+            if values and min(values) > 0 and max(values) / min(values) >= 100:
                 axis.set_xscale("log")
+            elif values and len(values) <= 10:
+                axis.set_xticks(sorted(values))
             axis.set_xlabel(name)
             axis.set_ylabel(self.objective)
             axis.grid(alpha=0.3)
@@ -204,6 +206,7 @@ class SearchResult:
         if best is not None:
             axis.plot([], [], lw=2.5, color="grey", label=f"best: trial {best.trial_id}")
         axis.set_xlabel("epoch")
+        axis.xaxis.get_major_locator().set_params(integer=True)
         axis.set_ylabel(self.objective)
         axis.grid(alpha=0.3)
         axis.legend()

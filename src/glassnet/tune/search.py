@@ -13,10 +13,11 @@ KerasTuner's shape, Ray Tune's words::
     result = tuner.search(x, y, epochs=10, validation_split=0.2)   # the rest goes to fit
     result.best_params, result.best_model
 
-Each trial is seeded with ``trial_seed(seed, trial number)`` and ends finished, pruned (stopped at a rung)
-or failed (it raised: the error is in its row, the search goes on). Each ended trial is appended to
-``directory/trials.jsonl`` at once: Ctrl-C keeps every ended trial, and running the same search with the
-same directory again skips them and runs the rest.
+A hyperparameter named ``fit.<argument>`` (``"fit.batch_size": tune.choice([16, 64])``) is also passed
+to that trial's ``fit``. Each trial is seeded with ``trial_seed(seed, trial number)`` and ends finished,
+pruned (stopped at a rung) or failed (it raised: the error is in its row, the search goes on). Each
+ended trial is appended to ``directory/trials.jsonl`` at once: Ctrl-C keeps every ended trial, and
+running the same search with the same directory again skips them and runs the rest.
 """
 
 from __future__ import annotations

@@ -93,7 +93,9 @@ def run_trial(job: TrialJob, trial_id: int, params: dict, ask=None, keep_model: 
             raise TypeError(
                 f"build_model must return a compiled model (model.compile(...)), got {type(model).__name__}"
             )
-        fit_args = {"verbose": 0, **job.fit_args}
+        # hyperparameters named "fit.<argument>" (fit.batch_size) are fit's arguments for this trial
+        trial_fit = {key[4:]: value for key, value in params.items() if key.startswith("fit.")}
+        fit_args = {"verbose": 0, **job.fit_args, **trial_fit}
         callbacks = [*fit_args.pop("callbacks", []), _Report(job, result, ask or (lambda epoch, score: True))]
         history = model.fit(job.x, job.y, callbacks=callbacks, **fit_args)
         if history.interrupted:
