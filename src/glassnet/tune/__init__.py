@@ -22,7 +22,21 @@ from glassnet.tune.space import (
 )
 from glassnet.tune.trial import TrialResult, trial_seed
 
+# The scikit-learn estimators need scikit-learn (an extra): imported when first asked for.
+_ESTIMATORS = ("GlassnetClassifier", "GlassnetRegressor")
+
+
+def __getattr__(name):
+    if name in _ESTIMATORS:
+        from glassnet.tune import estimators  # noqa: PLC0415 - scikit-learn is an optional extra
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'glassnet.tune' has no attribute {name!r}")
+
+
 __all__ = [
+    "GlassnetClassifier",
+    "GlassnetRegressor",
     "ASHA",
     "GridSearch",
     "RandomSearch",

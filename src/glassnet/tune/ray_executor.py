@@ -48,6 +48,7 @@ def _trainable(config, job: TrialJob):
         job.objective,
         job.seed,
         frozenset(range(1, job.fit_args.get("epochs", 1) + 1)),
+        job.common_seed,
     )
 
     def report(epoch, score):

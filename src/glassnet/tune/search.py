@@ -53,6 +53,9 @@ class Search:
         directory: the results folder (trials.jsonl, results.csv, best.glassnet, plots); None: no files
             and no resuming.
         seed: seeds the trials (and a random search's draws).
+        common_seed: seed every trial with ``seed`` itself (common random numbers: the trials then differ
+            by their hyperparameters alone, as in ``GridSearchCV`` with a fixed ``random_state``); by
+            default trial k gets ``trial_seed(seed, k)``.
         refit: train the best trial again with its seed (the same model it had) and keep it.
         verbose: 0 silent, 1 a line per trial and the table at the end.
         ray_address: ``ray.init(address=...)`` for ``executor="ray"`` ("auto" joins a running cluster;
@@ -70,6 +73,7 @@ class Search:
         n_workers: int | None = None,
         directory=None,
         seed: int = 0,
+        common_seed: bool = False,
         refit: bool = True,
         verbose: int = 1,
         ray_address: str | None = None,
@@ -90,7 +94,8 @@ class Search:
         self.build_model, self.space, self.objective, self.mode = build_model, space, objective, mode
         self.scheduler, self.executor, self.n_workers = scheduler, executor, n_workers
         self.directory = None if directory is None else Path(directory)
-        self.seed, self.refit, self.verbose, self.ray_address = seed, refit, verbose, ray_address
+        self.seed, self.common_seed, self.refit = seed, common_seed, refit
+        self.verbose, self.ray_address = verbose, ray_address
 
     def points(self) -> list:
         """The hyperparameters of every trial, in trial order."""
@@ -102,6 +107,7 @@ class Search:
             "algorithm": type(self).__name__,
             "space": describe(self.space),
             "seed": self.seed,
+            "common_seed": self.common_seed,
             "objective": self.objective,
             "mode": self.mode,
             "scheduler": repr(self.scheduler),
@@ -121,7 +127,9 @@ class Search:
             book.rungs = set()
         for trial in done.values():
             book.replay(trial.trial_id, trial.scores)
-        job = TrialJob(self.build_model, x, y, dict(fit_args), self.objective, self.seed, rungs)
+        job = TrialJob(
+            self.build_model, x, y, dict(fit_args), self.objective, self.seed, rungs, self.common_seed
+        )
         pending = [(i, points[i]) for i in trial_ids if i not in done]
         ended = dict(done)
         if self.verbose and done:
@@ -204,7 +212,9 @@ class Search:
     def _refit(self, job: TrialJob, best):
         """The best trial trained again with its seed for the epochs it ran: the model it ended with."""
         fit_args = {**job.fit_args, "epochs": len(best.scores)}
-        refit_job = TrialJob(job.build_model, job.x, job.y, fit_args, job.objective, job.seed)
+        refit_job = TrialJob(
+            job.build_model, job.x, job.y, fit_args, job.objective, job.seed, common_seed=job.common_seed
+        )
         _, model = run_trial(refit_job, best.trial_id, best.params, keep_model=True)
         if model is not None and self.directory is not None:
             model.save(self.directory / "best.glassnet")

@@ -54,6 +54,10 @@ class TrialJob:
     objective: str
     seed: int
     rungs: frozenset = frozenset()
+    common_seed: bool = False  # every trial seeded with ``seed`` itself
+
+    def seed_of(self, trial_id: int) -> int:
+        return self.seed if self.common_seed else trial_seed(self.seed, trial_id)
 
 
 class _Report(Callback):
@@ -87,7 +91,7 @@ def run_trial(job: TrialJob, trial_id: int, params: dict, ask=None, keep_model: 
     start = time.perf_counter()
     model = None
     try:
-        manual_seed(trial_seed(job.seed, trial_id))
+        manual_seed(job.seed_of(trial_id))
         model = job.build_model(dict(params))
         if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
             raise TypeError(
