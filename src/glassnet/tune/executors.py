@@ -47,9 +47,20 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _one_blas_thread() -> None:
+    """Workers share the cores: a BLAS pool of one thread each, instead of every worker's pool spinning
+    on every core (threadpoolctl comes with scikit-learn; without it the pools stay as they are)."""
+    try:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 - optional
+    except ImportError:
+        return
+    threadpool_limits(1)
+
+
 def _worker(job, trial_id: int, params: dict, conn) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # the terminal's Ctrl-C goes to the search, which stops its workers itself
+    _one_blas_thread()
 
     def ask(epoch, score):
         conn.send(("ask", epoch, score))
