@@ -61,3 +61,12 @@ def test_ops_docstrings_begin_with_their_formula_and_derivative():
 def test_an_unknown_command_is_a_clear_error():
     with pytest.raises(ValueError, match=r"no text rule for \\foo"):
         to_text(r"\foo{x}")
+
+
+def test_an_op_with_a_plain_string_formula_is_refused_when_it_is_defined():
+    from glassnet.autograd.function import Function
+
+    with pytest.raises(TypeError, match="formula must be a Formula"):
+
+        class Bad(Function):  # noqa: F841 - defining it is the test
+            name, formula = "bad", "x + 1"

@@ -40,7 +40,7 @@ _SYMBOLS = {
 _WORDS = {"log", "ln", "exp", "max", "min", "tanh", "sin", "cos", "sign", "erf", "sqrt", "arg"}
 _SPACES = {",": "", ";": " ", ":": " ", "!": "", " ": " "}
 _ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307"}
-_PRECOMPOSED = {"y\u0302": "ŷ", "x\u0304": "x̄", "a\u0302": "â", "e\u0302": "ê", "o\u0302": "ô"}
+_PRECOMPOSED = {"y\u0302": "ŷ", "a\u0302": "â", "e\u0302": "ê", "o\u0302": "ô", "g\u0302": "ĝ"}
 _SUPERSCRIPT = str.maketrans("0123456789+-()T", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ᵀ")
 _SUBSCRIPT = str.maketrans("0123456789aehijklmnoprstuvx+-()", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₊₋₍₎")
 _NO_SPACE_BEFORE_PRODUCT = {"cdot", "times", "odot", "le", "leq", "ge", "geq", "ne", "neq", "to", "in", "mid"}
@@ -90,7 +90,7 @@ class _Writer:
             text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text)
         # a number, or one symbol (with its indices, a function's argument or a power): not a product
         return text == "" or bool(
-            re.fullmatch(r"\d+(\.\d+)?|\{\w+\}|∂?[^\W\d_][\w\u0302-\u0307ᵀ⁰-⁹₀-₉ₐ-ₜ′']*\^?", text)
+            re.fullmatch(r"\d+(\.\d+)?|\{\w+\}|√|[∂√]?[^\W\d_][\w\u0302-\u0307ᵀ⁰-⁹₀-₉ₐ-ₜ′']*\^?", text)
         )
 
     def text_of(self, node) -> str:

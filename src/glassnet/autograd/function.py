@@ -46,8 +46,11 @@ class Function:
         """Writes the op's math at the head of its docstring, from its ``formula`` and ``derivative``."""
         super().__init_subclass__(**kwargs)
         for attribute in ("formula", "derivative"):
-            if isinstance(cls.__dict__.get(attribute), str):
-                setattr(cls, attribute, Formula(cls.__dict__[attribute]))
+            if attribute in cls.__dict__ and not isinstance(cls.__dict__[attribute], Formula):
+                raise TypeError(
+                    f"op {cls.__name__}: {attribute} must be a Formula (LaTeX with #slots), got "
+                    f"{cls.__dict__[attribute]!r}; see glassnet.autograd.formula"
+                )
         if "formula" in cls.__dict__ or "derivative" in cls.__dict__:
             math = f"``{cls.name}``: {cls.formula.text()};  {cls.derivative.text()}."
             cls.__doc__ = f"{math}\n\n{cls.__doc__}" if cls.__doc__ else math

@@ -522,37 +522,41 @@ def _scalar(value) -> Tensor:
 
 
 def _fused(entry: _Entry, x, ctx: dict, k):
-    """Value and autograd derivative of the fused op at the point, and the op that computed it."""
+    """Value and autograd derivative of the fused op at the point, and that op's name and math."""
     options = {keyword: ctx[keyword] for keyword, _ in entry.hyperparameters}
-    with record() as trace:
-        if entry.kind == "drill":
-            leaf = _scalar(x)
-            out = leaf**8
-            out.backward()
-            return float(out.item()), float(leaf.grad), trace.ops[-1]
-        if entry.kind in ("activation", "softmax"):
-            module = activations.registry.get(entry.fused, **options)
-            module.eval()
-            leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
-            out = module(leaf)  # the identity returns the leaf itself: backward then seeds its .grad
-            seed = np.zeros(out.shape)
-            seed[0, k or 0] = 1.0
-            out.backward(seed)
-            value, derivative = float(out.data[0, k or 0]), float(leaf.grad[0, k or 0])
-        else:
-            loss = (
-                losses.get(entry.fused, from_logits=True)
-                if entry.logits
-                else losses.get(entry.fused, **options)
-            )
-            leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
-            target = ctx["target"]
-            out = loss(leaf, target)
-            out.backward()
-            value, derivative = float(out.item()), float(leaf.grad[0, k or 0])
-    families = ("glassnet.ops.activation", "glassnet.ops.loss")
-    ops = [op for op in trace.ops if type(op.function).__module__ in families]
-    return value, derivative, (ops[0] if ops else None)
+    if entry.kind == "drill":
+        leaf = _scalar(x)
+        out = leaf**8
+        out.backward()
+        return float(out.item()), float(leaf.grad), _FusedOp.of(type(out.op))
+    leaf = Tensor(np.atleast_1d(np.array(x, dtype=np.float64))[None, :], requires_grad=True)
+    if entry.kind in ("activation", "softmax"):
+        module = activations.registry.get(entry.fused, **options)
+        module.eval()
+        out = module(leaf)  # the identity returns the leaf itself: backward then seeds its .grad
+        seed = np.zeros(out.shape)
+        seed[0, k or 0] = 1.0
+        out.backward(seed)
+        return float(out.data[0, k or 0]), float(leaf.grad[0, k or 0]), _FusedOp.of(module.op)
+    loss = losses.get(entry.fused, from_logits=True) if entry.logits else losses.get(entry.fused, **options)
+    out = loss(leaf, ctx["target"])
+    out.backward()
+    value = float(out.item())
+    expected = loss.logits_op if entry.logits else loss.op
+    return value, float(leaf.grad[0, k or 0]), _FusedOp.of(expected)
+
+
+@dataclass(frozen=True)
+class _FusedOp:
+    """The name and the math of the op that computes a function (from the op class's Formula data)."""
+
+    name: str
+    formula: str
+    derivative: str
+
+    @classmethod
+    def of(cls, op):
+        return cls(op.name, op.formula.text(), op.derivative.text())
 
 
 def _context(name: str, entry: _Entry, point: dict):
@@ -698,9 +702,9 @@ def derive(name: str, x=None, y=None, k=None, **hyperparameters) -> Derivation:
         paths=paths,
         chain_rule=math.fsum(path.product for path in paths),
         autograd_decomposed=float(leaf.grad),
-        fused_op=fused_op.name if fused_op is not None else "identity",
-        fused_formula=fused_op.formula if fused_op is not None else "x",
-        fused_derivative=fused_op.derivative if fused_op is not None else "dy/dx = 1",
+        fused_op=fused_op.name,
+        fused_formula=fused_op.formula,
+        fused_derivative=fused_op.derivative,
         fused_value=fused_value,
         fused=fused_derivative,
         identity=entry.identity(values, ctx, fused_derivative) if entry.identity is not None else None,

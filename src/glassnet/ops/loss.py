@@ -19,7 +19,8 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
-from glassnet.ops.activation import log_softmax_array, stable_sigmoid
+from glassnet.ops.activation.logistic import stable_sigmoid
+from glassnet.ops.activation.softmax import log_softmax_array
 
 __all__ = [
     "SquaredError",

@@ -23,6 +23,7 @@ dL/dx = γ g / s.
 
 from __future__ import annotations
 
+from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
 
@@ -103,8 +104,12 @@ class BatchNorm(_Normalization, Function):
     update in ``update_running_statistics``.
     """
 
-    name, formula = "batch_norm", "γ (x - μ_B) / sqrt(σ_B² + ε) + β"
-    derivative = "dL/dx = γ/(m s) (m g - Σg - x̂ Σ(g x̂)), dL/dγ = Σ g x̂, dL/dβ = Σ g"
+    name = "batch_norm"
+    formula = Formula(r"\gamma \frac{#x - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \frac{\gamma}{m s}(m g - \sum g - \hat{x} \sum g \hat{x}), "
+        r"\frac{\partial L}{\partial \gamma} = \sum g \hat{x}, \frac{\partial L}{\partial \beta} = \sum g"
+    )
 
     def forward(self, x, gamma, beta):
         params = self.params
@@ -209,8 +214,13 @@ class LayerNorm(_Normalization, Function):
     dL/dx run over the normalized axes, those of dL/dγ and dL/dβ over the leading ones. The derivation is in
     this module's docstring."""
 
-    name, formula = "layer_norm", "γ (x - μ) / sqrt(σ² + ε) + β"
-    derivative = "dL/dx = 1/(m s) (m ĝ - Σĝ - x̂ Σ(ĝ x̂)), ĝ = γ g; dL/dγ = Σ g x̂, dL/dβ = Σ g"
+    name = "layer_norm"
+    formula = Formula(r"\gamma \frac{#x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \frac{1}{m s}(m \hat{g} - \sum \hat{g}"
+        r" - \hat{x} \sum \hat{g} \hat{x}),\ \hat{g} = \gamma g;"
+        r"\ \frac{\partial L}{\partial \gamma} = \sum g \hat{x}, \frac{\partial L}{\partial \beta} = \sum g"
+    )
 
     def forward(self, x, gamma, beta):
         normalized_ndim = self.params["normalized_ndim"]
