@@ -13,6 +13,7 @@ interrupted Ray search keeps what Ray's own experiment folder keeps (``directory
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def run_ray(job: TrialJob, pending, record, mode: str, scheduler, address, n_wor
             reduction_factor=scheduler.reduction_factor,
             brackets=1,
         )
-    storage = Path(directory) / "ray" if directory is not None else Path(tempfile.mkdtemp(prefix="gn-ray-"))
+    scratch = None if directory is not None else tempfile.mkdtemp(prefix="glassnet-ray-")
+    storage = Path(directory) / "ray" if directory is not None else Path(scratch)
     tuner = ray_tune.Tuner(
         ray_tune.with_resources(ray_tune.with_parameters(_trainable, job=job), {"cpu": 1}),
         param_space={"trial": ray_tune.grid_search([[i, p] for i, p in pending])},
@@ -88,6 +90,7 @@ def run_ray(job: TrialJob, pending, record, mode: str, scheduler, address, n_wor
             mode=mode,
             scheduler=ray_scheduler,
             max_concurrent_trials=n_workers,
+            reuse_actors=True,  # a worker process runs trial after trial instead of one process each
         ),
         run_config=ray_tune.RunConfig(storage_path=str(storage.resolve()), name="search", verbose=0),
     )
@@ -97,6 +100,8 @@ def run_ray(job: TrialJob, pending, record, mode: str, scheduler, address, n_wor
     finally:
         if started:
             ray.shutdown()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     for result in sorted(results, key=lambda r: r.trial_id):
         record(result)
 
