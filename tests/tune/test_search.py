@@ -86,24 +86,36 @@ def test_random_search_repeats_from_its_seed():
     assert [t.params for t in first.trials] != [t.params for t in other.trials]
 
 
-CASES = {"slow": {"lr": 0.01}, "diverges": {"lr": 1e12}, "does not build": {"activation": "nope"}, "fast": {}}
+CASES = {
+    "slow": {"lr": 0.01},
+    "diverges": {"lr": 1e12},
+    "does not build": {"activation": "nope"},
+    "out of memory": None,
+    "fast": {},
+}
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow on the way to NaN
 @pytest.mark.parametrize("executor", ["serial", "processes"])
 def test_a_diverging_and_a_failing_trial_are_recorded_and_the_best_of_the_rest_wins(executor):
     def build(hp):
+        if CASES[hp["case"]] is None:
+            raise MemoryError("Unable to allocate 64.0 GiB for an array with shape (131072, 131072)")
         return build_mlp({"optimizer": "sgd", "lr": 0.2, **CASES[hp["case"]]})
 
     search = tune.GridSearch(
         build, {"case": tune.grid(list(CASES))}, executor=executor, n_workers=2, refit=False, verbose=0
     )
     result = search.search(*blobs(), epochs=3, validation_split=0.2)
-    assert [t.status for t in result.trials] == ["finished", "failed", "failed", "finished"]
+    assert [t.status for t in result.trials] == ["finished", "failed", "failed", "failed", "finished"]
     assert result.trials[1].error.startswith("FloatingPointError: the loss is nan before backward")
     assert result.trials[2].error.startswith("ValueError: ") and "'nope'" in result.trials[2].error
+    assert (
+        result.trials[3].error
+        == "MemoryError: Unable to allocate 64.0 GiB for an array with shape (131072, 131072)"
+    )
     assert result.best.params == {"case": "fast"}
-    assert max(result.trials[3].scores) > max(result.trials[0].scores)
+    assert max(result.trials[4].scores) > max(result.trials[0].scores)
 
 
 def test_a_worker_killed_with_sigkill_loses_only_its_own_trial(serial):
