@@ -80,9 +80,9 @@ class RungBook:
     that rung or ended, and only then ``decide`` answers, so parallel workers get the serial answer.
     """
 
-    def __init__(self, scheduler: ASHA, epochs: int, trial_ids):
-        self.scheduler = scheduler
-        self.rungs = set(scheduler.rungs(epochs))
+    def __init__(self, scheduler: ASHA | None, epochs: int, trial_ids):
+        self.scheduler = scheduler  # None: no rungs, every trial runs to the end
+        self.rungs = set(scheduler.rungs(epochs)) if scheduler is not None else set()
         self.trial_ids = sorted(trial_ids)
         self.scores = {rung: {} for rung in self.rungs}
         self.ended = set()

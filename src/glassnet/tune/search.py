@@ -121,10 +121,8 @@ class Search:
         epochs = fit_args.get("epochs", 1)
         done = self._open_directory(fit_args)
         trial_ids = range(len(points))
-        rungs = frozenset(self.scheduler.rungs(epochs)) if self.scheduler else frozenset()
-        book = RungBook(self.scheduler or ASHA(), epochs, trial_ids)
-        if self.scheduler is None:
-            book.rungs = set()
+        book = RungBook(self.scheduler, epochs, trial_ids)
+        rungs = frozenset(book.rungs)
         for trial in done.values():
             book.replay(trial.trial_id, trial.scores)
         job = TrialJob(
