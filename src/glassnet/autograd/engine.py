@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from glassnet.autograd import hooks
 
-__all__ = ["run_backward", "topological_order"]
+__all__ = ["run_backward", "topological_order", "postorder"]
 
 
-def _postorder(root, children) -> list:
-    """Every node reachable from ``root`` through ``children(node)``, each after all its children
-    (``root`` last), children in their order: a depth-first search with an explicit stack."""
+def postorder(roots, children) -> list:
+    """Every node reachable from ``roots`` through ``children(node)``, each after all its children (the
+    roots last, in their order), children in their order: a depth-first search with an explicit stack, so
+    that a 10,000-node chain does not hit Python's recursion limit. One graph walk for glassnet: the
+    autograd graph here, the functional API's layer graph in ``nn.functional_model``."""
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -51,7 +53,7 @@ def topological_order(root, every_input: bool = False) -> list:
             if needed or (every_input and hasattr(parent, "_ctx"))
         ]
 
-    return _postorder(root, parents)
+    return postorder([root], parents)
 
 
 def _op_order(root_fn) -> list:
@@ -64,7 +66,7 @@ def _op_order(root_fn) -> list:
             if needed and parent._ctx is not None
         ]
 
-    return _postorder(root_fn, producers)
+    return postorder([root_fn], producers)
 
 
 def _accumulate(tensor, grad) -> None:

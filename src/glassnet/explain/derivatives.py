@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -37,15 +38,17 @@ from glassnet.autograd.tensor import Tensor
 from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
 from glassnet.explain.recorder import record
 from glassnet.nn import activations, losses
-from glassnet.ops.activation import Sigmoid
+from glassnet.ops import loss as loss_ops
+from glassnet.ops.activation import Softmax
 
 __all__ = ["derive", "Derivation", "DerivationStep", "ChainPath", "DECOMPOSITIONS"]
 
 TOLERANCE = 1e-12
 
 
-def _sym(text: str, latex: str | None = None) -> Sym:
-    return Sym(text, text if latex is None else latex)
+def _sym(latex: str) -> Sym:
+    """A symbol written once, in LaTeX; its text is derived (``glassnet.autograd.formula``)."""
+    return Sym(to_text(latex), latex)
 
 
 @dataclass
@@ -192,7 +195,7 @@ class Derivation:
             for a, b, factor in zip(path.symbols, path.symbols[1:], path.factors):
                 links += [_partial(a, b), "*"]
                 numbers += [factor, "*"]
-            label = _sym(f"path {number}", rf"\text{{path {number}}}")
+            label = _sym(rf"\text{{path {number}}}")
             chain.add(Equation(label, Expr(links[:-1]), Expr(numbers[:-1]), path.product))
         total = _partial(f, x, total=True)
         if len(self.paths) > 1:
@@ -245,7 +248,7 @@ def _point_items(point: dict) -> list:
     for key, value in point.items():
         if items:
             items.append(", ")
-        items += [_sym(key, _LATEX_NAMES.get(key, key)), " = ", _plain(value)]
+        items += [Sym(key, _LATEX_NAMES.get(key, key)), " = ", _plain(value)]
     return items
 
 
@@ -265,128 +268,14 @@ def _partial(numerator: Sym, denominator: Sym, total: bool = False) -> Sym:
 # rest of the point, hyperparameters) and returns [(symbol, tensor, expression), ...], the result last.
 
 
-def _softmax_steps(x, ctx):
-    others = float(np.exp(ctx["others"]).sum())
-    e = x.exp()
-    total = e + others
-    f = e / total
-    return [
-        (_sym("e"), e, _sym("e^xₖ", "e^{x_k}")),
-        (_sym("S"), total, _sym(f"e + Σ_(j≠k) e^xⱼ = e + {others:.6g}", r"e + \sum_{j \ne k} e^{x_j}")),
-        (_sym("f"), f, _sym("e/S", r"\frac{e}{S}")),
-    ]
-
-
-def _error_steps(x, ctx):
-    return x - ctx["y"]
-
-
-def _mse_steps(x, ctx):
-    e = _error_steps(x, ctx)
-    f = e**2
-    return [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y")), (_sym("L"), f, _sym("e²", "e^{2}"))]
-
-
-def _mae_steps(x, ctx):
-    e = _error_steps(x, ctx)
-    return [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y")), (_sym("L"), e.abs(), _sym("|e|"))]
-
-
-def _huber_steps(x, ctx):
-    delta = ctx["delta"]
-    e = _error_steps(x, ctx)
-    steps = [(_sym("e"), e, _sym("ŷ − y", r"\hat{y} - y"))]
-    if abs(e.item()) <= delta:
-        h = e**2
-        f = 0.5 * h
-        return steps + [(_sym("h"), h, _sym("e²", "e^{2}")), (_sym("L"), f, _sym("½·h", r"\frac{1}{2} h"))]
-    a = e.abs()
-    b = delta * a
-    f = b - 0.5 * delta * delta
-    return steps + [
-        (_sym("a"), a, _sym("|e|  (|e| > δ)", r"|e| \quad (|e| > \delta)")),
-        (_sym("b"), b, _sym("δ·a", r"\delta a")),
-        (_sym("L"), f, _sym("b − ½δ²", r"b - \frac{1}{2}\delta^{2}")),
-    ]
-
-
-def _bce_of(p, y, steps):
-    """−[y log p + (1 − y) log(1 − p)] from p (a tensor), appended to ``steps``: two paths from p."""
-    a = p.log()
-    b = a * y
-    c = 1.0 - p
-    d = c.log()
-    e = d * (1.0 - y)
-    s = b + e
-    f = -s
-    p_latex = steps[-1][0].latex if steps else r"\hat{y}"
-    p_text = steps[-1][0].text if steps else "ŷ"
-    return steps + [
-        (_sym("a"), a, _sym(f"log {p_text}", rf"\log {p_latex}")),
-        (_sym("b"), b, _sym("y·a", "y a")),
-        (_sym("c"), c, _sym(f"1 − {p_text}", f"1 - {p_latex}")),
-        (_sym("d"), d, _sym("log c", r"\log c")),
-        (_sym("g"), e, _sym("(1 − y)·d", "(1 - y) d")),
-        (_sym("s"), s, _sym("b + g")),
-        (_sym("L"), f, _sym("−s", "-s")),
-    ]
-
-
-def _bce_steps(x, ctx):
-    return _bce_of(x, ctx["y"], [])
-
-
-def _bce_logits_steps(x, ctx):
-    steps = _op_steps(Sigmoid.decompose(x))
-    steps[0] = (_sym("p"), steps[0][1], _sym("−z", "-z"))
-    steps[-1] = (_sym("ŷ", r"\hat{y}"), steps[-1][1], _sym("1/r  (= σ(z))", r"\frac{1}{r} = \sigma(z)"))
-    return _bce_of(steps[-1][1], ctx["y"], steps)
-
-
-def _cce_steps(x, ctx):
-    y_k, rest = ctx["y_k"], ctx["rest"]  # rest = Σ_(j≠k) y_j log ŷ_j, a constant
-    l = x.log()
-    m = l * y_k
-    n = -m
-    f = n - rest
-    return [
-        (_sym("l"), l, _sym("log ŷₖ", r"\log \hat{y}_k")),
-        (_sym("m"), m, _sym(f"yₖ·l, yₖ = {y_k:g}", rf"y_k l,\ y_k = {y_k:g}")),
-        (_sym("n"), n, _sym("−m", "-m")),
-        (
-            _sym("L"),
-            f,
-            _sym(f"n − Σ_(j≠k) yⱼ log ŷⱼ = n − ({rest:.6g})", r"n - \sum_{j \ne k} y_j \log \hat{y}_j"),
-        ),
-    ]
-
-
-def _cce_logits_steps(x, ctx):
-    y_k, others, rest = ctx["y_k"], ctx["others"], ctx["rest"]  # others = Σ_(j≠k) e^z_j; rest = Σ y_j z_j
-    e = x.exp()
-    total = e + others
-    l = total.log()
-    m = x * y_k
-    n = l - m
-    f = n - rest
-    return [
-        (_sym("e"), e, _sym("e^zₖ", "e^{z_k}")),
-        (_sym("S"), total, _sym(f"e + Σ_(j≠k) e^zⱼ = e + {others:.6g}", r"e + \sum_{j \ne k} e^{z_j}")),
-        (_sym("l"), l, _sym("log S  (log-sum-exp)", r"\log S")),
-        (_sym("m"), m, _sym(f"yₖ·zₖ, yₖ = {y_k:g}", rf"y_k z_k,\ y_k = {y_k:g}")),
-        (_sym("n"), n, _sym("l − m", "l - m")),
-        (_sym("L"), f, _sym(f"n − Σ_(j≠k) yⱼ zⱼ = n − ({rest:.6g})", r"n - \sum_{j \ne k} y_j z_j")),
-    ]
-
-
 def _drill_steps(x, ctx):
     m = x**2
     z = m**2
     y = z**2
     return [
-        (_sym("m"), m, _sym("x²", "x^{2}")),
-        (_sym("z"), z, _sym("m²", "m^{2}")),
-        (_sym("y"), y, _sym("z²", "z^{2}")),
+        (_sym("m"), m, _sym("x^{2}")),
+        (_sym("z"), z, _sym("m^{2}")),
+        (_sym("y"), y, _sym("z^{2}")),
     ]
 
 
@@ -408,9 +297,7 @@ class _Entry:
 
 def _op_steps(steps) -> list:
     """An op's ``decompose`` (symbol, tensor, expression in LaTeX) as the builders' (Sym, tensor, Sym)."""
-    return [
-        (Sym(to_text(symbol), symbol), tensor, Sym(to_text(latex), latex)) for symbol, tensor, latex in steps
-    ]
+    return [(_sym(symbol), tensor, _sym(latex)) for symbol, tensor, latex in steps]
 
 
 def _activation_entry(op, registered_as: str) -> _Entry:
@@ -426,7 +313,7 @@ def _activation_entry(op, registered_as: str) -> _Entry:
     def identity(values, ctx, derivative):
         closed_form = op.derivative.rhs()
         latex = f"{name}'(x) = {closed_form.tex(y=f'{name}(x)')}"
-        return Sym(to_text(latex), latex), derivative
+        return _sym(latex), derivative
 
     title = f"{op.name} y = {op.formula.text()}"
     return _Entry(
@@ -444,68 +331,51 @@ def _activation_entries() -> dict:
     return entries
 
 
-def _softmax_identity(values, ctx, derivative):
-    f = values["f"]
-    return _sym("∂yₖ/∂xₖ = yₖ(1 − yₖ)", r"\frac{\partial y_k}{\partial x_k} = y_k(1 - y_k)"), f * (1 - f)
+def _op_entry(kind: str, op, fused: str, logits: bool = False, identity: bool = False) -> _Entry:
+    """A decomposition read from an op: its ``decompose`` (the builder takes from the context exactly the
+    arguments it names), ``variable``, ``explain_at`` (the default point) and ``hyperparameters``; with
+    ``identity``, its closed-form derivative is shown beside the chain rule's sum."""
+    wanted = list(inspect.signature(op.decompose).parameters)[1:]
 
+    def build(x, ctx):
+        return _op_steps(op.decompose(x, **{name: ctx[name] for name in wanted if name in ctx}))
 
-def _sigmoid_bce_identity(values, ctx, derivative):
-    return _sym("∂L/∂z = ŷ − y", r"\frac{\partial L}{\partial z} = \hat{y} - y"), values["ŷ"] - ctx["y"]
+    def closed_form(values, ctx, derivative):
+        return Sym(op.derivative.text(), op.derivative.tex()), derivative
 
-
-def _softmax_cce_identity(values, ctx, derivative):
-    p = values["e"] / values["S"]
-    return _sym("∂L/∂zₖ = ŷₖ − yₖ", r"\frac{\partial L}{\partial z_k} = \hat{y}_k - y_k"), p - ctx["y_k"]
+    hyperparameters = tuple(getattr(op, "hyperparameters", {}).items())
+    return _Entry(
+        kind, f"{op.name}: {op.formula.text()}", _sym(op.variable), build, fused,
+        dict(op.explain_at), hyperparameters, closed_form if identity else None, logits,
+        getattr(op, "integer_targets", False),
+    )  # fmt: skip
 
 
 def _drill_identity(values, ctx, derivative):
     x = ctx["x"]
-    return _sym("dy/dx = 2z · 2m · 2x", r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (
-        2 * values["z"] * 2 * values["m"] * 2 * x
-    )
+    return _sym(r"\frac{dy}{dx} = 2z \cdot 2m \cdot 2x"), (2 * values["z"] * 2 * values["m"] * 2 * x)
 
 
-_X, _P, _Z = _sym("x"), _sym("ŷ", r"\hat{y}"), _sym("z")
-_PK, _ZK = _sym("ŷₖ", r"\hat{y}_k"), _sym("zₖ", "z_k")
-
+_X = _sym("x")
 _E = _Entry
+_L, _SPARSE = loss_ops, "sparse_categorical_crossentropy"
 DECOMPOSITIONS = {
     **_activation_entries(),
-    "softmax": _E(
-        "softmax", "softmax component yₖ = e^xₖ / Σⱼ e^xⱼ", _sym("xₖ", "x_k"), _softmax_steps, "softmax",
-        {"x": [1.0, 2.0, 0.5], "k": 0}, identity=_softmax_identity,
+    "softmax": _op_entry("softmax", Softmax, "softmax", identity=True),
+    "mse": _op_entry("loss", _L.SquaredError, "mse"),
+    "mae": _op_entry("loss", _L.AbsoluteError, "mae"),
+    "huber": _op_entry("loss", _L.HuberError, "huber"),
+    "bce": _op_entry("loss", _L.BinaryCrossEntropy, "binary_crossentropy"),
+    "bce_logits": _op_entry(
+        "loss", _L.BinaryCrossEntropyWithLogits, "binary_crossentropy", logits=True, identity=True
     ),
-    "mse": _E("loss", "squared error L = (ŷ − y)²", _P, _mse_steps, "mse", {"x": 2.5, "y": 1.0}),
-    "mae": _E("loss", "absolute error L = |ŷ − y|", _P, _mae_steps, "mae", {"x": 2.5, "y": 1.0}),
-    "huber": _E(
-        "loss", "Huber loss L = ½e² if |e| ≤ δ else δ(|e| − ½δ)", _P, _huber_steps, "huber",
-        {"x": 2.5, "y": 1.0, "delta": 1.0}, hyperparameters=(("delta", r"\delta"),),
+    "cce": _op_entry("class_loss", _L.CategoricalCrossEntropy, "categorical_crossentropy"),
+    "cce_logits": _op_entry(
+        "class_loss", _L.SoftmaxCrossEntropy, "categorical_crossentropy", logits=True, identity=True
     ),
-    "bce": _E(
-        "loss", "binary cross-entropy L = −[y log ŷ + (1 − y) log(1 − ŷ)]", _P, _bce_steps,
-        "binary_crossentropy", {"x": 0.6, "y": 1.0},
-    ),
-    "bce_logits": _E(
-        "loss", "binary cross-entropy of a logit z, ŷ = σ(z)", _Z, _bce_logits_steps,
-        "binary_crossentropy", {"x": 0.4, "y": 1.0}, identity=_sigmoid_bce_identity, logits=True,
-    ),
-    "cce": _E(
-        "class_loss", "categorical cross-entropy L = −Σⱼ yⱼ log ŷⱼ", _PK, _cce_steps,
-        "categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": [1.0, 0.0, 0.0]},
-    ),
-    "cce_logits": _E(
-        "class_loss", "categorical cross-entropy of logits z, ŷ = softmax(z)", _ZK, _cce_logits_steps,
-        "categorical_crossentropy", {"x": [2.0, 1.0, 0.1], "y": [1.0, 0.0, 0.0]},
-        identity=_softmax_cce_identity, logits=True,
-    ),
-    "sparse_cce": _E(
-        "class_loss", "sparse categorical cross-entropy L = −log ŷ_label", _PK, _cce_steps,
-        "sparse_categorical_crossentropy", {"x": [0.6, 0.2, 0.2], "y": 0}, sparse=True,
-    ),
-    "sparse_cce_logits": _E(
-        "class_loss", "sparse categorical cross-entropy of logits z", _ZK, _cce_logits_steps,
-        "sparse_categorical_crossentropy", {"x": [2.0, 1.0, 0.1], "y": 0},
-        identity=_softmax_cce_identity, logits=True, sparse=True,
+    "sparse_cce": _op_entry("class_loss", _L.SparseCategoricalCrossEntropy, _SPARSE),
+    "sparse_cce_logits": _op_entry(
+        "class_loss", _L.SparseSoftmaxCrossEntropy, _SPARSE, logits=True, identity=True
     ),
     "chain_rule_drill": _E(
         "drill", "the notes' drill m = x², z = m², y = z² (y = x⁸)", _X, _drill_steps, "pow", {"x": 1.5},

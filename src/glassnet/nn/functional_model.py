@@ -19,6 +19,7 @@ dict reads "digit.weight", "size.bias", ...
 
 from __future__ import annotations
 
+from glassnet.autograd.engine import postorder
 from glassnet.autograd.tensor import Tensor, tensor
 from glassnet.nn.containers import call_with_mask
 from glassnet.nn.module import Module, format_summary_table
@@ -91,21 +92,12 @@ def _as_list(value, what: str) -> tuple:
 
 
 def _topological_order(outputs: list) -> list:
-    """The nodes that ``outputs`` depend on, each after all the nodes it reads from (an iterative
-    depth-first search: deep graphs do not hit Python's recursion limit)."""
-    order, seen = [], set()
-    stack = [(tensor_.node, False) for tensor_ in reversed(outputs)]
-    while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((source.node, False) for source in reversed(node.inputs))
-    return order
+    """The nodes that ``outputs`` depend on, each after all the nodes it reads from."""
+
+    def sources(node):
+        return [source.node for source in node.inputs]
+
+    return postorder([tensor_.node for tensor_ in outputs], sources)
 
 
 class Model(Module):

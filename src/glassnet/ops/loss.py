@@ -19,7 +19,7 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
-from glassnet.ops.activation.logistic import stable_sigmoid
+from glassnet.ops.activation.logistic import Sigmoid, stable_sigmoid
 from glassnet.ops.activation.softmax import log_softmax_array
 
 __all__ = [
@@ -59,6 +59,13 @@ class SquaredError(Function):
     name = "squared_error"
     formula = Formula("(#p - #y)^2", p=_HAT_Y)
     derivative = Formula(r"\frac{\partial l}{\partial \hat{y}} = 2(#p - #y)", p=_HAT_Y)
+    variable, explain_at = _HAT_Y, {"x": 2.5, "y": 1.0}
+
+    @staticmethod
+    def decompose(p, y):
+        """e = ŷ - y, L = e²."""
+        e = p - y
+        return [("e", e, r"\hat{y} - y"), ("L", e**2, "e^{2}")]
 
     def forward(self, prediction, target):
         self.saved["error"] = error = prediction - target
@@ -75,6 +82,13 @@ class AbsoluteError(Function):
     name = "absolute_error"
     formula = Formula("|#p - #y|", p=_HAT_Y)
     derivative = Formula(r"\frac{\partial l}{\partial \hat{y}} = \operatorname{sign}(#p - #y)", p=_HAT_Y)
+    variable, explain_at = _HAT_Y, {"x": 2.5, "y": 1.0}
+
+    @staticmethod
+    def decompose(p, y):
+        """e = ŷ - y, L = |e|."""
+        e = p - y
+        return [("e", e, r"\hat{y} - y"), ("L", e.abs(), "|e|")]
 
     def forward(self, prediction, target):
         self.saved["error"] = error = prediction - target
@@ -97,6 +111,24 @@ class HuberError(Function):
         r"\frac{\partial l}{\partial \hat{y}} = e\text{ if }|e| \le \delta"
         r"\text{ else }\delta \operatorname{sign}(e)"
     )
+    variable, explain_at = _HAT_Y, {"x": 2.5, "y": 1.0, "delta": 1.0}
+    hyperparameters = {"delta": r"\delta"}
+
+    @staticmethod
+    def decompose(p, y, delta=1.0):
+        """The branch of the point: ½e² for |e| <= δ, else δ|e| - ½δ²."""
+        e = p - y
+        steps = [("e", e, r"\hat{y} - y")]
+        if abs(e.item()) <= delta:
+            h = e**2
+            return steps + [("h", h, "e^{2}"), ("L", 0.5 * h, r"\frac{1}{2} h")]
+        a = e.abs()
+        b = delta * a
+        return steps + [
+            ("a", a, r"|e|\quad(|e| > \delta)"),
+            ("b", b, r"\delta a"),
+            ("L", b - 0.5 * delta * delta, r"b - \frac{1}{2}\delta^{2}"),
+        ]
 
     def forward(self, prediction, target):
         xp = get_array_module(prediction)
@@ -124,6 +156,21 @@ class BinaryCrossEntropy(Function):
     derivative = Formula(
         r"\frac{\partial l}{\partial \hat{y}} = -\frac{#y}{#p} + \frac{1 - #y}{1 - #p}", p=_HAT_Y
     )
+    variable, explain_at = _HAT_Y, {"x": 0.6, "y": 1.0}
+
+    @staticmethod
+    def decompose(p, y, p_symbol=_HAT_Y):
+        """-[y log ŷ + (1 - y) log(1 - ŷ)] from ŷ: two paths, through log ŷ and through log(1 - ŷ)."""
+        a = p.log()
+        b = a * y
+        c = 1.0 - p
+        d = c.log()
+        g = d * (1.0 - y)
+        s = b + g
+        return [
+            ("a", a, rf"\log {p_symbol}"), ("b", b, "y a"), ("c", c, f"1 - {p_symbol}"), ("d", d, r"\log c"),
+            ("g", g, "(1 - y) d"), ("s", s, "b + g"), ("L", -s, "-s"),
+        ]  # fmt: skip
 
     def forward(self, prediction, target):
         self.saved.update(prediction=prediction, target=target)
@@ -141,6 +188,15 @@ class BinaryCrossEntropyWithLogits(Function):
     name = "binary_crossentropy_logits"
     formula = Formula(r"\max(#z, 0) - #z #y + \log(1 + e^{-|#z|})")
     derivative = Formula(r"\frac{\partial l}{\partial z} = \sigma(#z) - #y")
+    variable, explain_at = "z", {"x": 0.4, "y": 1.0}
+
+    @staticmethod
+    def decompose(z, y):
+        """ŷ = σ(z) taken apart as the sigmoid is, then binary cross-entropy of ŷ."""
+        steps = Sigmoid.decompose(z)
+        steps[0] = ("p", steps[0][1], "-z")
+        steps[-1] = (_HAT_Y, steps[-1][1], r"\frac{1}{r} = \sigma(z)")
+        return steps + BinaryCrossEntropy.decompose(steps[-1][1], y)
 
     def forward(self, logits, target):
         xp = get_array_module(logits)
@@ -159,6 +215,20 @@ class CategoricalCrossEntropy(Function):
     formula = Formula(r"-\sum_k #y_k \log #p_k", p=_HAT_Y)
     derivative = Formula(r"\frac{\partial l}{\partial \hat{y}_k} = -\frac{#y_k}{#p_k}", p=_HAT_Y)
     per_example = True
+    variable, explain_at = r"\hat{y}_k", {"x": [0.6, 0.2, 0.2], "y": [1.0, 0.0, 0.0]}
+
+    @staticmethod
+    def decompose(p_k, y_k, rest):
+        """The loss as a function of one class's ŷₖ; the others' terms ``rest`` = Σ_(j≠k) yⱼ log ŷⱼ fixed."""
+        l = p_k.log()
+        m = l * y_k
+        n = -m
+        return [
+            ("l", l, r"\log \hat{y}_k"),
+            ("m", m, rf"y_k l,\ y_k = {y_k:g}"),
+            ("n", n, "-m"),
+            ("L", n - rest, rf"n - \sum_{{j \ne k}} y_j \log \hat{{y}}_j = n - ({rest:.6g})"),
+        ]
 
     def forward(self, prediction, target):
         self.saved.update(prediction=prediction, target=target)
@@ -177,6 +247,25 @@ class SoftmaxCrossEntropy(Function):
     formula = Formula(r"-\sum_k #y_k \log \mathrm{softmax}(#z)_k")
     derivative = Formula(r"\frac{\partial l}{\partial z_k} = \mathrm{softmax}(#z)_k - #y_k")
     per_example = True
+    variable, explain_at = "z_k", {"x": [2.0, 1.0, 0.1], "y": [1.0, 0.0, 0.0]}
+
+    @staticmethod
+    def decompose(z_k, y_k, others, rest):
+        """The loss as a function of one logit zₖ: ``others`` = Σ_(j≠k) e^zⱼ and ``rest`` = Σ_(j≠k) yⱼ zⱼ
+        held fixed (log-sum-exp written out)."""
+        e = z_k.exp()
+        total = e + others
+        l = total.log()
+        m = z_k * y_k
+        n = l - m
+        return [
+            ("e", e, "e^{z_k}"),
+            ("S", total, rf"e + \sum_{{j \ne k}} e^{{z_j}} = e + {others:.6g}"),
+            ("l", l, r"\log S"),
+            ("m", m, rf"y_k z_k,\ y_k = {y_k:g}"),
+            ("n", n, "l - m"),
+            ("L", n - rest, rf"n - \sum_{{j \ne k}} y_j z_j = n - ({rest:.6g})"),
+        ]
 
     def forward(self, logits, target):
         log_p = log_softmax_array(logits, -1)
@@ -203,7 +292,9 @@ class SparseCategoricalCrossEntropy(Function):
     name = "sparse_categorical_crossentropy"
     formula = Formula(r"-\log #p_c", p=_HAT_Y)
     derivative = Formula(r"\frac{\partial l}{\partial \hat{y}_k} = -\frac{#y}{#p_k}", p=_HAT_Y, y="[k = c]")
-    per_example = True
+    per_example = integer_targets = True
+    variable, explain_at = r"\hat{y}_k", {"x": [0.6, 0.2, 0.2], "y": 0}
+    decompose = CategoricalCrossEntropy.decompose  # with yₖ = [k = c]
 
     def forward(self, prediction, labels):
         picked = _pick(prediction, labels)
@@ -225,7 +316,9 @@ class SparseSoftmaxCrossEntropy(Function):
     name = "sparse_softmax_crossentropy"
     formula = Formula(r"\log \sum_j e^{#z_j} - #z_c")
     derivative = Formula(r"\frac{\partial l}{\partial z_k} = \mathrm{softmax}(#z)_k - #y", y="[k = c]")
-    per_example = True
+    per_example = integer_targets = True
+    variable, explain_at = "z_k", {"x": [2.0, 1.0, 0.1], "y": 0}
+    decompose = SoftmaxCrossEntropy.decompose  # with yₖ = [k = c]
 
     def forward(self, logits, labels):
         log_p = log_softmax_array(logits, -1)

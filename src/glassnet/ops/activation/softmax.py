@@ -16,6 +16,19 @@ class Softmax(Function):
     name = "softmax"
     formula = Formula(r"\frac{e^{#x_i}}{\sum_j e^{#x_j}}")
     derivative = Formula(r"\frac{\partial y_i}{\partial x_j} = y_i([i = j] - y_j)")
+    variable, explain_at = "x_k", {"x": [1.0, 2.0, 0.5], "k": 0}
+
+    @staticmethod
+    def decompose(x_k, others):
+        """One component yₖ as a function of xₖ, the other inputs ``others`` held fixed."""
+        rest = float(get_array_module(others).exp(others).sum())
+        e = x_k.exp()
+        total = e + rest
+        return [
+            ("e", e, "e^{x_k}"),
+            ("S", total, rf"e + \sum_{{j \ne k}} e^{{x_j}} = e + {rest:.6g}"),
+            ("f", e / total, r"\frac{e}{S}"),
+        ]
 
     def forward(self, x):
         xp = get_array_module(x)
