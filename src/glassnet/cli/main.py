@@ -14,7 +14,7 @@ import re
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, summary, train
+from glassnet.cli import exercise, explain, summary, train, tune
 from glassnet.nn.serialization import known_classes
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_parser(commands)
     explain.add_parser(commands)
     exercise.add_parser(commands)
+    tune.add_parser(commands)
     return parser
 
 
