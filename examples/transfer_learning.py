@@ -128,8 +128,24 @@ def main() -> None:
         f"MNIST test accuracy, from scratch ({runs['scratch'].count_params():,} trainable parameters): "
         f"{means['scratch'][1]:.4f} (mean of {args.seeds}; {means['scratch'][0]:.4f} after {early} epochs)"
     )
-    gain = 100 * (means["transfer"][1] - means["scratch"][1])
-    print(f"transfer {'beats' if gain > 0 else 'does not beat'} training from scratch by {gain:+.1f} points")
+    print(comparison(100 * (means["transfer"][1] - means["scratch"][1])))
+
+
+def comparison(gain: float) -> str:
+    """The verdict on ``gain`` (percentage points of accuracy transfer adds), with a positive distance.
+
+    Example:
+        >>> comparison(3.14)
+        'transfer beats training from scratch by 3.1 points'
+        >>> comparison(-5.2)
+        'transfer trails training from scratch by 5.2 points'
+        >>> comparison(0.01)
+        'transfer ties with training from scratch (within 0.05 points)'
+    """
+    if abs(gain) < 0.05:
+        return "transfer ties with training from scratch (within 0.05 points)"
+    verdict = "beats" if gain > 0 else "trails"
+    return f"transfer {verdict} training from scratch by {abs(gain):.1f} points"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The CNN examples run as they are, on small settings, and print what they promise."""
 
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -90,3 +91,6 @@ def test_transfer_example_freezes_the_features_and_compares_with_scratch(capsys)
     transfer = float(out.split("transfer (head only, 101,066 trainable parameters): ")[1].split()[0])
     scratch = float(out.split("from scratch (105,866 trainable parameters): ")[1].split()[0])
     assert transfer > 0.3 and scratch > 0.1  # above chance (0.1) after a few dozen steps
+    verdict = out.strip().splitlines()[-1]  # says who wins and by how much, a distance never negative
+    verdicts = r"transfer (beats|trails) training from scratch by \d+\.\d points|transfer ties .*"
+    assert re.fullmatch(verdicts, verdict)

@@ -21,6 +21,7 @@ __all__ = [
     "set_default_dtype",
     "manual_seed",
     "get_rng",
+    "fork_rng",
     "as_dtype",
     "keep_freed_memory",
 ]
@@ -94,6 +95,26 @@ def manual_seed(seed: int) -> np.random.Generator:
 def get_rng() -> np.random.Generator:
     """The generator set by ``manual_seed`` (a fresh unseeded one before any call)."""
     return _rng
+
+
+@contextlib.contextmanager
+def fork_rng(seed: int):
+    """Inside the block, glassnet's generator is a fresh one seeded with ``seed``; after it, the one before
+    continues where it was. A ``DataLoader`` augments each batch in this way, so that a batch's draws do
+    not depend on which process prepares it or on the batches before.
+
+    Example:
+        >>> with fork_rng(3): a = get_rng().random()
+        >>> with fork_rng(3): b = get_rng().random()
+        >>> a == b
+        True
+    """
+    global _rng
+    outer, _rng = _rng, np.random.default_rng(int(seed))
+    try:
+        yield _rng
+    finally:
+        _rng = outer
 
 
 # --- memory -----------------------------------------------------------------------------------------------

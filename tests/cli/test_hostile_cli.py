@@ -162,7 +162,10 @@ CASES = {
     "non_utf8_run_file": ("exit 2", r"run\.toml: expected a run file in utf-8, found the byte 0xe9 at"),
     "deeply_nested_run_file": ("exit 2", r"run\.toml: expected TOML, found nesting too deep to read"),
     "run_file_of_endless_size": ("exit 2", r"expected a run file of at most 1,048,576 bytes, found 2,"),
-    "download_fails_from_run_file": ("exit 2", r"^glassnet train: could not download train-images"),
+    "download_fails_from_run_file": (
+        "exit 2",
+        r"^glassnet train: \S*run\.toml: \[data\]: could not download train-images",
+    ),
     "readme_quick_start_offline": ("exit 2", r"could not download train-images-idx3-ubyte\.gz: .*refused"),
     "corpus_not_utf8": ("exit 2", r"corpus\.txt: expected a text file in utf-8, found the byte 0xe9"),
     "corpus_is_a_directory": ("exit 2", r"corpus: expected a text file, found a directory"),

@@ -146,7 +146,7 @@ def test_exercise_commands(tmp_path, capsys):
     exercise = exercises.generate("forward", 2)
     filled = template
     for name, value in exercise.answers.items():
-        filled = filled.replace(f"{name} = 0.0", f"{name} = {value:.6f}", 1)
+        filled = filled.replace(f"{name} = nan", f"{name} = {value:.6f}", 1)
     answers = tmp_path / "answers.toml"
     answers.write_text(filled)
     assert main(["exercise", "check", str(answers)]) == 0

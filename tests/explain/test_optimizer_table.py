@@ -233,3 +233,13 @@ def test_the_document_names_the_columns_as_the_notes_do():
     assert "| $1$ | $1$ | $0.1$ | $0.001$ | $0.1$ | $0.001$ |" in markdown
     text = str(table)
     assert text.startswith("Adam(lr=0.1, beta_1=0.9") and "exp_avg_sq" in text
+
+
+def test_each_table_says_what_its_own_effective_learning_rate_multiplies():
+    from glassnet import optim
+    from glassnet.explain import optimizer_table
+
+    adagrad = optimizer_table(optim.Adagrad(lr=0.02), [1.0, 2.0]).to_document().to_text()
+    adam = optimizer_table(optim.Adam(lr=0.1), [1.0, 2.0]).to_document().to_text()
+    assert "the factor multiplying g in the step" in adagrad and "Adam" not in adagrad
+    assert "the factor multiplying V in the step" in adam

@@ -1,5 +1,7 @@
 """The plots of ``glassnet.explain.plots``: the numbers behind each picture, and a PNG that is not blank."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,8 @@ CLOSED_FORMS = {  # f'(x) written out here, as an independent oracle for autogra
     "elu": lambda x: np.where(x > 0, 1.0, np.exp(x)),
     "selu": lambda x: SELU_LAMBDA * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(x)),
     "softmax": lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,  # softmax([x, 0])₀ = σ(x)
+    "gelu": lambda x: np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x])
+    + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi),
     "silu": lambda x: (1 + np.exp(-x) + x * np.exp(-x)) / (1 + np.exp(-x)) ** 2,
 }
 
@@ -176,7 +180,7 @@ def test_plot_gradient_norms_from_a_recorder_and_from_a_history(pyplot, tmp_path
     history = model.fit(x, x[:, :1], epochs=4, batch_size=8, verbose=0, callbacks=[recorder])
     figure = plots.plot_gradient_norms(recorder, per="batch")
     lines = figure.axes[0].lines
-    assert [line.get_label() for line in lines] == recorder.layers
+    assert [line.get_label() for line in lines] == ["layer 1", "layer 2", "layer 3"]  # by place, input first
     np.testing.assert_allclose(lines[0].get_ydata(), recorder.batch_norms[recorder.layers[0]])
     for name, source in (("recorder", recorder), ("history", history)):
         path = plots.plot_gradient_norms(source, path=tmp_path / f"{name}.png")
@@ -240,3 +244,32 @@ def test_plot_history_draws_training_and_validation_curves(pyplot, tmp_path):
     np.testing.assert_allclose(loss_axis.lines[1].get_ydata(), history["val_loss"])
     assert [axis.get_ylabel() for axis in figure.axes] == ["loss", "mae"]
     assert_png_has_content(plots.plot_history(history, path=tmp_path / "history.png"))
+
+
+def test_plots_read_as_plots(pyplot):
+    """Whole-number epoch ticks, a long series as a line, layers named by place in a legend beside the
+    curves, the validation curve drawn (issue 15)."""
+    from glassnet.train.callbacks import History  # noqa: PLC0415
+
+    history = History()
+    history.epochs = list(range(8))
+    history.history = {
+        "loss": [1.0 / (k + 1) for k in range(8)],
+        "val_loss": [1.2 / (k + 1) for k in range(8)],
+    }
+    axis = plots.plot_history(history).axes[0]
+    ticks = [tick for tick in axis.get_xticks() if 1 <= tick <= 8]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    assert [line.get_label() for line in axis.lines] == ["training loss", "validation loss"]
+    assert axis.lines[0].get_marker() == "o"  # 8 points: each marked
+    history.epochs = list(range(300))
+    history.history = {"loss": list(np.linspace(1, 0, 300))}
+    assert plots.plot_history(history).axes[0].lines[0].get_marker() in ("None", None, "")
+    norms = {f"dense_{20 + k}": list(np.linspace(1, 2, 300) * 10.0**-k) for k in range(10)}
+    figure = plots.plot_gradient_norms(norms, per="batch")
+    axis = figure.axes[0]
+    assert [text.get_text() for text in axis.get_legend().get_texts()] == [f"layer {k}" for k in range(1, 11)]
+    assert axis.lines[0].get_marker() in ("None", None, "")
+    figure.canvas.draw()
+    legend, panel = axis.get_legend().get_window_extent(), axis.get_window_extent()
+    assert legend.x0 >= panel.x1  # beside the panel, covering no curve

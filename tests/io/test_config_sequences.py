@@ -187,7 +187,9 @@ def test_glassnet_train_on_a_text_file_saves_the_tokenizer_and_prints_a_sample(t
     tokenizer = load_tokenizer(tmp_path / "chars.tokenizer.json")
     model = load_model(tmp_path / "chars.glassnet")
     assert tokenizer.vocab_size == model.layers[-1].units
-    sample = out.split("a sample after ")[1].split(":\n", 1)[1]
+    prompt = out.split("--- prompt ---\n")[1].split("\n--- generated ---\n")[0]
+    assert "\\n" not in prompt and "'" not in prompt[:1]  # the text itself, not a Python repr
+    sample = out.split("--- generated ---\n")[1]
     sample = sample.split("\nsaved the loss curve")[0].split("\nno loss curve")[0]
     assert len(sample) >= 250  # 300 characters (fewer only where padding was drawn)
     assert set(sample) <= set(TEXT) | set("<unk>")

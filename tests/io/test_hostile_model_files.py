@@ -282,7 +282,7 @@ CASES = {
     ),
     "optimizer_class_outside_optimizers": (
         "ModelFileError",
-        r"compile\.optimizer\.class: expected one of Adadelta, Adagrad, Adam, RMSProp, SGD, found the "
+        r"compile\.optimizer\.class: expected one of Adadelta, Adagrad, Adam, Nadam, RMSProp, SGD, found the "
         r"string 'get'",
     ),
     "unknown_metric": ("ModelFileError", r"compile\.metrics\[0\]\.class: expected one of .*'Accurazy'"),

@@ -46,6 +46,9 @@ NOT_LAYERS = {
     "GlobalSumPool": "(x, batch): tests/nn/test_graph_layers.py",
     "GlobalMeanPool": "(x, batch): tests/nn/test_graph_layers.py",
     "GlobalMaxPool": "(x, batch): tests/nn/test_graph_layers.py",
+    # Decoders take the target and the encoder's memory: tests/nn/test_transformer.py checks them.
+    "TransformerDecoderLayer": "two inputs (target, memory): tests/nn/test_transformer.py",
+    "TransformerDecoder": "two inputs (target, memory): tests/nn/test_transformer.py",
 }
 
 
@@ -149,6 +152,13 @@ def torch_layer_norm(layer):
     return _copy_into(module, layer, [("gamma", "weight", False), ("beta", "bias", False)])
 
 
+def torch_layer_norm_no_bias(layer):
+    torch = _torch()
+    module = torch.nn.LayerNorm(layer.normalized_shape, bias=False, dtype=torch.float64)
+    layer.gamma.data[...] = np.linspace(0.5, 1.5, layer.gamma.size).reshape(layer.gamma.shape)
+    return _copy_into(module, layer, [("gamma", "weight", False)])
+
+
 def torch_embedding(layer):
     torch = _torch()
     module = torch.nn.Embedding(layer.vocab_size, layer.dim, dtype=torch.float64)
@@ -233,6 +243,81 @@ def torch_reshape(layer):
 def dense_on_time(layer):
     """TimeDistributed(Dense): nn.Linear applies on the last axis of (N, T, F) already."""
     return torch_dense(layer.layer)
+
+
+def _attention_pairs(prefix, attention, torch_named):
+    return [
+        (getattr(attention, ours), torch_named[prefix + theirs], False)
+        for ours, theirs in (("in_proj_weight", "in_proj_weight"), ("in_proj_bias", "in_proj_bias"),
+                             ("out_proj_weight", "out_proj.weight"), ("out_proj_bias", "out_proj.bias"))
+    ]  # fmt: skip
+
+
+def torch_multihead_attention(layer):
+    """nn.MultiheadAttention (batch first) as self-attention, its weights loaded into the layer."""
+    torch = _torch()
+    module = torch.nn.MultiheadAttention(
+        layer.embed_dim, layer.num_heads, batch_first=True, dtype=torch.float64
+    )
+    with torch.no_grad():
+        for parameter in module.parameters():  # biases away from PyTorch's zeros
+            parameter.add_(torch.from_numpy(np.random.default_rng(3).uniform(-0.5, 0.5, parameter.shape)))
+    layer.load_torch_state_dict(module.state_dict())
+
+    class SelfAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = module
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    return SelfAttention(), _attention_pairs("", layer, dict(module.named_parameters()))
+
+
+def _encoder_pairs(prefix, layer, named):
+    pairs = _attention_pairs(prefix + "self_attn.", layer.self_attn, named)
+    for linear in ("linear1", "linear2"):
+        pairs += [(getattr(layer, linear).weight, named[f"{prefix}{linear}.weight"], True),
+                  (getattr(layer, linear).bias, named[f"{prefix}{linear}.bias"], False)]  # fmt: skip
+    for norm in ("norm1", "norm2"):
+        pairs += [(getattr(layer, norm).gamma, named[f"{prefix}{norm}.weight"], False),
+                  (getattr(layer, norm).beta, named[f"{prefix}{norm}.bias"], False)]  # fmt: skip
+    return pairs
+
+
+def torch_encoder_layer(layer):
+    """nn.TransformerEncoderLayer (batch first, the layer's options), its weights loaded into the layer."""
+    torch = _torch()
+    module = torch.nn.TransformerEncoderLayer(
+        layer.d_model, layer.nhead, layer.dim_feedforward, dropout=0.0, activation=layer.activation_name,
+        norm_first=layer.norm_first, batch_first=True, dtype=torch.float64,
+    )  # fmt: skip
+    layer.load_torch_state_dict(module.state_dict())
+    return module, _encoder_pairs("", layer, dict(module.named_parameters()))
+
+
+def torch_encoder(stack):
+    """nn.TransformerEncoder of copies of the first layer's config, with a final LayerNorm."""
+    torch = _torch()
+    first = stack.layers[0]
+    block = torch.nn.TransformerEncoderLayer(
+        first.d_model, first.nhead, first.dim_feedforward, dropout=0.0, activation=first.activation_name,
+        norm_first=first.norm_first, batch_first=True, dtype=torch.float64,
+    )  # fmt: skip
+    module = torch.nn.TransformerEncoder(
+        block, stack.num_layers, norm=torch.nn.LayerNorm(first.d_model, dtype=torch.float64),
+        enable_nested_tensor=False,
+    )  # fmt: skip
+    with torch.no_grad():
+        for parameter in module.parameters():  # the copies apart from each other
+            parameter.add_(torch.from_numpy(np.random.default_rng(4).uniform(-0.2, 0.2, parameter.shape)))
+    stack.load_torch_state_dict(module.state_dict())
+    named = dict(module.named_parameters())
+    pairs = [(stack.norm.gamma, named["norm.weight"], False), (stack.norm.beta, named["norm.bias"], False)]
+    for k, layer in enumerate(stack.layers):
+        pairs += _encoder_pairs(f"layers.{k}.", layer, named)
+    return module, pairs
 
 
 LAYERS = [
@@ -326,6 +411,7 @@ LAYERS = [
     LayerRow("BatchNorm_4d", lambda: nn.BatchNorm(convention="pytorch"), (2, 3, 2), torch=torch_batch_norm),
     LayerRow("BatchNorm_notes", nn.BatchNorm, (3,), no_torch="Keras's running update; see BatchNorm_2d"),
     LayerRow("LayerNorm", nn.LayerNorm, (2, 5), torch=torch_layer_norm),
+    LayerRow("LayerNorm_no_bias", lambda: nn.LayerNorm(bias=False), (2, 5), torch=torch_layer_norm_no_bias),
     LayerRow("LayerNorm_two_axes", lambda: nn.LayerNorm((2, 3)), (2, 3), torch=torch_layer_norm),
     LayerRow("Embedding", lambda: nn.Embedding(7, 3), (4,), labels=7, torch=torch_embedding),
     LayerRow(
@@ -354,6 +440,45 @@ LAYERS = [
         torch=TorchRecurrent("GRU", bidirectional=True),
     ),
     LayerRow("TimeDistributed", lambda: nn.TimeDistributed(nn.Dense(2)), (3, 4), torch=dense_on_time),
+    LayerRow("MultiHeadAttention", lambda: nn.MultiHeadAttention(2), (3, 4), torch=torch_multihead_attention),
+    LayerRow(
+        "MultiHeadAttention_keras",
+        lambda: nn.MultiHeadAttention(2, key_dim=3, convention="keras"),
+        (3, 4),
+        no_torch="Keras layout; tests/nn/test_transformer.py checks it against a NumPy Keras 3",
+    ),
+    LayerRow(
+        "PositionalEncoding",
+        lambda: nn.PositionalEncoding(10),
+        (3, 4),
+        no_torch="PyTorch has no such module (its tutorial's); tests/nn/test_transformer.py checks the table",
+    ),
+    LayerRow(
+        "PositionEmbedding",
+        lambda: nn.PositionEmbedding(5),
+        (3, 4),
+        no_torch="x + a learned table; tests/nn/test_transformer.py checks it by hand",
+    ),
+    LayerRow(
+        "TransformerEncoderLayer",
+        lambda: nn.TransformerEncoderLayer(4, 2, dim_feedforward=5, dropout=0.0),
+        (3, 4),
+        torch=torch_encoder_layer,
+    ),
+    LayerRow(
+        "TransformerEncoderLayer_pre_norm_gelu",
+        lambda: nn.TransformerEncoderLayer(4, 2, 5, dropout=0.0, activation="gelu", norm_first=True),
+        (3, 4),
+        torch=torch_encoder_layer,
+    ),
+    LayerRow(
+        "TransformerEncoder",
+        lambda: nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(4, 2, 5, dropout=0.0), 2, norm=nn.LayerNorm(4)
+        ),
+        (3, 4),
+        torch=torch_encoder,
+    ),
     # activations (modules)
     LayerRow("Step", nn.Step, (5,), no_torch="PyTorch has no step module"),
     LayerRow("Identity", nn.Identity, (5,), torch=TorchModule("Identity")),
@@ -375,6 +500,8 @@ LAYERS = [
     LayerRow("ELU", lambda: nn.ELU(0.7), (5,), torch=TorchModule("ELU", {"alpha": 0.7})),
     LayerRow("SELU", nn.SELU, (5,), torch=TorchModule("SELU")),
     LayerRow("SiLU", nn.activations.SiLU, (5,), torch=TorchModule("SiLU")),
+    LayerRow("GELU", nn.GELU, (5,), torch=TorchModule("GELU")),
+    LayerRow("GELU_tanh", lambda: nn.GELU("tanh"), (5,), torch=TorchModule("GELU", {"approximate": "tanh"})),
     LayerRow("Softmax", nn.Softmax, (5,), torch=TorchModule("Softmax", {"dim": -1})),
 ]
 

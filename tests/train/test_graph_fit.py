@@ -85,5 +85,5 @@ def test_graph_classification_on_batches_of_graphs():
 
 
 def test_fit_refuses_a_graph_with_separate_labels(communities):
-    with pytest.raises(ValueError, match="got a graph and y; the labels are the graph's y"):
+    with pytest.raises(ValueError, match="got a graph and y \\(or weights\\): the labels are the graph's y"):
         compiled(NodeClassifier(3)).fit(communities, communities.y, verbose=0)

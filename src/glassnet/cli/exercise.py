@@ -7,13 +7,16 @@
 
 An answers file is TOML: ``kind`` and ``seed`` of the exercise, then ``name = number`` lines under
 ``[answers]`` (the names are those of --answers-template: z1_2, a1_2, yhat, L, "dL/dw2_11", w2_11_new ...).
+The template's answers are ``nan``, which check counts as not answered: replace each with your number.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
+from glassnet.cli.help import plain
 from glassnet.explain import exercises
 from glassnet.io.config import read_toml
 
@@ -22,7 +25,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "exercise",
         help="generate a numerical exercise (and its solution), or check answers to one",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("action", nargs="?", choices=["check"], help="check the answers in ANSWERS")
@@ -43,9 +46,9 @@ def run(args) -> int:
         return _check(args)
     exercise = exercises.generate(args.kind, args.seed)
     if args.answers_template:
-        print(f'kind = "{exercise.kind}"\nseed = {exercise.seed}\n\n[answers]')
+        print(f'kind = "{exercise.kind}"\nseed = {exercise.seed}\n\n{_TEMPLATE_NOTE}\n[answers]')
         for name in exercise.answers:
-            print(f'"{name}" = 0.0' if "/" in name else f"{name} = 0.0")
+            print(f'"{name}" = nan' if "/" in name else f"{name} = nan")
         return 0
     print(exercise.question.render(args.format, args.precision), end="")
     if args.solution:
@@ -64,8 +67,21 @@ def _check(args) -> int:
             f"{path}: an answers file needs kind, seed and an [answers] table "
             "(print one with --answers-template)"
         )
+    answered = {name: value for name, value in content["answers"].items() if not _unanswered(value)}
+    if not answered:
+        raise ValueError(
+            f"{path}: no answers yet: replace the nan after each name in [answers] with your number"
+        )
     exercise = exercises.generate(content["kind"], int(content["seed"]))
-    result = exercises.check(exercise, content["answers"])
+    result = exercises.check(exercise, answered)
     print(f"exercise {exercise.kind} #{exercise.seed}:")
     print(result)
     return 0 if result.all_correct else 1
+
+
+_TEMPLATE_NOTE = "# Replace each nan with your answer; an answer left nan is not marked."
+
+
+def _unanswered(value) -> bool:
+    """A template's ``nan``: the student has not answered (a 0 may be an answer, and a right one)."""
+    return isinstance(value, float) and math.isnan(value)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet import backend, nn, optim
+from glassnet.cli.help import plain
 from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
@@ -37,7 +38,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "explain",
         help="print the worked solution a TOML file describes (examples/explain/)",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="the TOML description")
@@ -58,6 +59,8 @@ def run(args) -> int:
     document = explain_document(spec, str(path))
     if args.format == "tex" and args.output:
         text = document.to_latex(args.precision, standalone=True)
+    elif args.format == "html":  # for a file or a browser: a whole page, with its charset
+        text = document.to_html(args.precision, standalone=True)
     else:
         text = document.render(args.format, args.precision)
     if args.output:

@@ -8,10 +8,14 @@ download that failed) into one line on stderr and exit status 2, never a traceba
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
+import re
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, summary, train
+from glassnet.cli import exercise, explain, summary, train, tune
+from glassnet.nn.serialization import known_classes
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
 # FileNotFoundError (OSErrors), the data's own ValueErrors and TypeErrors, a missing optional package
@@ -46,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_parser(commands)
     explain.add_parser(commands)
     exercise.add_parser(commands)
+    tune.add_parser(commands)
     return parser
 
 
@@ -58,8 +63,29 @@ def main(argv=None) -> int:
     try:
         return args.run(args) or 0
     except USER_ERRORS as error:
-        print(f"glassnet {args.command}: {one_line(error)}", file=sys.stderr)
+        print(f"glassnet {args.command}: {one_line(error)}{keyword_hint(error)}", file=sys.stderr)
         return 2
+
+
+_UNEXPECTED = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+
+
+def keyword_hint(error: BaseException) -> str:
+    """For a layer (or loss, optimizer...) given an argument it does not take, the close names it does
+    take: a run file's ``activaton = "relu"`` gets "; did you mean 'activation'?".
+
+    Example:
+        >>> keyword_hint(TypeError("run.toml: layer 1 (Dense): Dense.__init__() got an unexpected keyword "
+        ...                        "argument 'activaton'"))
+        "; did you mean 'activation'?"
+    """
+    found = _UNEXPECTED.search(str(error))
+    cls = known_classes().get(found.group(1)) if found else None
+    if cls is None:
+        return ""
+    taken = [name for name in inspect.signature(cls).parameters if name not in ("self", "args", "kwargs")]
+    close = difflib.get_close_matches(found.group(2), taken, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; {cls.__name__} takes: {', '.join(taken)}"
 
 
 def one_line(error: BaseException) -> str:

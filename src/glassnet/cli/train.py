@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.data import DownloadError
 from glassnet.explain import plot_history
 from glassnet.io.config import DEFAULT_CONFIG, RunFileError, load_config
 from glassnet.models import sample_ids
@@ -34,7 +35,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "run_file", nargs="?", metavar="RUN.toml", help="the run to train (default: embedded)"
     )
-    parser.add_argument("--epochs", type=int, help="override [fit] epochs")
+    parser.add_argument("--epochs", type=int, help="override [fit] epochs (1 or more)")
     parser.add_argument("--output", default=".", help="folder for the model and the plot (default: .)")
     parser.add_argument("--seed", type=int, help="override the run's seed")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
@@ -46,7 +47,9 @@ def run(args) -> int:
     if args.show_default:
         print(DEFAULT_CONFIG.strip())
         return 0
-    config = load_config(args.run_file)
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs must be 1 or more, got {args.epochs}")
+    config = read_run_file(args.run_file)
     if args.seed is not None:
         config.seed = args.seed
     output = Path(args.output)  # every file this run writes, checked before an hour of training
@@ -61,7 +64,7 @@ def run(args) -> int:
         fit_args["verbose"] = 0
     say = (lambda *a: None) if args.quiet else print
     start = time.perf_counter()
-    (x_train, y_train), test = config.load_data()
+    (x_train, y_train), test = load_run_data(config)
     model = config.build_model(x_train.shape[1:])
     model.compile(**config.compile_arguments())
     say(
@@ -81,7 +84,7 @@ def run(args) -> int:
         say(f"saved the tokenizer to {tokenizer.save(tokenizer_file)}")
         prompt = (test or (x_train, y_train))[0][0]
         sample = sample_ids(model, prompt, SAMPLE_LENGTH, temperature=0.8, window=len(prompt))
-        say(f"a sample after {tokenizer.decode(prompt)!r}:\n{tokenizer.decode(sample)}")
+        say(sample_report(tokenizer.decode(prompt), tokenizer.decode(sample)))
     try:
         plot_path = plot_history(history, plot_file)
         say(f"saved the loss curve to {plot_path}")
@@ -89,6 +92,46 @@ def run(args) -> int:
         say(f"no loss curve: {error}")
     say(f"done in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def read_run_file(path) -> object:
+    """The run of ``path`` (the embedded default for None); a model file given instead is named as one."""
+    if path is not None and Path(path).is_file():
+        with open(path, "rb") as file:
+            if file.read(4) == _ZIP_MAGIC:
+                raise RunFileError(
+                    f"{path} is a model file (written by model.save), not a run file: glassnet train "
+                    f"reads a TOML run (glassnet train --show-default prints one); to see this model: "
+                    f"glassnet summary {path}"
+                )
+    return load_config(path)
+
+
+_ZIP_MAGIC = b"PK\x03\x04"  # a .glassnet model file is a zip archive
+
+
+def load_run_data(config):
+    """``config.load_data()``; a download that fails says where to put a copy the user already has."""
+    try:
+        return config.load_data()
+    except DownloadError as error:
+        raise DownloadError(
+            f'{config.source}: [data]: {error} In a run file, path = "..." in [data] names a copy you have.'
+        ) from None
+
+
+def sample_report(prompt: str, sample: str) -> str:
+    """The generated text after its prompt, both as text (not as Python strings with escapes).
+
+    Example:
+        >>> print(sample_report("ROMEO:\\n", "Good morrow."))
+        a sample after the prompt
+        --- prompt ---
+        ROMEO:
+        --- generated ---
+        Good morrow.
+    """
+    return f"a sample after the prompt\n--- prompt ---\n{prompt.rstrip()}\n--- generated ---\n{sample}"
 
 
 def output_file(output: Path, name: str, suffix: str, source: str) -> Path:

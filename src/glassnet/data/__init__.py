@@ -60,7 +60,7 @@ from glassnet.data.schema import (
     TextFileError,
     TokenizerFileError,
 )
-from glassnet.data.split import train_test_split
+from glassnet.data.split import Subset, random_split, train_test_split
 from glassnet.data.text import (
     CharTokenizer,
     WordTokenizer,
@@ -79,6 +79,8 @@ __all__ = [
     "MinMaxScaler",
     "NotFittedError",
     "train_test_split",
+    "random_split",
+    "Subset",
     "check_finite",
     "check_same_length",
     "logic_gate",

@@ -8,10 +8,14 @@ one epoch; with ``shuffle=True`` each pass draws a new order from glassnet's see
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 
 from glassnet.autograd import Tensor
-from glassnet.backend import get_rng
+from glassnet.backend import fork_rng, get_rng
 from glassnet.data.validation import as_array, check_same_length
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader"]
@@ -84,6 +88,10 @@ class DataLoader:
             augmentation from ``glassnet.data.augmentation``; it gets and returns a NumPy array. Give it to
             the training loader only: ``fit`` builds its validation batches without one, and a loader for
             ``evaluate`` or ``validation_data`` should have none.
+        num_workers: processes that prepare batches (gather and transform) while the main process trains
+            on earlier ones; 0 (the default) prepares each batch in the main process when it is asked for.
+            Each batch's transform draws from its own generator, seeded from glassnet's at the start of
+            the epoch, so that the batches are the same for any number of workers.
 
     Each batch is a tuple with one ``Tensor`` per array (``(xb, yb)``); the tensors wrap the gathered rows
     with their dtype unchanged and do not require gradients. ``len(loader)`` is the number of batches.
@@ -95,10 +103,21 @@ class DataLoader:
         (3, [[0, 1], [2, 3], [4]])
     """
 
-    def __init__(self, data, batch_size=32, shuffle: bool = False, drop_last: bool = False, transform=None):
+    def __init__(
+        self,
+        data,
+        batch_size=32,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        transform=None,
+        num_workers: int = 0,
+    ):
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be a function of a batch of inputs, got {transform!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
         self.transform = transform
+        self.num_workers = int(num_workers)
         self.dataset = _as_dataset(data)
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
@@ -115,22 +134,46 @@ class DataLoader:
         return samples // step if self.drop_last else -(-samples // step)
 
     def __iter__(self):
-        # The order is drawn here, when the epoch starts, not lazily at the first batch.
+        # The order and the batches' seeds are drawn here, when the epoch starts, not lazily.
         samples = len(self.dataset)
         order = get_rng().permutation(samples) if self.shuffle else None
-        return self._batches(samples, order)
+        indices = self._indices(samples, order)
+        seeds = [None] * len(indices)
+        if self.transform is not None:
+            seeds = get_rng().integers(0, 2**63 - 1, size=len(indices)).tolist()
+        if self.num_workers == 0:
+            return (self._gather(index, seed) for index, seed in zip(indices, seeds))
+        return self._from_workers(indices, seeds)
 
-    def _batches(self, samples: int, order):
+    def _indices(self, samples: int, order) -> list:
+        """Each batch's rows: a slice (a view, no copy) in order, or an array of the shuffled ids."""
         step = self._step()
         stop = samples - samples % step if self.drop_last else samples
-        for start in range(0, stop, step):
-            if order is None:
-                index = slice(start, min(start + step, samples))  # a view: no copy at all
-            else:
-                index = order[start : start + step]
-            yield self._gather(index)
+        if order is None:
+            return [slice(start, min(start + step, samples)) for start in range(0, stop, step)]
+        return [order[start : start + step] for start in range(0, stop, step)]
 
-    def _gather(self, index) -> tuple:
+    def _from_workers(self, indices: list, seeds: list):
+        """The batches in order, prepared by ``num_workers`` processes up to two batches per worker ahead."""
+        methods = multiprocessing.get_all_start_methods()  # fork shares the data without copying it
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(
+            self.num_workers, mp_context=context, initializer=_start_worker, initargs=(self,)
+        ) as pool:
+            pending, jobs = deque(), iter(zip(indices, seeds))
+            for index, seed in jobs:
+                pending.append(pool.submit(_prepare_in_worker, index, seed))
+                if len(pending) >= 2 * self.num_workers:
+                    break
+            while pending:
+                arrays = pending.popleft().result()
+                for index, seed in jobs:  # keep the workers busy: one new job per batch taken
+                    pending.append(pool.submit(_prepare_in_worker, index, seed))
+                    break
+                yield tuple(Tensor(array) for array in arrays)
+
+    def _gather(self, index, seed=None) -> tuple:
+        """The batch of rows ``index``, its inputs transformed with draws from a generator seeded ``seed``."""
         if isinstance(self.dataset, TensorDataset):
             batch = tuple(Tensor(array[index]) for array in self.dataset.arrays)
         else:
@@ -138,7 +181,8 @@ class DataLoader:
             batch = _collate([self.dataset[i] for i in positions])
         if self.transform is None:
             return batch
-        inputs = np.asarray(self.transform(batch[0].data))
+        with fork_rng(seed):
+            inputs = np.asarray(self.transform(batch[0].data))
         return (Tensor(inputs),) + batch[1:]
 
     def __repr__(self) -> str:
@@ -148,6 +192,18 @@ class DataLoader:
             f"drop_last={self.drop_last}, {len(self)} batches"
             + (f", transform={self.transform!r})" if self.transform is not None else ")")
         )
+
+
+_WORKER_LOADER = None  # in a worker process: the loader whose batches it prepares
+
+
+def _start_worker(loader) -> None:
+    global _WORKER_LOADER
+    _WORKER_LOADER = loader
+
+
+def _prepare_in_worker(index, seed) -> tuple:
+    return tuple(tensor.data for tensor in _WORKER_LOADER._gather(index, seed))
 
 
 def _as_dataset(data) -> Dataset:

@@ -1,4 +1,5 @@
-"""``train_test_split``: hold out part of a data set for testing, optionally keeping class proportions."""
+"""``train_test_split``: hold out part of a data set for testing, optionally keeping class proportions;
+``random_split``: a ``Dataset`` cut at random into parts (PyTorch's function)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,62 @@ import numpy as np
 from glassnet.backend import get_rng
 from glassnet.data.validation import as_array, check_same_length
 
-__all__ = ["train_test_split"]
+__all__ = ["train_test_split", "random_split", "Subset"]
+
+
+class Subset:
+    """The samples ``indices`` of ``dataset``, in that order (PyTorch's ``torch.utils.data.Subset``)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, [int(i) for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[self.indices[index]]
+
+    def __repr__(self) -> str:
+        return f"Subset({len(self.indices)} of {self.dataset!r})"
+
+
+def random_split(dataset, lengths, seed=None) -> list:
+    """``dataset`` cut into ``len(lengths)`` ``Subset``s of a random permutation, as PyTorch's
+    ``random_split``: ``lengths`` are counts that add up to ``len(dataset)``, or fractions that add up to 1,
+    each floored to floor(f·n) samples and the remainder handed out one at a time to the parts in order.
+
+    Args:
+        dataset: anything with ``len`` and ``[i]`` (a ``TensorDataset``, a ``Dataset``).
+        lengths: counts or fractions.
+        seed: draw the permutation from ``np.random.default_rng(seed)``; None: from the generator seeded
+            by ``gn.manual_seed``.
+
+    Example:
+        >>> parts = random_split(list(range(10)), [0.5, 0.3, 0.2], seed=0)
+        >>> [len(part) for part in parts], sorted(i for part in parts for i in part.indices)
+        ([5, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(f, float) for f in lengths) and math.isclose(sum(lengths), 1.0):
+        if any(not 0 <= f <= 1 for f in lengths):
+            raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
+        counts = [math.floor(n * f) for f in lengths]
+        for k in range(n - sum(counts)):  # PyTorch: the remainder, one by one, round-robin
+            counts[k % len(counts)] += 1
+        lengths = counts
+    if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 0 for x in lengths):
+        raise ValueError(
+            f"random_split: lengths must be counts >= 0 or fractions that add up to 1, got {lengths}"
+        )
+    if sum(lengths) != n:
+        raise ValueError(
+            f"random_split: the lengths {lengths} add up to {sum(lengths)}, the dataset has {n} samples"
+        )
+    rng = get_rng() if seed is None else np.random.default_rng(seed)
+    order = rng.permutation(n)
+    ends = np.cumsum(lengths)
+    return [Subset(dataset, order[end - length : end]) for length, end in zip(lengths, ends)]
 
 
 def train_test_split(X, y, test_size=0.2, shuffle: bool = True, stratify=None):

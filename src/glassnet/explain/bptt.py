@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text
+from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text
 from glassnet.explain.worked import gradient_by_backward, jacobian_by_backward
 from glassnet.nn import losses as losses_module
 from glassnet.nn.containers import Sequential
@@ -33,7 +33,7 @@ __all__ = ["BPTTSolution", "worked_bptt"]
 
 
 @dataclass
-class BPTTSolution:
+class BPTTSolution(ShowsDocument):
     """The worked solution (``document``), the per-step terms of ∂L/∂W_h and ∂L/∂W_i, their sums and
     autograd's gradients through the fused op (``autograd``), by name ("W_h", "W_i", "b", "W_o", "b_o")."""
 
@@ -45,15 +45,6 @@ class BPTTSolution:
 
     def max_discrepancy(self) -> float:
         return max(float(np.max(np.abs(self.sums[k] - self.autograd[k]))) for k in self.sums)
-
-    def render(self, format="text", precision=None):  # noqa: A002
-        return self.document.render(format, precision)
-
-    def __str__(self) -> str:
-        return self.document.to_text()
-
-    def _repr_html_(self) -> str:
-        return self.document.to_html()
 
 
 def _t(name: str, t) -> Sym:

@@ -28,6 +28,7 @@ __all__ = [
     "Table",
     "Section",
     "Document",
+    "ShowsDocument",
     "sym",
     "format_number",
 ]
@@ -152,10 +153,11 @@ class Document:
 
         return latex.render(self, self.precision if precision is None else precision, standalone=standalone)
 
-    def to_html(self, precision: int | None = None) -> str:
+    def to_html(self, precision: int | None = None, standalone: bool = False) -> str:
+        """HTML: a fragment (for a notebook), or with ``standalone`` a whole page with its charset."""
         from glassnet.explain.render import html  # noqa: PLC0415
 
-        return html.render(self, self.precision if precision is None else precision)
+        return html.render(self, self.precision if precision is None else precision, standalone=standalone)
 
     def render(self, format: str = "text", precision: int | None = None) -> str:  # noqa: A002
         """``format``: "text", "md", "tex" or "html"."""
@@ -176,9 +178,10 @@ class Document:
         """Write the document; the format comes from the suffix (.txt, .md, .tex, .html)."""
         path = Path(path)
         suffix = path.suffix.lstrip(".") or "text"
-        content = (
-            self.to_latex(precision, standalone=True) if suffix == "tex" else self.render(suffix, precision)
-        )
+        if suffix in ("tex", "html"):  # a file holds a whole document
+            content = self.to_latex(precision, True) if suffix == "tex" else self.to_html(precision, True)
+        else:
+            content = self.render(suffix, precision)
         path.write_text(content, encoding="utf-8")
         return path
 
@@ -187,6 +190,22 @@ class Document:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+class ShowsDocument:
+    """For a result that holds its worked solution in ``self.document``: ``render``, ``str()`` and
+    Jupyter's HTML view come from the document."""
+
+    document: Document
+
+    def render(self, format="text", precision=None):  # noqa: A002
+        return self.document.render(format, precision)
+
+    def __str__(self) -> str:
+        return self.document.to_text()
+
+    def _repr_html_(self) -> str:
+        return self.document.to_html()
 
 
 def format_number(value, precision: int = 6) -> str:

@@ -6,6 +6,7 @@ Nothing here holds a formula: each line is built from the op's own ``formula`` a
 
 - an activation's value: ``σ(z) = 1 / (1 + e^(-35))``, its symbol (where it has one) and its formula with
   the number put in; its derivative: ``σ(z)(1 - σ(z)) = 1.0·(1 - 1.0)``, written in z and the output a;
+- a formula that is its input alone (the identity) is written in z: ``a = z = 0.6``, not ``a = 0.6 = 0.6``;
 - a formula with a condition, a sum or a softmax reads badly with numbers inside it: it is written as it
   is, followed by the numbers (``1 if z > 0 else 0, z = 3``);
 - a loss of one output: its formula, then with the numbers; its derivative by ŷₖ carries the 1/n of the
@@ -24,6 +25,11 @@ _GENERIC_DERIVATIVE = Formula("f'(#x)")
 
 def _substitutable(formula: Formula) -> bool:
     return not any(marker in formula.source for marker in _LISTED)
+
+
+def _identity(formula: Formula) -> bool:
+    """True for a formula that is its input alone: with the number put in it would read as the value."""
+    return formula.template(("x",)).strip() == "{x}"
 
 
 def _both(formula: Formula, numbers=(), **fills) -> tuple:
@@ -55,7 +61,9 @@ def activation_value(activation, z: float) -> Template:
     """a = f(z) with the number z put in (``activation`` is the layer's activation module)."""
     op = _activation_op(activation)
     formula = op.formula if op is not None else _GENERIC_VALUE
-    if _substitutable(formula):
+    if _identity(formula):
+        parts = [_both(formula, x="z")]
+    elif _substitutable(formula):
         parts = [_both(formula, numbers=("x",))]
     else:
         symbolic = _both(formula, x="z")

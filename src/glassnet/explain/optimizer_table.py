@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glassnet import optim
 from glassnet.explain.document import Document, Sym, Table, Text
 from glassnet.explain.recorder import record
 from glassnet.nn.module import Parameter
@@ -47,7 +48,7 @@ COLUMN_SYMBOLS = {
     "bias_correction2": (Sym("1 − β₂ᵗ", r"1 - \beta_2^{t}"), "the bias correction of S"),
     "lr_effective": (
         Sym("η_t", r"\eta_t"),
-        "the effective learning rate: the factor multiplying g in the step (Adam: multiplying V)",
+        "the effective learning rate: the factor multiplying {direction} in the step",
     ),
     "w": (Sym("w", "w"), "the weight after the step"),
 }
@@ -101,6 +102,7 @@ class OptimizerTable:
         legend = document.section("Columns")
         for name, header in zip(self.columns, headers):
             meaning = COLUMN_SYMBOLS[name][1] if name in COLUMN_SYMBOLS else "as the optimizer reports it"
+            meaning = meaning.format(direction=getattr(optim, self.optimizer).direction)
             legend.add(Text(header, f" ({name}): {meaning}"))
         return document
 

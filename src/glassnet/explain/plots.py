@@ -50,6 +50,21 @@ def _pyplot():
     return plt
 
 
+_MARKED = 50  # points: a series up to this long is drawn with a marker on each point, a longer one as a line
+
+
+def _points(count: int, size: float = 3) -> dict:
+    """Line-plot style for a series of ``count`` points: markers only where they can be told apart."""
+    return {"marker": "o", "markersize": size} if count <= _MARKED else {}
+
+
+def _whole_numbers(axis) -> None:
+    """Ticks at whole numbers only on the x axis (epochs and batches have no 2.5)."""
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - optional extra
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_history(history, path=None, metrics=None):
     """Loss (and metric) curves of a ``History``, training and validation side by side, one panel each.
 
@@ -66,10 +81,12 @@ def plot_history(history, path=None, metrics=None):
     names = metrics or [key for key in records if not key.startswith("val_") and key != "lr"]
     epochs = [epoch + 1 for epoch in history.epochs]
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
+    style = _points(len(epochs))
     for axis, name in zip(axes[0], names):
-        axis.plot(epochs, records[name], marker="o", markersize=3, label=f"training {name}")
+        axis.plot(epochs, records[name], label=f"training {name}", **style)
         if f"val_{name}" in records:
-            axis.plot(epochs, records[f"val_{name}"], marker="o", markersize=3, label=f"validation {name}")
+            axis.plot(epochs, records[f"val_{name}"], label=f"validation {name}", **style)
+        _whole_numbers(axis)
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)
         axis.grid(alpha=0.3)
@@ -412,17 +429,20 @@ def plot_gradient_norms(source, path=None, per: str = "epoch", log_scale: bool =
         raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
     series = _norm_series(source, per)
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(6.5, 4.2))
+    figure, axis = plt.subplots(figsize=(7.5, 4.2))
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(len(series), 1)))
-    for color, (layer, values) in zip(colors, series.items()):
-        axis.plot(np.arange(1, len(values) + 1), values, color=color, marker="o", markersize=2, label=layer)
+    # layers by their place in the network (the names' counters depend on what was built before)
+    for number, (color, values) in enumerate(zip(colors, series.values()), 1):
+        steps = np.arange(1, len(values) + 1)
+        axis.plot(steps, values, color=color, label=f"layer {number}", **_points(len(values), 2))
+    _whole_numbers(axis)
     if log_scale:
         axis.set_yscale("log")
     axis.set_xlabel(per if per == "epoch" else "batch (update)")
     axis.set_ylabel("‖∂L/∂W‖")
     axis.set_title(title or "gradient norm per layer (input side first)")
     axis.grid(alpha=0.3, which="both")
-    axis.legend(fontsize=7, ncol=2)
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside
     return _save(plt, figure, path)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from glassnet.autograd.tensor import Tensor
 from glassnet.explain import notation
-from glassnet.explain.document import Document, Equation, Expr, Sym, Table, Text, sym
+from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text, sym
 from glassnet.explain.recorder import record
 from glassnet.nn import losses as losses_module
 from glassnet.nn.activations import Activation
@@ -51,7 +51,7 @@ class _Layer:
 
 
 @dataclass
-class WorkedStep:
+class WorkedStep(ShowsDocument):
     """One training step worked out: ``document`` (print it with ``to_text``/``to_markdown``/``to_latex``/
     ``to_html``), the gradients summed from the chain-rule products (``path_gradients``) and autograd's
     (``autograd_gradients``), by parameter name ("0.weight", ...), the loss, and the values before and after.
@@ -85,15 +85,6 @@ class WorkedStep:
 
     def to_html(self, precision=None):
         return self.document.to_html(precision)
-
-    def render(self, format="text", precision=None):  # noqa: A002
-        return self.document.render(format, precision)
-
-    def __str__(self) -> str:
-        return self.document.to_text()
-
-    def _repr_html_(self) -> str:
-        return self.document.to_html()
 
 
 def _dense_layers(model) -> list:

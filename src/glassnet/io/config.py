@@ -31,7 +31,7 @@ Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet
 arguments (the input shape comes from the data)::
 
     [model]
-    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34
+    architecture = "LeNet5"     # LeNet5, AlexNet, VGG16, ResNet18, ResNet34, ViT
     num_classes = 10
     activation = "relu"
 
@@ -45,7 +45,8 @@ the model is convolutional (an ``architecture``, or a first layer Conv2D or a po
 Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
 the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
 and the tokenizer is fitted on the training part only. A layer argument written ``"vocab_size"`` is the
-tokenizer's number of ids, and ``architecture = "CharRNN"`` takes it by itself::
+tokenizer's number of ids, and ``architecture = "CharRNN"`` (or ``"TransformerLM"``, whose ``context``
+must be at least ``seq_len``) takes it by itself::
 
     [data]
     source = "text"
@@ -77,10 +78,34 @@ glassnet[timeseries]``)::
 
 ``glassnet train`` then reports the test MAE in the series' own units beside the naive forecast's (the
 last value of each window).
+
+Searches. ``glassnet tune`` reads a ``[search]`` section: which values of the run's own keys to try
+(``glassnet.tune``). A key of ``[search.space]`` is a dotted path into the run (``compile.optimizer.lr``,
+``fit.batch_size``, ``model.layers.0.units``) or one of the hidden-layer keys, which act on every layer
+but the last: ``hidden_layers`` (how many copies of the first layer), ``hidden_units``,
+``hidden_activation``, ``hidden_units_K`` (layer K only). A value is a list of values to try, a table
+naming a domain (``choice``, ``grid``, ``uniform``, ``loguniform``, ``randint``) with an optional
+``when = { hidden_layers = K }`` (exists only when the layer count is at least K), or one value::
+
+    [search]
+    algorithm = "random"        # or "grid" (every combination of the lists)
+    n_trials = 12
+    seed = 0
+    objective = "val_accuracy"  # an epoch log; "val_loss" is minimised
+    executor = "auto"           # serial, processes, ray
+    scheduler = { type = "ASHA", grace_period = 2, reduction_factor = 3 }
+
+    [search.space]
+    hidden_layers = [1, 2, 3]
+    hidden_activation = ["relu", "tanh", "sigmoid"]
+    "compile.optimizer.type" = ["SGD", "Adam"]
+    "compile.optimizer.lr" = { loguniform = [1e-4, 0.1] }
+    hidden_units_2 = { choice = [32, 64], when = { hidden_layers = 2 } }
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,9 +171,10 @@ ARCHITECTURES = {
     "VGG16": models.VGG16,
     "ResNet18": models.ResNet18,
     "ResNet34": models.ResNet34,
+    "ViT": models.ViT,
 }
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
-SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN}
+SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN, "TransformerLM": models.TransformerLM}
 VOCAB_SIZE = "vocab_size"  # a layer argument with this value is the text source's number of ids
 _RUN_FILE_LIMIT = 1 << 20  # bytes: a run file is a screenful of TOML
 # A name becomes file names in the output folder: a plain name, no folders, not hidden.
@@ -183,6 +209,32 @@ _FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
 # a layer's other keys are its class's arguments, checked by the class
 _LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 _OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
+SEARCH_DOMAINS = ("choice", "grid", "uniform", "loguniform", "randint")
+HIDDEN_KEYS = ("hidden_layers", "hidden_units", "hidden_activation")
+_SEARCH = Schema(
+    {
+        "algorithm": Field((str,), choices=("grid", "random")),
+        "n_trials": Field((int,), minimum=1, maximum=100_000),
+        "seed": Field((int,), minimum=0, maximum=2**63 - 1),
+        "objective": Field((str,), minimum=1),
+        "mode": Field((str,), choices=("max", "min")),
+        "executor": Field((str,), choices=("auto", "serial", "processes", "ray")),
+        "workers": Field((int,), minimum=1),
+        "ray_address": Field((str,)),
+        "scheduler": Field(
+            (dict,),
+            table=Schema(
+                {
+                    "type": Field((str,), required=True, choices=("ASHA",)),
+                    "grace_period": Field((int,), minimum=1),
+                    "reduction_factor": Field((float,), minimum=1.0001),
+                    "max_epochs": Field((int,), minimum=1),
+                }
+            ),
+        ),
+        "space": Field((dict,), required=True, minimum=1, label="a table of key = values to try"),
+    }
+)
 #: What a run file may hold: the sections and the keys glassnet reads in them (``[data]`` and ``[model]``
 #: also take the keyword arguments of a source or an architecture, checked where they are used).
 RUN_SCHEMA = Schema(
@@ -233,6 +285,7 @@ RUN_SCHEMA = Schema(
                 }
             ),
         ),
+        "search": Field((dict,), table=_SEARCH),  # for ``glassnet tune``
     }
 )
 
@@ -252,6 +305,46 @@ class RunConfig:
     # What loading the data learned, set by ``load_data``: the tokenizer of a text source, the scaler and
     # the windows of a series
     prepared: dict = field(default_factory=dict)
+    search: dict | None = None  # the [search] section, for ``glassnet tune``
+
+    def with_hyperparameters(self, hyperparameters: dict) -> RunConfig:
+        """A copy of this run with a trial's values put in place (the keys of ``[search.space]``)."""
+        trial = copy.deepcopy(self)
+        for key, value in sorted(hyperparameters.items(), key=lambda item: item[0] != "hidden_layers"):
+            with _blame(self.source, f"search.space.{key}"):
+                trial._set(key, value)
+        return trial
+
+    def _set(self, key: str, value) -> None:
+        name, _, position = key.removeprefix("hidden_").partition("_")  # units_2: units of layer 2
+        if key in HIDDEN_KEYS or (name == "units" and position.isdigit()):
+            if self.architecture is not None or len(self.layers) < 2:
+                raise ValueError("hidden-layer keys need [model] layers: hidden ones and an output layer")
+            if key == "hidden_layers":
+                self.layers = [copy.deepcopy(self.layers[0]) for _ in range(value)] + self.layers[-1:]
+                return
+            hidden = self.layers[:-1]
+            for layer in hidden[int(position) - 1 : int(position)] if position else hidden:
+                layer[name] = value
+            return
+        section, _, path = key.partition(".")
+        model = self.architecture or {"layers": self.layers}
+        tables = {"model": model, "compile": self.compile, "fit": self.fit}
+        if section not in tables or not path:
+            raise ValueError(
+                "expected a dotted path into [model], [compile] or [fit] (compile.optimizer.lr) or one of "
+                f"{', '.join(HIDDEN_KEYS)}, hidden_units_K; found {key!r}"
+            )
+        *parents, last = path.split(".")
+        where = tables[section]
+        for part in parents:
+            where = where[int(part)] if isinstance(where, list) else where[part]
+            if isinstance(where, str):  # optimizer = "adam": the search's keys need its table
+                raise ValueError(f"{section}.{part} is {where!r}; write it as a table {{ type = ... }}")
+        if isinstance(where, list):
+            where[int(last)] = value
+        else:
+            where[last] = value
 
     @property
     def convolutional(self) -> bool:
@@ -571,6 +664,7 @@ def parse_config(text: str, source: str = "<text>") -> RunConfig:
         fit=dict(raw.get("fit", {})),
         source=source,
         architecture=architecture,
+        search=raw.get("search"),
     )
 
 

@@ -3,7 +3,7 @@
 Each module is a thin wrapper of its op in ``glassnet.ops.activation`` (its ``op``), where the formula
 and its derivative live: the module's docstring, ``glassnet explain``'s derivations and the worked
 solutions read them from there. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu,
-prelu, elu, selu, silu (or swish), softmax.
+prelu, elu, selu, silu (or swish), gelu, softmax.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "ELU",
     "SELU",
     "SiLU",
+    "GELU",
     "Softmax",
     "get",
     "registry",
@@ -215,6 +216,26 @@ class SiLU(Activation):
 
     def forward(self, x):
         return F.silu(x)
+
+
+@registry.register("gelu")
+class GELU(Activation):
+    """GELU, exact (``approximate="none"``, PyTorch's default) or GPT-2's tanh approximation
+    (``approximate="tanh"``); PyTorch's ``nn.GELU(approximate=...)``, Keras's ``"gelu"``."""
+
+    op = F.GELU
+
+    def __init__(self, approximate: str = "none", name=None):
+        super().__init__(name=name)
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f'GELU: approximate must be "none" or "tanh", got {approximate!r}')
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+    def _config(self):
+        return {"approximate": self.approximate}
 
 
 @registry.register("softmax")

@@ -14,6 +14,7 @@ Parameters and sub-modules assigned as attributes are registered automatically, 
 
 from __future__ import annotations
 
+import html
 import re
 from collections import OrderedDict
 
@@ -218,9 +219,20 @@ class Module:
             )
         return format_summary_table(self.name, self.summary_rows())
 
-    def summary(self, explain: bool = False, print_fn=print) -> None:
-        """Print each layer's parameter count (and output shape, where known) and the totals."""
-        print_fn(self.format_summary(explain))
+    def summary(self, explain: bool = False, print_fn=print) -> Summary:
+        """Print each layer's parameter count (and output shape, where known) and the totals; return the
+        table too (a ``Summary``: a str that shows itself as the table)."""
+        table = Summary(self.format_summary(explain))
+        print_fn(table)
+        return table
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a model as its summary table."""
+        try:
+            text = self.format_summary()
+        except (ValueError, RuntimeError):  # not built: no shapes to show yet
+            text = repr(self)
+        return f"<pre>{html.escape(text)}</pre>"
 
     # --- modes ---
     def train(self, mode: bool = True) -> Module:
@@ -355,6 +367,17 @@ class Module:
 
 def _trainable_count(parameters) -> int:
     return sum(p.size for p in parameters if p.requires_grad)
+
+
+class Summary(str):
+    """What ``summary()`` returns: the table as a string, shown as the table (not as a quoted string with
+    \\n) at a prompt and in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self)}</pre>"
 
 
 def format_summary_table(

@@ -9,7 +9,38 @@ import math
 
 from glassnet.backend import get_array_module
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "to_categorical"]
+
+
+def to_categorical(y, num_classes: int | None = None, dtype="float32"):
+    """Class ids as one-hot rows (Keras's ``utils.to_categorical``): row i has a 1 in column y[i].
+
+    Args:
+        y: integer class ids 0..k-1, any shape (a trailing axis of 1 is dropped, as Keras does).
+        num_classes: the number of columns (default: max(y) + 1).
+        dtype: of the result.
+
+    Example:
+        >>> to_categorical([0, 2, 1]).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    import numpy as np  # noqa: PLC0415 - labels are host data, whatever the backend
+
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iu" and not (
+        labels.dtype.kind == "f" and np.all(labels == np.round(labels))
+    ):
+        raise TypeError(f"to_categorical expects integer class ids, got dtype {labels.dtype}")
+    labels = labels.astype(np.int64)
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(
+            f"to_categorical: class ids must be in [0, {classes}), "
+            f"got values in [{labels.min()}, {labels.max()}]"
+        )
+    return np.eye(classes, dtype=dtype)[labels]
 
 
 def _grads(parameters):

@@ -68,9 +68,11 @@ class Linear(Function):
         r"\frac{\partial L}{\partial b} = \sum \frac{\partial L}{\partial z}"
     )
 
+    # The products run on rows (..., n) -> (rows, n): one GEMM, where NumPy would loop over the leading
+    # axes of a stacked product (and leave BLAS altogether for a transposed weight).
     def forward(self, x, weight, bias):
         self.saved.update(x=x, weight=weight)
-        z = x @ weight
+        z = (x.reshape(-1, x.shape[-1]) @ weight).reshape(*x.shape[:-1], weight.shape[-1])
         if bias is not None:
             z += bias
         return z
@@ -78,9 +80,9 @@ class Linear(Function):
     def backward(self, grad):
         x, weight = self.saved["x"], self.saved["weight"]
         grad_x = grad_w = grad_b = None
-        if self.needs_input_grad[0]:
-            grad_x = grad @ weight.T
         rows = grad.reshape(-1, grad.shape[-1])
+        if self.needs_input_grad[0]:
+            grad_x = (rows @ weight.T).reshape(x.shape)
         if self.needs_input_grad[1]:
             grad_w = x.reshape(-1, x.shape[-1]).T @ rows
         if self.needs_input_grad[2]:

@@ -14,13 +14,20 @@ from glassnet.optim import hooks
 from glassnet.optim.adadelta import Adadelta
 from glassnet.optim.adagrad import Adagrad
 from glassnet.optim.adam import Adam
+from glassnet.optim.nadam import Nadam
 from glassnet.optim.optimizer import CONVENTIONS, Optimizer
 from glassnet.optim.rmsprop import RMSProp
 from glassnet.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "Adam", "CONVENTIONS", "get", "hooks"]
+# Keras spells it RMSprop; both names are the same class.
+RMSprop = RMSProp
 
-_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp, "adam": Adam}
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "RMSprop", "Adam", "Nadam", "CONVENTIONS"]
+__all__ += ["get", "hooks"]
+
+_OPTIMIZERS = {
+    "sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp, "adam": Adam, "nadam": Nadam,
+}  # fmt: skip
 
 
 def get(identifier) -> Optimizer:

@@ -73,6 +73,7 @@ class Adam(Optimizer):
     aliases = {**Optimizer.aliases, "betas": ("beta_1", "beta_2")}
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     decaying = ("exp_avg", "exp_avg_sq")  # V ← β₁ V, S ← β₂ S while g = 0
+    direction = "V"
 
     def _moments(self, data, grad, state, group, xp):
         """Update V and S (and Smax); return V and the S the rule divides by."""

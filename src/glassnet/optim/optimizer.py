@@ -179,6 +179,8 @@ class Optimizer:
     aliases: dict = {"learning_rate": "lr", "epsilon": "eps"}
     state_names: tuple = ()
     decaying: tuple = ()
+    # What the effective learning rate (``lr_effective``) multiplies in the update, for explain's tables.
+    direction = "g"
 
     def __init_subclass__(cls, **kwargs):
         """Make the subclass's signature and its docstring's table of defaults from ``hyperparameters``."""

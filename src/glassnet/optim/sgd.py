@@ -73,6 +73,7 @@ class SGD(Optimizer):
     # fmt: on
     state_names = ("momentum_buffer",)
     decaying = ("momentum_buffer",)  # V ← μ V while g = 0
+    direction = "g (V with momentum)"
 
     def _check_group(self, group):
         if group["nesterov"] and group["momentum"] == 0:

@@ -9,9 +9,12 @@ from glassnet.train.callbacks import (
     Callback,
     EarlyStopping,
     History,
+    LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
     ProgressBar,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
 )
 from glassnet.train.loop import run_epoch
 from glassnet.train.model import compile, evaluate, fit, install, predict  # noqa: A004 - Keras's word
@@ -31,4 +34,7 @@ __all__ = [
     "LearningRateScheduler",
     "ModelCheckpoint",
     "ProgressBar",
+    "TerminateOnNaN",
+    "LambdaCallback",
+    "ReduceLROnPlateau",
 ]

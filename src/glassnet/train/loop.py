@@ -12,6 +12,7 @@ import threading
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.train.graph import model_outputs
 from glassnet.train.multi_output import MultiOutputLoss, split_batch
+from glassnet.train.sample_weights import weighted_loss
 
 __all__ = ["run_epoch", "custom_train_step", "deferred_interrupt", "InterruptFlag"]
 
@@ -57,8 +58,11 @@ def _values(tensors):
     return [item.data for item in tensors] if isinstance(tensors, list) else tensors.data
 
 
-def _loss(loss_fn, output, y) -> tuple:
-    """The loss to minimise, and for several outputs each output's own loss (for the logs)."""
+def _loss(loss_fn, output, y, weights=None) -> tuple:
+    """The loss to minimise, and for several outputs each output's own loss (for the logs); with
+    ``weights``, each example's share (``train.sample_weights``)."""
+    if weights is not None:
+        return weighted_loss(loss_fn, output, y, weights), []
     if isinstance(loss_fn, MultiOutputLoss):
         terms = loss_fn.terms(output, y)
         return loss_fn.combine(terms), terms
@@ -86,11 +90,11 @@ def _step_logs(model, logs) -> dict:
         ) from None
 
 
-def _default_step(model, x, y, epoch: int, step: int):
+def _default_step(model, x, y, epoch: int, step: int, weights=None):
     """Forward, loss + ``model.regularization_loss()``, zero the gradients, backward, update: (output, loss,
-    the per-output loss terms)."""
+    the per-output loss terms). ``weights``: each example's share of the loss (``fit(sample_weight=)``)."""
     output = model_outputs(model, x)
-    loss, terms = _loss(model.loss, output, y)
+    loss, terms = _loss(model.loss, output, y, weights)
     penalty = model.regularization_loss()
     if not isinstance(penalty, float):
         loss = loss + penalty
@@ -125,15 +129,17 @@ def run_epoch(
         metric.reset()
     sums, count = {}, 0
     term_totals = [0.0] * len(getattr(loss_fn, "losses", []))
+    weighted = getattr(batches, "weighted", False)
     for step, batch in enumerate(batches):
         if callbacks is not None:
             callbacks.on_batch_begin(step)
         if train_step is not None:
             batch_logs, n = _step_logs(model, train_step(batch)), _batch_size(batch[0])
         else:
-            x, y = split_batch(model, batch)
+            weights = batch[-1] if weighted else None  # fit(sample_weight=...): each batch ends with them
+            x, y = split_batch(model, batch[:-1] if weighted else batch)
             if training:
-                output, loss, terms = _default_step(model, x, y, epoch, step)
+                output, loss, terms = _default_step(model, x, y, epoch, step, weights)
             else:
                 with no_grad():
                     output = model_outputs(model, x)

@@ -28,6 +28,7 @@ from glassnet.train.multi_output import (
     output_metrics,
     output_names,
 )
+from glassnet.train.sample_weights import WeightedDataLoader, example_weights
 
 __all__ = ["compile", "fit", "evaluate", "predict", "install"]
 
@@ -93,9 +94,61 @@ def _as_array(data, name: str):
     if isinstance(data, Tensor):
         return data.data
     array = np.asarray(data)
+    if array.dtype.kind in "USO" and name.startswith("y"):
+        raise TypeError(
+            f"{name} must be numeric, got an array of dtype {array.dtype} (labels as text?); number the "
+            f"classes: classes, {name} = np.unique({name}, return_inverse=True) gives ids 0..k-1 "
+            f"(classes[id] is the name back)"
+        )
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}")
     return array
+
+
+def _check_epochs(epochs, initial_epoch) -> None:
+    """``fit``'s epoch counts: whole numbers, at least one epoch to run."""
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"fit(): {name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if initial_epoch < 0:
+        raise ValueError(f"fit(): initial_epoch must be 0 or more, got {initial_epoch}")
+    if epochs <= initial_epoch:
+        raise ValueError(
+            f"fit(): epochs must be more than initial_epoch ({initial_epoch}): it is the number of the last "
+            f"epoch, got {epochs}; nothing would be trained"
+        )
+
+
+def _integer_labels(loss) -> bool:
+    """True for a loss that takes class ids (SparseCategoricalCrossEntropy), not one-hot or real targets."""
+    return isinstance(loss, losses.SparseCategoricalCrossEntropy)
+
+
+def _first_layer(model):
+    while getattr(model, "layers", None):
+        model = model.layers[0]
+    return model
+
+
+def _check_image_layout(model, x, what: str) -> None:
+    """Refuse channels-last images (N, H, W, C) given to a model whose first layer reads NCHW: they would
+    be convolved along the wrong axes (a (16, 32, 32, 3) batch read as 32 channels of 32 x 3 images)."""
+    layer = _first_layer(model)
+    convolution = hasattr(layer, "filters") and getattr(layer, "rank", 2) == 2
+    if x.ndim != 4 or not convolution or layer.data_format != "channels_first":
+        return
+    weight = getattr(layer, "weight", None)
+    if weight is not None:  # built: its number of input channels is known
+        channels = weight.shape[1]
+        looks_last = x.shape[1] != channels and x.shape[-1] == channels
+    else:  # grey, RGB or RGBA last, after two axes that look like an image's height and width
+        looks_last = x.shape[-1] in (1, 3, 4) and min(x.shape[1:3]) >= 8
+    if looks_last:
+        raise ValueError(
+            f"{what}(): {type(layer).__name__} '{layer.name}' reads images as NCHW (batch, channels, height, "
+            f"width), and x of shape {x.shape} looks channels-last (NHWC); transpose it with "
+            f'x.transpose(0, 3, 1, 2), or build the layer with data_format="channels_last"'
+        )
 
 
 def _takes_token_ids(model, position: int = 0) -> bool:
@@ -147,6 +200,13 @@ def _prepare(model, x, y, what: str):
     for kind, arrays in (("x", xs), ("y", ys)):
         for array in arrays:
             check_finite(array, kind)
+    if _integer_labels(getattr(model, "loss", None)) and ys[0].dtype.kind == "f":
+        raise TypeError(
+            f"SparseCategoricalCrossEntropy expects integer class labels, got dtype {ys[0].dtype} with "
+            f"shape {ys[0].shape}; convert labels with y.astype(int), or for one-hot targets use "
+            "CategoricalCrossEntropy"
+        )
+    _check_image_layout(model, xs[0], what)
     if not model.built:
         model.build((None,) + tuple(xs[0].shape[1:]))
     dtype = _model_dtype(model)
@@ -159,17 +219,29 @@ def _prepare(model, x, y, what: str):
     return xs, ys
 
 
-def _loader(model, x, y, batch_size, shuffle: bool, what: str, mask: str = "train_mask"):
+def _loader(
+    model, x, y, batch_size, shuffle: bool, what: str, sample_weight=None, class_weight=None,
+    mask: str = "train_mask",
+):
     if is_graph_data(x):
-        if y is not None:
-            raise ValueError(f"{what}() got a graph and y; the labels are the graph's y")
+        if y is not None or sample_weight is not None or class_weight is not None:
+            raise ValueError(f"{what}() got a graph and y (or weights): the labels are the graph's y")
         return graph_loader(model, x, mask, batch_size, shuffle)
     if isinstance(x, DataLoader):
         if y is not None:
             raise ValueError(f"{what}() got a DataLoader and y; the loader already yields (x, y) batches")
+        if sample_weight is not None or class_weight is not None:
+            raise ValueError(f"{what}(): sample_weight and class_weight need arrays, not a DataLoader")
         return x
     xs, ys = _prepare(model, x, y, what)
-    return DataLoader((*xs, *ys), batch_size=batch_size, shuffle=shuffle)
+    if (sample_weight is not None or class_weight is not None) and not ys:
+        raise ValueError(f"{what}(): sample_weight and class_weight need targets y to weigh")
+    weights = example_weights(ys[0], sample_weight, class_weight) if ys else None
+    if weights is None:
+        return DataLoader((*xs, *ys), batch_size=batch_size, shuffle=shuffle)
+    if len(ys) > 1:
+        raise ValueError(f"{what}(): sample_weight and class_weight are for models with one output")
+    return WeightedDataLoader((*xs, *ys, weights), batch_size=batch_size, shuffle=shuffle)
 
 
 def _split(model, x, y, validation_split: float):
@@ -198,6 +270,8 @@ def fit(
     callbacks=None,
     verbose="auto",
     initial_epoch: int = 0,
+    sample_weight=None,
+    class_weight=None,
 ) -> History:
     """Train for ``epochs`` passes over (x, y) and return the ``History``.
 
@@ -217,6 +291,11 @@ def fit(
         callbacks: e.g. ``[EarlyStopping(patience=3), ModelCheckpoint("best.glassnet")]``.
         verbose: "auto" (a bar in a terminal, a line per epoch otherwise), 0, 1 (bar) or 2 (lines).
         initial_epoch: the epoch to start from (to resume).
+        sample_weight: one weight per training example: its loss counts that many times.
+        class_weight: a dict class id -> weight, e.g. {0: 1.0, 1: 5.0} for a rare class 1. Each batch's
+            cost is Σ w_i·l_i / Σ w_i, PyTorch's ``CrossEntropyLoss(weight=)`` rule (Keras divides by the
+            batch size instead; see ``train.sample_weights``). ``sample_weight`` is not taken with
+            ``validation_split`` (the weights would have to be split too): give validation_data.
 
     Ctrl-C stops at the end of the current batch (a second Ctrl-C at once): the model keeps every update
     made so far and the returned history its completed epochs (``history.interrupted`` is True).
@@ -231,17 +310,22 @@ def fit(
         raise ValueError(f"fit(): '{model.name}' trains with its own train_step, which has no validation")
     if not custom:
         _require_compiled(model, "fit")
+    _check_epochs(epochs, initial_epoch)
     if validation_data is not None and validation_split:
         raise ValueError("give validation_data or validation_split, not both")
     if validation_split:
         if isinstance(x, DataLoader):
             raise ValueError("validation_split needs arrays; with a DataLoader give validation_data")
+        if sample_weight is not None:
+            raise ValueError(
+                "fit(): sample_weight with validation_split: split the weights too and give validation_data"
+            )
         (x, y), validation_data = _split(model, x, y, validation_split)
-    train_batches = _loader(model, x, y, batch_size, shuffle, "fit")
+    train_batches = _loader(model, x, y, batch_size, shuffle, "fit", sample_weight, class_weight)
     validation = None
     if validation_data is not None:
         if isinstance(validation_data, DataLoader) or is_graph_data(validation_data):
-            validation = _loader(model, validation_data, None, batch_size, False, "fit", "val_mask")
+            validation = _loader(model, validation_data, None, batch_size, False, "fit", mask="val_mask")
         else:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be (x_val, y_val) or a DataLoader")
@@ -288,7 +372,7 @@ def evaluate(model, x, y=None, batch_size: int = 256, return_dict: bool = False)
     _require_compiled(model, "evaluate")
     was_training = model.training
     try:
-        batches = _loader(model, x, y, batch_size, False, "evaluate", "test_mask")
+        batches = _loader(model, x, y, batch_size, False, "evaluate", mask="test_mask")
         logs = run_epoch(model, batches, training=False)
     finally:
         model.train(was_training)
@@ -307,6 +391,7 @@ def predict(model, x, batch_size: int = 256):
     xs = _group(model, x, "x", "predict")
     for array in xs:
         check_finite(array, "x")
+    _check_image_layout(model, xs[0], "predict")
     if not model.built:
         model.build((None,) + tuple(xs[0].shape[1:]))
     dtype = _model_dtype(model)

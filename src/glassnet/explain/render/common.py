@@ -86,4 +86,11 @@ class Style:
         return "".join(out)
 
     def equation(self, equation: Equation, precision: int) -> str:
-        return self.equals.join(self.value(part, precision) for part in equation.parts)
+        """The parts joined by "=", a part that reads as the one before it left out (a constant
+        derivative's ``1 = 1``: the numbers put in change nothing)."""
+        parts = []
+        for part in equation.parts:
+            text = self.value(part, precision)
+            if not parts or text != parts[-1]:
+                parts.append(text)
+        return self.equals.join(parts)

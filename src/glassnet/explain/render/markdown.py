@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glassnet.explain.document import Equation, Sym, Table, Text
+from glassnet.explain.document import Equation, Table, Text
 from glassnet.explain.render.latex import STYLE as LATEX
 
 
@@ -13,7 +13,8 @@ def _cell(item, precision: int) -> str:
 
 
 def _text(item: Text, precision: int) -> str:
-    return "".join(f"${LATEX.value(p, precision)}$" if isinstance(p, Sym) else str(p) for p in item.items)
+    """Words as they are; symbols, numbers and arrays as inline math (never NumPy's own printing)."""
+    return "".join(p if isinstance(p, str) else f"${LATEX.value(p, precision)}$" for p in item.items)
 
 
 def render(document, precision: int) -> str:

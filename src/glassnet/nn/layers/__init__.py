@@ -1,5 +1,6 @@
 """Layers, one family per file."""
 
+from glassnet.nn.layers.attention import MultiHeadAttention, PositionalEncoding, PositionEmbedding
 from glassnet.nn.layers.conv import Conv1D, Conv2D
 from glassnet.nn.layers.conv_transpose import Conv2DTranspose
 from glassnet.nn.layers.dense import Dense
@@ -20,6 +21,12 @@ from glassnet.nn.layers.pooling import (
 from glassnet.nn.layers.recurrent import GRU, LSTM, SimpleRNN, from_torch_state_dict
 from glassnet.nn.layers.regularization import Dropout
 from glassnet.nn.layers.reshaping import Cropping2D, Flatten, Reshape, ZeroPadding2D
+from glassnet.nn.layers.transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from glassnet.nn.layers.upsampling import UpSampling2D
 from glassnet.nn.layers.wrappers import Bidirectional, TimeDistributed
 
@@ -32,3 +39,5 @@ __all__ += ["Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D", "ZeroPadding2
 __all__ += ["GlobalAveragePooling1D", "GlobalAveragePooling2D"]
 __all__ += ["GCNConv", "SAGEConv", "GATConv", "GlobalSumPool", "GlobalMeanPool", "GlobalMaxPool"]
 __all__ += ["Conv2DTranspose", "UpSampling2D"]
+__all__ += ["MultiHeadAttention", "PositionalEncoding", "PositionEmbedding"]
+__all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder"]

@@ -178,6 +178,8 @@ class LayerNorm(_FromTorch, Module):
             (default) takes the last axis of the first input, at build.
         eps: ε; None takes the convention's value.
         elementwise_affine: learn γ (ones) and β (zeros); False for y = x̂.
+        bias: learn β (with ``elementwise_affine``); False for y = γ x̂ (PyTorch's ``bias=False``, GPT
+            models without biases).
         convention: "pytorch" (default) or "keras".
 
     ``load_torch_state_dict`` loads a ``torch.nn.LayerNorm``'s weight and bias.
@@ -199,6 +201,7 @@ class LayerNorm(_FromTorch, Module):
         eps: float | None = None,
         elementwise_affine: bool = True,
         convention: str = "pytorch",
+        bias: bool = True,
         name=None,
         dtype=None,
     ):
@@ -223,6 +226,7 @@ class LayerNorm(_FromTorch, Module):
         if not self.eps > 0:
             raise ValueError(f"LayerNorm: eps must be > 0, got {self.eps}")
         self.elementwise_affine = bool(elementwise_affine)
+        self.bias = bool(bias)
 
     def build(self, input_shape):
         if self.normalized_shape is None:
@@ -236,7 +240,10 @@ class LayerNorm(_FromTorch, Module):
             self._check(tuple(input_shape))
         if self.elementwise_affine:
             self.add_weight("gamma", self.normalized_shape, "ones")
-            self.add_weight("beta", self.normalized_shape, "zeros")
+            if self.bias:
+                self.add_weight("beta", self.normalized_shape, "zeros")
+            else:
+                self.beta = None
         else:
             self.gamma = self.beta = None
         super().build(input_shape)
@@ -253,6 +260,8 @@ class LayerNorm(_FromTorch, Module):
         size = int(np.prod(self.normalized_shape))
         if not self.elementwise_affine:
             return f"same shape; each example standardized over its last axes {self.normalized_shape}"
+        if not self.bias:
+            return f"same shape; γ over the normalized shape {self.normalized_shape}: {size} parameters"
         return (
             f"same shape; γ and β over the normalized shape {self.normalized_shape}: 2·{size} = "
             f"{2 * size} parameters"
@@ -269,6 +278,7 @@ class LayerNorm(_FromTorch, Module):
             "eps": self.eps,
             "elementwise_affine": self.elementwise_affine,
             "convention": self.convention,
+            "bias": self.bias,
         }
 
     def extra_repr(self):

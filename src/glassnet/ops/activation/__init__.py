@@ -1,10 +1,11 @@
 """Activation functions, each with its local derivative, written to stay finite for any input: one family per
-file (threshold, logistic, rectifier, softmax), every name re-exported here.
+file (threshold, logistic, rectifier, gaussian, softmax), every name re-exported here.
 
 The functions (``relu(x)``, ``sigmoid(x)``, ...) are what layers, ``nn.functional`` and ``Tensor`` methods
 call; ``nn.activations`` wraps them as modules and string names.
 """
 
+from glassnet.ops.activation.gaussian import GELU, gelu
 from glassnet.ops.activation.logistic import (
     Sigmoid,
     SiLU,
@@ -45,6 +46,7 @@ __all__ = [
     "ELU",
     "SELU",
     "SiLU",
+    "GELU",
     "Softmax",
     "LogSoftmax",
     "step",
@@ -59,6 +61,7 @@ __all__ = [
     "elu",
     "selu",
     "silu",
+    "gelu",
     "softmax",
     "log_softmax",
     "SELU_ALPHA",

@@ -6,7 +6,9 @@ from glassnet.train.callbacks.early_stopping import EarlyStopping
 from glassnet.train.callbacks.gan_monitor import GANMonitor, GANWarning, save_image_grid
 from glassnet.train.callbacks.history import History
 from glassnet.train.callbacks.lr_scheduler import LearningRateScheduler
+from glassnet.train.callbacks.misc import LambdaCallback, TerminateOnNaN
 from glassnet.train.callbacks.progress import ProgressBar
+from glassnet.train.callbacks.reduce_lr import ReduceLROnPlateau
 
 __all__ = [
     "Callback",
@@ -19,4 +21,7 @@ __all__ = [
     "GANMonitor",
     "GANWarning",
     "save_image_grid",
+    "TerminateOnNaN",
+    "LambdaCallback",
+    "ReduceLROnPlateau",
 ]

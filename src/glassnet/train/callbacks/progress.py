@@ -2,7 +2,9 @@
 
 ``verbose``: "auto" (the default: a bar when standard output is a terminal, else one line per epoch),
 1 (a bar), 2 (one line per epoch), 0 (silent). The bar uses rich when it is installed
-(``pip install "glassnet[rich]"``); without it, a plain one-line bar is redrawn in place.
+(``pip install "glassnet[rich]"``); without it, a plain one-line bar is redrawn in place. The bar shows
+the epoch, the batches done, the time and the batch's loss (it fits in 80 columns); when an epoch ends it
+gives way to the epoch's line, with every metric.
 """
 
 from __future__ import annotations
@@ -13,6 +15,19 @@ import time
 from glassnet.train.callbacks.base import Callback
 
 __all__ = ["ProgressBar", "format_logs"]
+
+
+def format_seconds(seconds: float) -> str:
+    """An epoch's duration: "1.5s", or for one under a second "35ms" (not 0.0s).
+
+    Example:
+        >>> format_seconds(1.53), format_seconds(0.0349), format_seconds(0.0002)
+        ('1.5s', '35ms', '0.2ms')
+    """
+    if seconds >= 1:
+        return f"{seconds:.1f}s"
+    milliseconds = 1000 * seconds
+    return f"{milliseconds:.0f}ms" if milliseconds >= 1 else f"{milliseconds:.1f}ms"
 
 
 def format_logs(logs: dict) -> str:
@@ -36,6 +51,7 @@ class ProgressBar(Callback):
         self.steps = self.model.history.params.get("steps", 0)
         if self.mode == "bar":
             try:
+                from rich.console import Console  # noqa: PLC0415 - optional extra
                 from rich.progress import (  # noqa: PLC0415 - optional extra
                     BarColumn,
                     MofNCompleteColumn,
@@ -46,12 +62,14 @@ class ProgressBar(Callback):
             except ImportError:
                 self._progress = None
             else:
+                console = None if self.stream is sys.stdout else Console(file=self.stream)
                 self._progress = Progress(
                     TextColumn("{task.description}"),
-                    BarColumn(),
+                    BarColumn(bar_width=30),
                     MofNCompleteColumn(),
                     TimeElapsedColumn(),
                     TextColumn("{task.fields[info]}"),
+                    console=console,
                     transient=False,
                 )
                 self._progress.start()
@@ -81,9 +99,11 @@ class ProgressBar(Callback):
         if self.mode == "quiet":
             return
         seconds = time.perf_counter() - self.start
-        line = f"Epoch {epoch + 1}/{self.epochs}  {seconds:.1f}s  {format_logs(logs or {})}"
-        if self._progress is not None:
-            self._progress.update(self.task, info=format_logs(logs or {}))
+        line = f"Epoch {epoch + 1}/{self.epochs}  {format_seconds(seconds)}  {format_logs(logs or {})}"
+        if self._progress is not None:  # the bar gives way to the epoch's line, which may be long
+            self._progress.remove_task(self.task)
+            self._progress.console.print(line, highlight=False, soft_wrap=True)
+            return
         elif self.mode == "bar":
             self.stream.write("\r" + line + " " * 10 + "\n")
         else:

@@ -1,0 +1,88 @@
+"""Scaled dot-product attention beyond the op table's rows: a hand-worked value, the rows where every key
+is masked, the weights' backward skipped when nothing used them, seeded dropout, and the errors."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.ops.attention import ScaledDotProductAttention, scaled_dot_product_attention
+
+
+def test_two_tokens_by_hand():
+    # q = k = v = I (d_k = 2, s = 1/√2): scores [[s, 0], [0, s]], so each row is softmax([s, 0]).
+    eye = gn.tensor(np.eye(2))
+    out, weights = scaled_dot_product_attention(eye, eye, eye, need_weights=True)
+    p = 1 / (1 + np.exp(-1 / np.sqrt(2)))
+    np.testing.assert_allclose(weights.data, [[p, 1 - p], [1 - p, p]], rtol=1e-15)
+    np.testing.assert_allclose(out.data, weights.data, rtol=1e-15)  # V = I picks the weights
+
+
+def test_a_row_with_every_key_masked_gives_zeros_not_nan():
+    rng = np.random.default_rng(0)
+    q, k, v = (gn.tensor(rng.standard_normal((3, 2)), requires_grad=True) for _ in range(3))
+    allowed = np.array([[True, False, True], [False, False, False], [True, True, True]])
+    out, weights = scaled_dot_product_attention(q, k, v, attn_mask=allowed, need_weights=True)
+    assert np.array_equal(weights.data[1], np.zeros(3)) and np.array_equal(out.data[1], np.zeros(2))
+    assert np.all(weights.data[~allowed] == 0)
+    (out.sum() + weights.sum()).backward()
+    assert np.isfinite(q.grad).all() and np.array_equal(q.grad[1], np.zeros(2))
+
+
+def test_weights_unused_gives_the_same_gradients_and_skips_their_share(monkeypatch):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((2, 4, 3)) for _ in range(3)]
+    seen = []
+    original = ScaledDotProductAttention.backward
+
+    def spy(self, grad):
+        seen.append(grad["weights"])
+        return original(self, grad)
+
+    monkeypatch.setattr(ScaledDotProductAttention, "backward", spy)
+    grads = []
+    for use_weights in (False, True):
+        q, k, v = (gn.tensor(a, requires_grad=True) for a in arrays)
+        out, weights = scaled_dot_product_attention(q, k, v, is_causal=True, need_weights=True)
+        loss = (out * out).sum() + (0.0 * weights.sum() if use_weights else 0.0)
+        loss.backward()
+        grads.append([t.grad for t in (q, k, v)])
+    assert seen[0] is None and seen[1] is not None  # the engine hands None for the unused weights
+    for ours, with_weights in zip(*grads):
+        np.testing.assert_allclose(ours, with_weights, rtol=1e-13, atol=1e-15)
+
+
+def test_dropout_follows_manual_seed_and_is_off_in_evaluation():
+    rng = np.random.default_rng(2)
+    q, k, v = (gn.tensor(rng.standard_normal((2, 5, 3))) for _ in range(3))
+    runs = []
+    for _ in range(2):
+        gn.manual_seed(7)
+        runs.append(scaled_dot_product_attention(q, k, v, dropout=0.5).data)
+    np.testing.assert_array_equal(runs[0], runs[1])
+    plain = scaled_dot_product_attention(q, k, v).data
+    assert not np.allclose(runs[0], plain)
+    np.testing.assert_array_equal(
+        scaled_dot_product_attention(q, k, v, dropout=0.5, training=False).data, plain
+    )
+
+
+@pytest.mark.parametrize(
+    "shapes, options, message",
+    [
+        (((2, 4, 3), (2, 5, 2), (2, 5, 3)), {}, "same last axis d_k"),
+        (((2, 4, 3), (2, 5, 3), (2, 6, 3)), {}, "same length S"),
+        (
+            ((2, 4, 3), (2, 5, 3), (2, 5, 3)),
+            {"attn_mask": np.ones((4, 6), bool)},
+            r"attn_mask of shape \(4, 6\)",
+        ),
+        (((2, 4, 3), (2, 5, 3), (2, 5, 3)), {"attn_mask": np.ones((4, 5), int)}, "boolean or float"),
+        (((2, 4, 3), (2, 5, 3), (2, 5, 3)), {"key_padding_mask": np.zeros((2, 4), bool)}, r"shape \(2, 5\)"),
+        (((2, 4, 3), (2, 5, 3), (2, 5, 3)), {"key_padding_mask": np.zeros((2, 5))}, "must be boolean"),
+        (((2, 4, 3), (2, 5, 3), (2, 5, 3)), {"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+    ],
+)
+def test_bad_input_says_what_was_expected(shapes, options, message):
+    q, k, v = (gn.tensor(np.zeros(shape)) for shape in shapes)
+    with pytest.raises((ValueError, TypeError), match=message):
+        scaled_dot_product_attention(q, k, v, **options)
