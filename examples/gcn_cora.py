@@ -23,6 +23,7 @@ split and seeds, its own random streams):
     GCN  Cora      glassnet 82.0 ± 0.3 %   PyG 82.0 ± 0.6 %   (paper 81.5 %)
     GCN  Citeseer  glassnet 71.1 ± 0.7 %   PyG 71.0 ± 0.8 %   (paper 70.3 %)
     GAT  Cora      glassnet 82.6 ± 0.6 %   PyG 82.8 ± 0.3 %   (paper 83.0 %, 100 runs, longer training)
+    SAGE Cora      glassnet 80.8 ± 0.6 %   (GCN's setup; PyG not run)
 
 The data: ``--data`` (a directory holding ``ind.cora.x`` ...), else ../shared/data/planetoid beside the
 checkout when it is there, else ``$GLASSNET_DATA`` and the cache (downloaded on first use, checksummed).
