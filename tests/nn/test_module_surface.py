@@ -17,3 +17,16 @@ def test_training_and_saving_methods_are_declared_on_module_and_call_the_layers_
         "save": model_file.save_model,
     }
     assert Module.fit.__doc__ == model.fit.__doc__ and Module.save.__doc__ == model_file.save_model.__doc__
+
+
+def test_a_misspelt_layer_argument_names_the_close_match():
+    import pytest
+
+    from glassnet import nn
+
+    with pytest.raises(TypeError, match=r"argument 'activaton'; did you mean 'activation'\?"):
+        nn.Dense(3, activaton="relu")
+    with pytest.raises(TypeError, match=r"'retrun_sequences'; did you mean 'return_sequences'\?"):
+        nn.LSTM(4, retrun_sequences=True)
+    with pytest.raises(TypeError, match=r"'zzz'; it takes: units, activation"):
+        nn.Dense(3, zzz=1)

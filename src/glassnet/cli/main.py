@@ -79,6 +79,8 @@ def keyword_hint(error: BaseException) -> str:
         ...                        "argument 'activaton'"))
         "; did you mean 'activation'?"
     """
+    if "did you mean" in str(error) or " it takes: " in str(error):
+        return ""  # the constructor named the close match itself (nn.Module's own check)
     found = _UNEXPECTED.search(str(error))
     cls = known_classes().get(found.group(1)) if found else None
     if cls is None:

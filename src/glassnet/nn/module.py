@@ -14,7 +14,10 @@ Parameters and sub-modules assigned as attributes are registered automatically, 
 
 from __future__ import annotations
 
+import difflib
+import functools
 import html
+import inspect
 import re
 from collections import OrderedDict
 
@@ -60,6 +63,28 @@ class Parameter(Tensor):
         return f"Parameter(name={self.name!r}, shape={self.shape}, dtype={self.dtype.name}{frozen})"
 
 
+def _suggesting_keywords(init):
+    """``init`` whose unexpected-keyword TypeError also names the closest argument it takes."""
+
+    @functools.wraps(init)
+    def checked(self, *args, **kwargs):
+        try:
+            return init(self, *args, **kwargs)
+        except TypeError as error:
+            message = str(error)
+            found = re.fullmatch(r"(\S+)\(\) got an unexpected keyword argument '(\w+)'", message)
+            if found is None or found.group(1) != init.__qualname__:
+                raise
+            taken = [
+                name for name in inspect.signature(init).parameters if name not in ("self", "args", "kwargs")
+            ]
+            close = difflib.get_close_matches(found.group(2), taken, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"it takes: {', '.join(taken)}"
+            raise TypeError(f"{message}; {hint}") from None
+
+    return checked
+
+
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
@@ -87,6 +112,14 @@ class Module:
         >>> Net()(gn.ones(2, 4)).shape
         (2, 1)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's constructor names the close match when given an argument it does not take:
+        ``nn.Dense(3, activaton="relu")`` says "did you mean 'activation'?"."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _suggesting_keywords(init)
 
     def __init__(self, name: str | None = None, dtype=None):
         object.__setattr__(self, "_parameters", OrderedDict())
