@@ -282,8 +282,8 @@ CASES = {
     ),
     "optimizer_class_outside_optimizers": (
         "ModelFileError",
-        r"compile\.optimizer\.class: expected one of Adadelta, Adagrad, Adam, Nadam, RMSProp, SGD, found the "
-        r"string 'get'",
+        r"compile\.optimizer\.class: expected one of Adadelta, Adagrad, Adam, AdamW, Nadam, RMSProp, SGD, "
+        r"found the string 'get'",
     ),
     "unknown_metric": ("ModelFileError", r"compile\.metrics\[0\]\.class: expected one of .*'Accurazy'"),
     "weights_is_a_string": ("ModelFileError", r"glassnet\.json: weights: expected a list, found the string"),

@@ -84,3 +84,32 @@ def test_keras_spellings_and_names():
     assert type(optim.get("nadam")) is optim.Nadam and type(optim.get("RMSprop")) is optim.RMSProp
     keras, pytorch = optim.Nadam(convention="keras").defaults, optim.Nadam(convention="pytorch").defaults
     assert (keras["lr"], keras["eps"], pytorch["lr"], pytorch["eps"]) == (1e-3, 1e-7, 2e-3, 1e-8)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"lr": 0.05, "weight_decay": 0.1}, {"lr": 0.01, "amsgrad": True, "betas": (0.8, 0.99)}]
+)
+def test_adamw_matches_torch_over_25_steps(options):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    w0, grads = rng.normal(size=(3, 4)), [rng.normal(size=(3, 4)) for _ in range(25)]
+    mine = _run(lambda p: optim.AdamW(p, convention="pytorch", **options), w0, grads)
+    w = torch.tensor(w0.copy(), requires_grad=True)
+    opt = torch.optim.AdamW([w], **options)
+    for g in grads:
+        w.grad = torch.tensor(g.copy())
+        opt.step()
+    np.testing.assert_allclose(mine, w.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_adamw_decays_the_weight_itself_where_adam_adds_to_the_gradient():
+    rng = np.random.default_rng(4)
+    w0, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(5)]
+    decoupled = _run(lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.5, eps=0.0), w0, grads)
+    coupled = _run(lambda p: optim.Adam(p, lr=0.1, weight_decay=0.5, eps=0.0), w0, grads)
+    keras = _run(lambda p: optim.Adam(p, lr=0.1, weight_decay=0.5, eps=0.0, convention="keras"), w0, grads)
+    assert not np.allclose(decoupled, coupled)
+    # Keras's Adam decouples its decay too; with ε = 0, where ε sits no longer matters
+    np.testing.assert_allclose(decoupled, keras, rtol=1e-12)
+    assert optim.AdamW(convention="keras").defaults["weight_decay"] == 0.004
+    assert type(optim.get("adamw")) is optim.AdamW

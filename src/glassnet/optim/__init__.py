@@ -13,7 +13,7 @@ from __future__ import annotations
 from glassnet.optim import hooks
 from glassnet.optim.adadelta import Adadelta
 from glassnet.optim.adagrad import Adagrad
-from glassnet.optim.adam import Adam
+from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.nadam import Nadam
 from glassnet.optim.optimizer import CONVENTIONS, Optimizer
 from glassnet.optim.rmsprop import RMSProp
@@ -22,11 +22,13 @@ from glassnet.optim.sgd import SGD
 # Keras spells it RMSprop; both names are the same class.
 RMSprop = RMSProp
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "RMSprop", "Adam", "Nadam", "CONVENTIONS"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "RMSprop", "Adam", "AdamW", "Nadam"]
+__all__ += ["CONVENTIONS"]
 __all__ += ["get", "hooks"]
 
 _OPTIMIZERS = {
-    "sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp, "adam": Adam, "nadam": Nadam,
+    "sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp,
+    "adam": Adam, "adamw": AdamW, "nadam": Nadam,
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassnet.optim.optimizer import Optimizer
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
@@ -27,9 +27,8 @@ class Adam(Optimizer):
     Where they differ: only in where epsilon sits. The notes and PyTorch add ε to the bias-corrected root
     (Algorithm 1 of the paper); Keras adds its "epsilon hat" ε̂ to the uncorrected root (the paper's
     formula before section 2.1), which equals ε = ε̂ / √(1 − β₂ᵗ): a larger epsilon in the first steps.
-    Keras also defaults to ε̂ = 1e-7 and decouples weight decay (see ``Optimizer``). PyTorch's AdamW is
-    Adam with decoupled weight decay, i.e. ``convention="keras"``'s decay with the pytorch rule; it is
-    not offered here.
+    Keras also defaults to ε̂ = 1e-7 and decouples weight decay (see ``Optimizer``). ``AdamW`` is Adam with
+    decoupled weight decay in every convention.
 
     Defaults (``None`` in the signature takes the convention's), from ``Adam.hyperparameters``:
 
@@ -109,3 +108,43 @@ class Adam(Optimizer):
 
     _update_pytorch = _update_notes  # the notes' Adam is PyTorch's, term for term
     _update_keras = _update_notes  # the same steps; only where ε sits differs (eps_hat above)
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay. Before Adam's update each
+    weight shrinks, w ← w − lr wd w, instead of wd w being added to the gradient (where Adam's division by
+    √S would scale it per weight). The rest is ``Adam``'s rule, with each convention's epsilon.
+
+    ==========  ===========================================  =======================================
+    convention  rule                                         defaults
+    ==========  ===========================================  =======================================
+    pytorch     torch.optim.AdamW: w ← w(1 − lr wd), Adam    lr 1e-3, wd 0.01, ε 1e-8
+    keras       keras.optimizers.AdamW: the same, ε̂ rule     lr 1e-3, wd 0.004, ε̂ 1e-7
+    notes       PyTorch's (the notes have no AdamW)          as pytorch
+    ==========  ===========================================  =======================================
+
+    Defaults (``None`` in the signature takes the convention's), from ``AdamW.hyperparameters``:
+
+    {hyperparameter_table}
+
+    Args: as ``Adam``'s; ``weight_decay`` is the decoupled wd.
+
+    Example (with a zero gradient the weight only decays: 1 − lr wd = 0.999):
+        >>> import numpy as np; from glassnet.nn import Parameter
+        >>> w = Parameter(np.ones(2)); w.grad = np.zeros(2)
+        >>> AdamW([w], lr=0.1, weight_decay=0.01).step(); w.data
+        array([0.999, 0.999])
+    """
+
+    # fmt: off
+    hyperparameters = {
+        #                notes    pytorch  keras    rule
+        "lr":           (1e-3,    1e-3,    1e-3,    ">= 0"),
+        "beta_1":       (0.9,     0.9,     0.9,     "[0, 1)"),
+        "beta_2":       (0.999,   0.999,   0.999,   "[0, 1)"),
+        "eps":          (1e-8,    1e-8,    1e-7,    ">= 0"),
+        "amsgrad":      (False,   False,   False,   "bool"),
+        "weight_decay": (1e-2,    1e-2,    4e-3,    ">= 0"),
+    }
+    # fmt: on
+    decoupled_weight_decay = True

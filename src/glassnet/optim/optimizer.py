@@ -181,6 +181,8 @@ class Optimizer:
     decaying: tuple = ()
     # What the effective learning rate (``lr_effective``) multiplies in the update, for explain's tables.
     direction = "g"
+    # Weight decay as w <- w - lr wd w before the rule in every convention (AdamW), not only Keras's.
+    decoupled_weight_decay = False
 
     def __init_subclass__(cls, **kwargs):
         """Make the subclass's signature and its docstring's table of defaults from ``hyperparameters``."""
@@ -237,7 +239,7 @@ class Optimizer:
         self.defaults.update(self._validated(given))
         self._check_group(self.defaults)
         self._update = getattr(self, f"_update_{convention}")
-        self._decoupled_weight_decay = convention == "keras"
+        self._decoupled_weight_decay = self.decoupled_weight_decay or convention == "keras"
         self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
         if params is not None:
