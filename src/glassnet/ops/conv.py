@@ -165,7 +165,7 @@ class Conv2D(Function):
             conv_output_size(x.shape[2], kh, stride[0], padding[0], dilation[0]),
             conv_output_size(x.shape[3], kw, stride[1], padding[1], dilation[1]),
         )
-        layout = _Layout(padded.shape, (kh, kw), stride, dilation, out_size)
+        layout = ColumnLayout(padded.shape, (kh, kw), stride, dilation, out_size)
         weight_mat = weight.reshape(out_channels, -1)
         if any(self.needs_input_grad):
             cols = layout.im2col(padded)  # (C·KH·KW, N·P): the one copy of the input, kept for backward
@@ -196,11 +196,11 @@ class Conv2D(Function):
         return grad_x, grad_w, grad_b
 
 
-_BLOCK = 4096  # columns per block of the weight gradient's GEMM (see _Layout.weight_grad)
+_BLOCK = 4096  # columns per block of the weight gradient's GEMM (see ColumnLayout.weight_grad)
 _GROUP_BYTES = 4 << 20  # bytes of columns per group of samples in inference (Conv2D.forward): in L3
 
 
-class _Layout:
+class ColumnLayout:
     """Where each column of X_col comes from, for one input shape: im2col, its adjoint (col2im, in
     ``input_grad``), and the mapping between GEMM output columns and (N, O, OH, OW)."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
-from glassnet.ops.conv import _Layout, pad2d, pair, resolve_padding
+from glassnet.ops.conv import ColumnLayout, pad2d, pair, resolve_padding
 
 __all__ = ["Conv2DTranspose", "conv_transpose2d", "transpose_output_size", "resolve_transpose_padding"]
 
@@ -96,7 +96,7 @@ class Conv2DTranspose(Function):
             (height - 1) * stride[0] + dilation[0] * (kh - 1) + 1,
             (width - 1) * stride[1] + dilation[1] * (kw - 1) + 1,
         )
-        layout = _Layout((n, out_per_group) + full, (kh, kw), stride, dilation, (height, width))
+        layout = ColumnLayout((n, out_per_group) + full, (kh, kw), stride, dilation, (height, width))
         parts = []
         for g in range(groups):
             inputs = slice(g * per_group, (g + 1) * per_group)

@@ -136,15 +136,6 @@ class AdamW(Adam):
         array([0.999, 0.999])
     """
 
-    # fmt: off
-    hyperparameters = {
-        #                notes    pytorch  keras    rule
-        "lr":           (1e-3,    1e-3,    1e-3,    ">= 0"),
-        "beta_1":       (0.9,     0.9,     0.9,     "[0, 1)"),
-        "beta_2":       (0.999,   0.999,   0.999,   "[0, 1)"),
-        "eps":          (1e-8,    1e-8,    1e-7,    ">= 0"),
-        "amsgrad":      (False,   False,   False,   "bool"),
-        "weight_decay": (1e-2,    1e-2,    4e-3,    ">= 0"),
-    }
-    # fmt: on
+    # Adam's table with AdamW's own decay defaults (PyTorch 1e-2, Keras 4e-3).
+    hyperparameters = {**Adam.hyperparameters, "weight_decay": (1e-2, 1e-2, 4e-3, ">= 0")}
     decoupled_weight_decay = True
