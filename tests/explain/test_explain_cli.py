@@ -1,7 +1,9 @@
 """`glassnet explain` on the notes' example files, in every format; summary(explain=True)."""
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from glassnet import nn
@@ -92,3 +94,67 @@ def test_bptt_file(capsys):
     assert main(["explain", str(EXAMPLES / "rnn_bptt.toml")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("A SimpleRNN unrolled over 3 steps") and "∂L/∂w_h = " in out and "-0.065117" in out
+
+
+def _attention_loss(w_q, causal=False):
+    """The loss of examples/explain/attention_step.toml in plain NumPy, for a finite difference."""
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    w_k, w_v = np.array([[0.3, 0.8], [-0.6, 0.2]]), np.array([[1.0, 0.5], [-0.5, 0.7]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    s = (x @ w_q) @ (x @ w_k).T / np.sqrt(2)
+    if causal:
+        s = np.where(np.tril(np.ones((3, 3), bool)), s, -np.inf)
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return np.mean((p @ (x @ w_v) - y) ** 2)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+def test_attention_file_terms_sum_to_the_gradient(capsys, tmp_path, causal):
+    source = (EXAMPLES / "attention_step.toml").read_text()
+    path = tmp_path / "attention.toml"
+    path.write_text(source.replace("causal = false", f"causal = {str(causal).lower()}"))
+    assert main(["explain", str(path), "--precision", "14"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Self-attention on three tokens, d_k = 2") and "P₃ = softmax(S₃)" in out
+    section = out[out.index("∂L/∂W_q[1,2]: one term per (query i, key j)") :].splitlines()
+    terms = [float(line.split()[-1]) for line in section if re.match(r"\(\d, \d\)", line)]
+    assert len(terms) == 9  # one per (query, key) pair
+    autograd = float(next(line for line in section if line.strip().startswith("autograd")).split()[-1])
+    assert abs(sum(terms) - autograd) < 1e-9
+    w_q, h = np.array([[0.5, -0.2], [0.1, 0.4]]), 1e-6
+    step = np.zeros((2, 2))
+    step[0, 1] = h
+    numeric = (_attention_loss(w_q + step, causal) - _attention_loss(w_q - step, causal)) / (2 * h)
+    assert autograd == pytest.approx(numeric, abs=1e-9)
+    if causal:  # the first token sees only itself: its row of P is (1, 0, 0)
+        assert "P₁ = softmax(S₁) = (1, 0, 0) / 1 = [1, 0, 0]" in out
+
+
+@pytest.mark.parametrize(
+    "fmt, needle",
+    [("md", r"$$ \frac{\partial L}{\partial W_q[1,2]}"), ("tex", r"\frac{\partial L}{\partial S}"),
+     ("html", "<table")],
+)  # fmt: skip
+def test_attention_file_in_each_format(capsys, fmt, needle):
+    assert main(["explain", str(EXAMPLES / "attention_step.toml"), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert needle in out and "0.387870" in out and "-0.016547" in out
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("weight = \"W_q[1,2]\"", "weight = \"W_o[1,2]\""), r"weight must look like \"W_q\[1,2\]\""),
+        (("weight = \"W_q[1,2]\"", "weight = \"W_q[0,2]\""), "rows and columns are counted from 1"),
+        (("weight = \"W_q[1,2]\"", "weight = \"W_q[3,1]\""), r"W_q\[2, 0\] is outside its shape \(2, 2\)"),
+        (("target = ", "goal = "), "needs tokens, w_q, w_k, w_v and target; missing target"),
+        (("tokens = [[1.0, 0.0],", "tokens = [[1.0],"), "tokens must be rows of numbers of equal length"),
+        (("causal = false", "causal = 1"), "causal must be true or false, got 1"),
+    ],
+)
+def test_bad_attention_files(tmp_path, capsys, change, message):
+    path = tmp_path / "attention.toml"
+    path.write_text((EXAMPLES / "attention_step.toml").read_text().replace(*change))
+    assert main(["explain", str(path)]) == 2
+    assert re.search(message, capsys.readouterr().err)

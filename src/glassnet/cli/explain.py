@@ -14,6 +14,10 @@ Kinds of file (``kind = ...``, "network" by default):
   ∂L/∂W_h and ∂L/∂W_i as sums over the time steps.
 - "optimizer": an ``optimizer`` (type and hyperparameters) over given ``gradients`` from ``w0``: the table of
   its state and effective learning rate, step by step.
+- "attention": one step of self-attention on ``tokens`` (T rows of d numbers) with the projections ``w_q``,
+  ``w_k``, ``w_v`` (d rows of d_k numbers), a ``target`` (T rows of d_k) and ``loss``: Q, K, V, the scaled
+  scores, each softmax row, the weighted sum, and the backward for ``weight`` (e.g. "W_q[1,2]": row 1,
+  column 2, counted from 1 as printed) as one term per (query, key) pair; ``causal = true`` masks the future.
 
 The files of the notes' examples are in examples/explain/.
 """
@@ -21,6 +25,7 @@ The files of the notes' examples are in examples/explain/.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +33,7 @@ import numpy as np
 from glassnet import backend, nn, optim
 from glassnet.cli.help import plain
 from glassnet.explain import Document, derive, optimizer_table, worked_step
+from glassnet.explain.attention import PROJECTIONS, worked_attention
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
 from glassnet.io.config import read_toml
@@ -79,6 +85,7 @@ def explain_document(spec: dict, source: str = "<spec>") -> Document:
         "derivative": _derivative,
         "optimizer": _optimizer_table,
         "bptt": _bptt,
+        "attention": _attention,
     }
     if kind not in builders:
         raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
@@ -210,3 +217,56 @@ def _bptt(spec: dict, source: str) -> Document:
     if "title" in spec:
         solution.document.title = spec["title"]
     return solution.document
+
+
+_WEIGHT = re.compile(r"\s*(W_[qkv])\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]\s*")
+
+
+def _attention(spec: dict, source: str) -> Document:
+    missing = [key for key in ("tokens", "w_q", "w_k", "w_v", "target") if key not in spec]
+    if missing:
+        raise ValueError(
+            f"{source}: an attention explanation needs tokens, w_q, w_k, w_v and target; missing "
+            + ", ".join(missing)
+        )
+    weight = spec.get("weight", "W_q[1,1]")
+    match = _WEIGHT.fullmatch(str(weight))
+    if match is None:
+        raise ValueError(
+            f"{source}: weight must look like \"W_q[1,2]\" (one of {', '.join(PROJECTIONS)}, row and column "
+            f"counted from 1), got {weight!r}"
+        )
+    row, column = int(match[2]) - 1, int(match[3]) - 1
+    if row < 0 or column < 0:
+        raise ValueError(f"{source}: weight {weight!r}: rows and columns are counted from 1")
+    causal = spec.get("causal", False)
+    if not isinstance(causal, bool):
+        raise ValueError(f"{source}: causal must be true or false, got {causal!r}")
+    solution = worked_attention(
+        _matrix(spec["tokens"], "tokens", source),
+        *(_matrix(spec[key], key, source) for key in ("w_q", "w_k", "w_v")),
+        _matrix(spec["target"], "target", source),
+        weight=(match[1], row, column),
+        causal=causal,
+        loss=spec.get("loss", "mse"),
+    )
+    if "title" in spec:
+        solution.document.title = spec["title"]
+    return solution.document
+
+
+_MOST_NUMBERS = 10_000  # a worked example is small; a larger table is a mistake, not a lesson
+
+
+def _matrix(value, key: str, source: str) -> np.ndarray:
+    """A TOML array of rows of numbers as a 2-D float array, or one line saying what is wrong."""
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.ndim != 2 or array.size > _MOST_NUMBERS:
+        raise ValueError(
+            f"{source}: {key} must be rows of numbers of equal length (a 2-D array of at most "
+            f"{_MOST_NUMBERS} numbers), e.g. [[1.0, 0.0], [0.0, 1.0]]; got {value!r:.80}"
+        )
+    return array
