@@ -145,9 +145,9 @@ def test_attention_file_in_each_format(capsys, fmt, needle):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("weight = \"W_q[1,2]\"", "weight = \"W_o[1,2]\""), r"weight must look like \"W_q\[1,2\]\""),
-        (("weight = \"W_q[1,2]\"", "weight = \"W_q[0,2]\""), "rows and columns are counted from 1"),
-        (("weight = \"W_q[1,2]\"", "weight = \"W_q[3,1]\""), r"W_q\[2, 0\] is outside its shape \(2, 2\)"),
+        (('weight = "W_q[1,2]"', 'weight = "W_o[1,2]"'), r"weight must look like \"W_q\[1,2\]\""),
+        (('weight = "W_q[1,2]"', 'weight = "W_q[0,2]"'), "rows and columns are counted from 1"),
+        (('weight = "W_q[1,2]"', 'weight = "W_q[3,1]"'), r"W_q\[2, 0\] is outside its shape \(2, 2\)"),
         (("target = ", "goal = "), "needs tokens, w_q, w_k, w_v and target; missing target"),
         (("tokens = [[1.0, 0.0],", "tokens = [[1.0],"), "tokens must be rows of numbers of equal length"),
         (("causal = false", "causal = 1"), "causal must be true or false, got 1"),

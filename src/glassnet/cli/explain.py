@@ -233,7 +233,7 @@ def _attention(spec: dict, source: str) -> Document:
     match = _WEIGHT.fullmatch(str(weight))
     if match is None:
         raise ValueError(
-            f"{source}: weight must look like \"W_q[1,2]\" (one of {', '.join(PROJECTIONS)}, row and column "
+            f'{source}: weight must look like "W_q[1,2]" (one of {", ".join(PROJECTIONS)}, row and column '
             f"counted from 1), got {weight!r}"
         )
     row, column = int(match[2]) - 1, int(match[3]) - 1
