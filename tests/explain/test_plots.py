@@ -273,3 +273,75 @@ def test_plots_read_as_plots(pyplot):
     figure.canvas.draw()
     legend, panel = axis.get_legend().get_window_extent(), axis.get_window_extent()
     assert legend.x0 >= panel.x1  # beside the panel, covering no curve
+
+
+# --- attention maps of a language model ---
+
+
+@pytest.fixture(scope="module")
+def char_lm():
+    """A small GPT trained for a few steps on a repeated sentence, with its tokenizer and losses."""
+    from glassnet.data import CharTokenizer, language_model_dataset
+    from glassnet.models import TransformerLM
+
+    gn.manual_seed(0)
+    text = "the cat sat on the mat. " * 20
+    tokenizer = CharTokenizer().fit(text)
+    x, y = language_model_dataset(tokenizer.encode(text), seq_len=16, stride=4).arrays
+    model = TransformerLM(tokenizer.vocab_size, context=16, d_model=16, num_layers=2, num_heads=2)
+    opt = optim.AdamW(model.parameters(), lr=1e-2, convention="pytorch")
+    loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
+    losses = []
+    for _ in range(30):
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return model, tokenizer, losses
+
+
+def test_lm_attention_gives_each_heads_causal_softmax_rows(char_lm):
+    model, tokenizer, losses = char_lm
+    assert losses[-1] < 0.6 * losses[0]  # it learned something: the maps are a trained model's
+    tokens, maps = plots.lm_attention(model, "the cat sat", tokenizer)
+    assert tokens == list("the cat sat") and len(maps) == 2
+    expected = model.attention_maps(tokenizer.encode("the cat sat")[None])
+    for ours, theirs in zip(maps, expected):
+        assert ours.shape == (2, 11, 11)
+        np.testing.assert_array_equal(ours, theirs[0])
+        assert np.all(np.triu(ours, k=1) == 0)  # causal: no query sees a later key
+        np.testing.assert_allclose(ours.sum(axis=-1), 1.0, rtol=1e-5)
+    assert model.training  # the mode is put back
+    same_ids = plots.lm_attention(model, tokenizer.encode("the cat sat"))
+    assert same_ids[0] == [int(i) for i in tokenizer.encode("the cat sat")]
+
+
+def test_plot_lm_attention_draws_every_block_and_head_lower_triangular(pyplot, char_lm, tmp_path):
+    model, tokenizer, _ = char_lm
+    figure = plots.plot_lm_attention(model, "on the mat", tokenizer)
+    _, maps = plots.lm_attention(model, "on the mat", tokenizer)
+    titles = [axis.get_title() for axis in figure.axes]
+    assert titles == ["block 1, head 1", "block 1, head 2", "block 2, head 1", "block 2, head 2"]
+    for k, axis in enumerate(figure.axes):
+        drawn = np.asarray(axis.images[0].get_array())
+        assert np.all(np.triu(drawn, k=1) == 0) and np.all(np.diag(drawn) > 0)
+        np.testing.assert_array_equal(drawn, maps[k // 2][k % 2])
+    assert [label.get_text() for label in figure.axes[0].get_xticklabels()] == list("on the mat")
+    path = plots.plot_lm_attention(model, "the mat", tokenizer, path=tmp_path / "lm.png", blocks=[1])
+    assert_png_has_content(path)
+
+
+def test_lm_attention_bad_input(char_lm):
+    model, tokenizer, _ = char_lm
+    with pytest.raises(ValueError, match="needs the tokenizer that encodes it"):
+        plots.lm_attention(model, "the cat")
+    with pytest.raises(ValueError, match=r"the sample has 17 tokens; give 1 to 16 \(the model's context"):
+        plots.lm_attention(model, "the cat sat on th", tokenizer)
+    with pytest.raises(TypeError, match="needs a language model with attention_maps.*got Sequential"):
+        plots.lm_attention(nn.Sequential([nn.Dense(1)]), "abc", tokenizer)
+    with pytest.raises(TypeError, match="a string or integer ids, got float64"):
+        plots.lm_attention(model, [0.5, 1.0])
+    pytest.importorskip("matplotlib", reason="plots need matplotlib")
+    with pytest.raises(ValueError, match=r"blocks must be numbers in 0..1, got \[2\]"):
+        plots.plot_lm_attention(model, "the", tokenizer, blocks=[2])

@@ -13,10 +13,13 @@ from glassnet.explain.graph import render_graph, to_dot, to_mermaid
 from glassnet.explain.optimizer_table import OptimizerTable, optimizer_table
 from glassnet.explain.plots import (
     GradientNormRecorder,
+    lm_attention,
     plot_activations,
+    plot_attention,
     plot_decision_boundary,
     plot_gradient_norms,
     plot_history,
+    plot_lm_attention,
     plot_tsne,
     plot_weight_histograms,
 )
@@ -29,3 +32,4 @@ __all__ += ["derive", "Derivation", "optimizer_table", "OptimizerTable"]
 __all__ += ["to_dot", "to_mermaid", "render_graph"]
 __all__ += ["gradient_norms_by_layer", "vanishing_gradient_demo", "GradientNormRecorder", "plot_activations"]
 __all__ += ["plot_decision_boundary", "plot_gradient_norms", "plot_weight_histograms", "plot_tsne"]
+__all__ += ["plot_attention", "plot_lm_attention", "lm_attention"]

@@ -30,7 +30,7 @@ import numpy as np
 
 from glassnet.autograd.tensor import Tensor
 from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text
-from glassnet.explain.plots import _pyplot, _save
+from glassnet.explain.plots import plot_attention  # noqa: F401 - drawn in plots.py, offered here too
 from glassnet.explain.worked import gradient_by_backward
 from glassnet.nn import losses as losses_module
 from glassnet.ops.attention import scaled_dot_product_attention
@@ -231,46 +231,3 @@ def _product(numbers) -> list:
     for k, number in enumerate(numbers):
         items += (["*"] if k else []) + [float(number)]
     return items
-
-
-def plot_attention(weights, tokens=None, path=None, title: str | None = None, columns: int = 4):
-    """Attention maps, one panel per head: row i is what query i takes from each key (the weights of one
-    example, (heads, L, S) or (L, S); ``TransformerLM.attention_maps(ids)[block][example]``). A causal
-    model's maps are lower-triangular.
-
-    Args:
-        weights: the attention weights (rows sum to 1).
-        tokens: labels of the positions (characters, words), for both axes when L = S.
-        path: where to write the picture; without it the figure is returned.
-        title: above the panels (default "attention").
-        columns: panels per row.
-
-    Returns:
-        The path written, or the matplotlib figure.
-    """
-    maps = np.asarray(weights, dtype=np.float64)
-    maps = maps[None] if maps.ndim == 2 else maps
-    if maps.ndim != 3:
-        raise ValueError(
-            f"plot_attention expects weights (heads, L, S) or (L, S), got shape {np.shape(weights)}"
-        )
-    plt = _pyplot()
-    heads = len(maps)
-    columns = min(columns, heads)
-    rows = math.ceil(heads / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows), squeeze=False)
-    labels = None if tokens is None else [repr(t)[1:-1] if isinstance(t, str) else str(t) for t in tokens]
-    for head, axis in enumerate(axes.flat):
-        if head >= heads:
-            axis.set_visible(False)
-            continue
-        axis.imshow(maps[head], cmap="viridis", vmin=0.0, vmax=1.0)
-        axis.set_title(f"head {head + 1}")
-        axis.set_xlabel("key")
-        axis.set_ylabel("query")
-        if labels is not None and len(labels) == maps.shape[-1]:
-            axis.set_xticks(range(len(labels)), labels, fontsize=6)
-        if labels is not None and len(labels) == maps.shape[-2]:
-            axis.set_yticks(range(len(labels)), labels, fontsize=6)
-    figure.suptitle(title or "attention")
-    return _save(plt, figure, path)

@@ -7,7 +7,9 @@ from helpers that need no matplotlib, so they can be checked and printed on thei
 - ``activation_curve(name, x)``: an activation and its derivative, the derivative taken by autograd;
 - ``decision_grid(model, x)``: the class a 2-D classifier predicts on a grid around the data;
 - ``GradientNormRecorder``: a ``fit`` callback keeping each layer's gradient norm per batch and epoch;
-- ``layer_outputs(model, x, layer)``: what a layer of a ``Sequential`` outputs (for t-SNE).
+- ``layer_outputs(model, x, layer)``: what a layer of a ``Sequential`` outputs (for t-SNE);
+- ``lm_attention(model, text, tokenizer)``: each block's and head's attention weights of a language model
+  (``models.TransformerLM``) over one sample, for ``plot_lm_attention``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ __all__ = [
     "plot_gradient_norms",
     "plot_weight_histograms",
     "plot_tsne",
+    "plot_attention",
+    "plot_lm_attention",
+    "lm_attention",
     "activation_curve",
     "activation_names",
     "decision_grid",
@@ -563,4 +568,132 @@ def plot_tsne(model, x, y, layer=None, path=None, perplexity: float = 30.0, seed
     axis.set_title(f"t-SNE of the outputs of '{name}'")
     axis.set_xticks([])
     axis.set_yticks([])
+    return _save(plt, figure, path)
+
+
+# --- attention maps ---
+
+
+def _attention_panel(axis, weights: np.ndarray, labels, title: str) -> None:
+    """One map: row i is what query i takes from each key, 0 (dark) to 1 (bright)."""
+    axis.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0)
+    axis.set_title(title)
+    axis.set_xlabel("key")
+    axis.set_ylabel("query")
+    if labels is not None and len(labels) == weights.shape[-1]:
+        axis.set_xticks(range(len(labels)), labels, fontsize=6)
+    if labels is not None and len(labels) == weights.shape[-2]:
+        axis.set_yticks(range(len(labels)), labels, fontsize=6)
+
+
+def _labels(tokens):
+    return None if tokens is None else [repr(t)[1:-1] if isinstance(t, str) else str(t) for t in tokens]
+
+
+def plot_attention(weights, tokens=None, path=None, title: str | None = None, columns: int = 4):
+    """Attention maps, one panel per head: row i is what query i takes from each key (the weights of one
+    example, (heads, L, S) or (L, S); ``TransformerLM.attention_maps(ids)[block][example]``). A causal
+    model's maps are lower-triangular.
+
+    Args:
+        weights: the attention weights (rows sum to 1).
+        tokens: labels of the positions (characters, words), for both axes when L = S.
+        path: where to write the picture; without it the figure is returned.
+        title: above the panels (default "attention").
+        columns: panels per row.
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    maps = np.asarray(weights, dtype=np.float64)
+    maps = maps[None] if maps.ndim == 2 else maps
+    if maps.ndim != 3:
+        raise ValueError(
+            f"plot_attention expects weights (heads, L, S) or (L, S), got shape {np.shape(weights)}"
+        )
+    plt = _pyplot()
+    heads = len(maps)
+    columns = min(columns, heads)
+    rows = math.ceil(heads / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows), squeeze=False)
+    labels = _labels(tokens)
+    for head, axis in enumerate(axes.flat):
+        if head >= heads:
+            axis.set_visible(False)
+            continue
+        _attention_panel(axis, maps[head], labels, f"head {head + 1}")
+    figure.suptitle(title or "attention")
+    return _save(plt, figure, path)
+
+
+_MOST_ATTENTION_TOKENS = 256  # a map of more positions than this is unreadable; pass a shorter sample
+
+
+def lm_attention(model, text, tokenizer=None) -> tuple:
+    """What each head of a language model attends to over one sample: ``(tokens, maps)``, the sample's
+    tokens (each id decoded on its own, for labels) and one array (heads, T, T) per block, row i the
+    softmax weights query i gives keys 1..T. For a causal model (``models.TransformerLM``) each map is
+    lower-triangular: nothing above the diagonal, the future being masked.
+
+    Args:
+        model: a model with ``attention_maps(ids)`` (``models.TransformerLM``), in any mode (it is run in
+            evaluation mode and put back).
+        text: the sample, a string (encoded by ``tokenizer``) or a sequence of ids; at most the model's
+            ``context`` tokens.
+        tokenizer: the ``CharTokenizer`` (or ``WordTokenizer``) the model was trained with; None when
+            ``text`` is ids already.
+    """
+    if not callable(getattr(model, "attention_maps", None)):
+        raise TypeError(
+            f"lm_attention needs a language model with attention_maps(ids) (models.TransformerLM), "
+            f"got {type(model).__name__}"
+        )
+    if isinstance(text, str):
+        if tokenizer is None:
+            raise ValueError("lm_attention: text given as a string needs the tokenizer that encodes it")
+        ids = np.asarray(tokenizer.encode(text), dtype=np.int64).reshape(-1)
+    else:
+        ids = np.asarray(text).reshape(-1)
+        if ids.size and not np.issubdtype(ids.dtype, np.integer):
+            raise TypeError(f"lm_attention: text must be a string or integer ids, got {ids.dtype} values")
+    context = min(getattr(model, "context", _MOST_ATTENTION_TOKENS), _MOST_ATTENTION_TOKENS)
+    if not 1 <= ids.size <= context:
+        raise ValueError(
+            f"lm_attention: the sample has {ids.size} tokens; give 1 to {context} (the model's context, "
+            "at most 256 for a readable map): cut the text shorter"
+        )
+    tokens = [tokenizer.decode([int(i)]) for i in ids] if tokenizer is not None else [int(i) for i in ids]
+    maps = [np.asarray(block)[0] for block in model.attention_maps(ids[None])]
+    return tokens, maps
+
+
+def plot_lm_attention(model, text, tokenizer=None, path=None, blocks=None, title: str | None = None):
+    """Every head's attention map for one sample through a language model (``models.TransformerLM``):
+    one row of panels per block, one column per head, the sample's tokens on both axes (see
+    ``lm_attention``, which gives the numbers drawn).
+
+    Args:
+        model, text, tokenizer: as ``lm_attention``.
+        path: where to write the picture; without it the figure is returned.
+        blocks: the blocks to draw, counted from 0 (default: all).
+        title: above the panels (default: the sample, shortened).
+
+    Returns:
+        The path written, or the matplotlib figure.
+    """
+    tokens, maps = lm_attention(model, text, tokenizer)
+    chosen = list(range(len(maps))) if blocks is None else list(blocks)
+    if not chosen or any(not isinstance(b, int) or not 0 <= b < len(maps) for b in chosen):
+        raise ValueError(f"plot_lm_attention: blocks must be numbers in 0..{len(maps) - 1}, got {blocks!r}")
+    plt = _pyplot()
+    heads = maps[0].shape[0]
+    size = 2.0 + 0.05 * len(tokens)
+    figure, axes = plt.subplots(len(chosen), heads, figsize=(size * heads, size * len(chosen)), squeeze=False)
+    labels = _labels(tokens)
+    for row, block in enumerate(chosen):
+        for head in range(heads):
+            panel = f"block {block + 1}, head {head + 1}"
+            _attention_panel(axes[row, head], maps[block][head], labels, panel)
+    sample = "".join(map(str, tokens)) if tokenizer is not None else " ".join(map(str, tokens))
+    figure.suptitle(title or f"attention over {sample[:60]!r}" + ("..." if len(sample) > 60 else ""))
     return _save(plt, figure, path)

@@ -134,7 +134,8 @@ class TransformerLM(Module):
     def attention_maps(self, ids) -> list:
         """The attention weights of every block for ``ids`` (B, T), in evaluation mode: one array
         (B, heads, T, T) per block, row i the weights query i gives keys 0..T-1 (0 above the diagonal:
-        the mask hides the future). ``explain.attention.plot_attention`` draws them."""
+        the mask hides the future). ``explain.plots.plot_attention`` draws them; ``plot_lm_attention``
+        draws every block and head for a text."""
         was_training = self.training
         self.eval()
         maps = []

@@ -33,11 +33,18 @@ class MatMul(Function):
                 f"of the second ({b.shape[-2 if b.ndim > 1 else 0]})"
             )
         self.saved.update(a=a, b=b)
+        if a.ndim > 2 and b.ndim == 2:  # stacked rows times one matrix: one GEMM on the rows (see Linear)
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
         return a @ b
 
     def backward(self, grad):
         a, b = self.saved["a"], self.saved["b"]
         xp = get_array_module(grad)
+        if a.ndim > 2 and b.ndim == 2:  # the rows' GEMMs; ∂L/∂B summed over the stack by the product itself
+            rows = grad.reshape(-1, grad.shape[-1])
+            grad_a = (rows @ b.T).reshape(a.shape) if self.needs_input_grad[0] else None
+            grad_b = a.reshape(-1, a.shape[-1]).T @ rows if self.needs_input_grad[1] else None
+            return grad_a, grad_b
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         # Put back the axes the 1-D operands lost: the column's last axis first, so that
