@@ -184,3 +184,60 @@ def test_gradient_clipping_survives_saving(tmp_path):
     loaded = load_model(model.save(tmp_path / "clipped.glassnet"))
     optimizer = loaded.optimizer
     assert (optimizer.clipnorm, optimizer.clipvalue, optimizer.global_clipnorm) == (0.5, 0.1, None)
+
+
+def _grouped_adamw(model):
+    """nanoGPT's groups: weight decay on the matrices, none on the vectors (biases, norms)."""
+    parameters = model.parameters()
+    return optim.AdamW(
+        [
+            {"params": [p for p in parameters if p.ndim < 2], "weight_decay": 0.0},
+            {"params": [p for p in parameters if p.ndim >= 2], "weight_decay": 0.1},
+        ],
+        lr=0.01,
+        convention="pytorch",
+    )
+
+
+def _grouped_model():
+    model = nn.Sequential([nn.Dense(6, activation="tanh"), nn.LayerNorm(), nn.Dense(2)], input_shape=(4,))
+    model.compile(optimizer=_grouped_adamw(model), loss=nn.SparseCategoricalCrossEntropy(from_logits=True))
+    return model
+
+
+def test_parameter_groups_survive_saving_and_resume_exactly(tmp_path):
+    x, y = data()
+    gn.manual_seed(3)
+    straight = _grouped_model()
+    state = straight.state_dict()
+    straight.fit(x, y, epochs=4, batch_size=16, verbose=0)
+    gn.manual_seed(3)
+    first = _grouped_model()
+    first.load_state_dict(state)
+    first.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    resumed = load_model(first.save(tmp_path / "groups.glassnet"))
+    groups = resumed.optimizer.param_groups
+    assert [g["weight_decay"] for g in groups] == [0.0, 0.1]
+    assert [[p.ndim for p in g["params"]] for g in groups] == [[1, 1, 1, 1], [2, 2]]
+    resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=16, verbose=0)
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "groups", [[[0, 1, 2, 9], [3, 4, 5]], [[0, 0, 1, 2], [3, 4]], [[0, 1], [2], [3, 4, 5]], [["0"], [1]]]
+)
+def test_hostile_parameter_groups_are_refused(tmp_path, groups):
+    good = _grouped_model().save(tmp_path / "good.glassnet")
+    bad = tmp_path / "bad.glassnet"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.namelist():
+            content = source.read(item)
+            if item == "glassnet.json":
+                manifest = json.loads(content)
+                manifest["compile"]["optimizer"]["groups"] = groups
+                content = json.dumps(manifest)
+            target.writestr(item, content)
+    expected = r"compile.optimizer.groups: expected 2 lists of distinct parameter positions in 0..5"
+    with pytest.raises(ModelFileError, match=expected):
+        load_model(bad)

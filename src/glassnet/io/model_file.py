@@ -75,9 +75,9 @@ def _npy_bytes(array) -> bytes:
     return buffer.getvalue()
 
 
-def _optimizer_config(optimizer) -> dict:
+def _optimizer_config(optimizer, model) -> dict:
     state = optimizer.state_dict()
-    return {
+    config = {
         "class": type(optimizer).__name__,
         "convention": optimizer.convention,
         "hyperparameters": optimizer.defaults,
@@ -87,6 +87,21 @@ def _optimizer_config(optimizer) -> dict:
         "param_groups": state["param_groups"],
         "steps": {str(index): entry["step"] for index, entry in state["state"].items()},
     }
+    groups = _group_positions(optimizer, model)
+    if groups is not None:
+        config["groups"] = groups
+    return config
+
+
+def _group_positions(optimizer, model) -> list | None:
+    """Several parameter groups (weight decay on the matrices only, say): each group's parameters as
+    positions in ``model.parameters()``, so that loading can rebuild the groups; None for one group (bound
+    to the model's parameters in order) or for parameters that are not the model's."""
+    if len(optimizer.param_groups) < 2:
+        return None
+    position = {id(p): k for k, p in enumerate(model.parameters())}
+    groups = [[position.get(id(p)) for p in group["params"]] for group in optimizer.param_groups]
+    return None if any(k is None for group in groups for k in group) else groups
 
 
 def _several_optimizers(model) -> dict | None:
@@ -101,7 +116,7 @@ def _compile_config(model) -> dict | None:
     several = _several_optimizers(model)
     if several is not None:
         return {
-            "optimizers": {name: _optimizer_config(optimizer) for name, optimizer in several.items()},
+            "optimizers": {name: _optimizer_config(optimizer, model) for name, optimizer in several.items()},
             "settings": model.compile_settings,
             "loss": serialize(model.loss),
             "metrics": [],
@@ -109,7 +124,7 @@ def _compile_config(model) -> dict | None:
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return None
     return {
-        "optimizer": _optimizer_config(model.optimizer),
+        "optimizer": _optimizer_config(model.optimizer, model),
         "loss": serialize(model.loss),
         "metrics": [metrics_module.metric_config(metric) for metric in model.compiled_metrics],
     }
@@ -337,6 +352,7 @@ _OPTIMIZER_SCHEMA = Schema(
         "clipping": Field((dict,)),
         "param_groups": Field((list,), required=True, items=Field((dict,))),
         "steps": Field((dict,), required=True),
+        "groups": Field((list,), items=Field((list,))),  # positions in model.parameters(), per group
     }
 )
 _COMPILE_SCHEMA = Schema(
@@ -569,8 +585,24 @@ def _optimizer_class(saved: dict, where: str, optimizers: dict):
     return optimizers[saved["class"]]
 
 
-def _new_optimizer(cls, saved: dict):
-    return cls(convention=saved["convention"], **saved.get("clipping", {}), **saved["hyperparameters"])
+def _new_optimizer(cls, saved: dict, model, where: str):
+    """The optimizer ``saved`` describes; bound to its parameter groups when it had several."""
+    optimizer = cls(convention=saved["convention"], **saved.get("clipping", {}), **saved["hyperparameters"])
+    if "groups" not in saved:
+        return optimizer
+    parameters = model.parameters()
+    positions = [k for group in saved["groups"] for k in group]
+    count = len(parameters)
+    if (
+        not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < count for k in positions)
+        or len(set(positions)) != len(positions)
+        or len(saved["groups"]) != len(saved["param_groups"])
+    ):
+        raise ModelFileError(
+            f"{where}.groups: expected {len(saved['param_groups'])} lists of distinct parameter positions in "
+            f"0..{len(parameters) - 1}, found {describe(saved['groups'])}"
+        )
+    return optimizer.bind([{"params": [parameters[k] for k in group]} for group in saved["groups"]])
 
 
 def _restore_several(model, compiled: dict, archive, arrays: tuple, path: Path) -> None:
@@ -581,7 +613,10 @@ def _restore_several(model, compiled: dict, archive, arrays: tuple, path: Path) 
         entries[name] = _OPTIMIZER_SCHEMA.check(saved, ModelFileError, f"{where}.optimizers.{name}")
         classes[name] = _optimizer_class(entries[name], f"{where}.optimizers.{name}", optimizers)
     try:
-        built = {name: _new_optimizer(classes[name], saved) for name, saved in entries.items()}
+        built = {
+            name: _new_optimizer(classes[name], saved, model, f"{where}.optimizers.{name}")
+            for name, saved in entries.items()
+        }
         model.compile(**{f"{name}_optimizer": item for name, item in built.items()},
                       **compiled.get("settings", {}))
     except (TypeError, ValueError, KeyError) as error:
@@ -608,7 +643,7 @@ def _restore_compile(model, compiled: dict, archive, arrays: tuple, path: Path, 
                 f"found {describe(metric['class'])}"
             )
     try:
-        optimizer = _new_optimizer(cls, saved)
+        optimizer = _new_optimizer(cls, saved, model, f"{where}.optimizer")
         metric_objects = [metric_classes[m["class"]](**m["config"]) for m in compiled["metrics"]]
         loss = deserialize(compiled["loss"], custom_objects)  # a name as given, or a loss's saved config
         model.compile(optimizer=optimizer, loss=loss, metrics=metric_objects)

@@ -1,6 +1,8 @@
-"""examples/gpt_shakespeare.py on a tiny text: glassnet and its PyTorch twin, from the same initial weights
-on the same batches, report the same losses; the attention maps are drawn; nanoGPT's schedule and the
-time plan give the numbers they promise."""
+"""The Transformer examples on small settings. examples/gpt_shakespeare.py on a tiny text: glassnet and its
+PyTorch twin, from the same initial weights on the same batches, report the same losses; the attention
+maps are drawn; nanoGPT's schedule and the time plan give the numbers they promise.
+examples/vit_mnist.py learns digits from a few thousand images; examples/rnn_vs_transformer.py prints its
+table, with FLOP counts that agree with the models' weight shapes."""
 
 import runpy
 import sys
@@ -10,18 +12,20 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gpt_shakespeare.py"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE = EXAMPLES / "gpt_shakespeare.py"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
     "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n\n"
 )
 
 
-def run(argv, capsys):
+def run(argv, capsys, example=EXAMPLE):
     old = sys.argv
-    sys.argv = ["gpt_shakespeare.py", *map(str, argv)]
+    sys.argv = [example.name, *map(str, argv)]
     try:
-        runpy.run_path(str(EXAMPLE), run_name="__main__")
+        runpy.run_path(str(example), run_name="__main__")
     finally:
         sys.argv = old
     return capsys.readouterr().out
@@ -91,3 +95,69 @@ def test_the_twin_holds_glassnets_weights(example):
     with torch.no_grad():
         theirs = twin(torch.from_numpy(ids)).numpy()
     np.testing.assert_allclose(model(ids).data, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_vit_example_learns_digits_from_a_few_thousand_images(capsys, tmp_path):
+    folder = SHARED_DATA / "mnist"
+    if not folder.exists():
+        pytest.skip(f"MNIST is not at {folder} (it is in CI's shared data)")
+    argv = [
+        "--epochs",
+        2,
+        "--train-samples",
+        2000,
+        "--test-samples",
+        1000,
+        "--data",
+        folder,
+        "--out",
+        tmp_path,
+    ]
+    out = run(argv, capsys, EXAMPLES / "vit_mnist.py")
+    assert "ViT: 16 patches of 7×7, width 64, 4 blocks of 4 heads, 139,018 parameters" in out
+    epochs = [
+        float(line.split("test accuracy ")[1].split()[0]) for line in out.splitlines() if "epoch " in line
+    ]
+    assert len(epochs) == 2 and epochs[1] > 0.3  # ten classes: chance is 0.1 (0.53 here)
+    import glassnet as gn
+
+    assert gn.load_model(tmp_path / "vit_mnist.glassnet").num_patches == 16
+
+
+def test_vit_example_warms_up_then_decays_on_a_cosine():
+    schedule = runpy.run_path(str(EXAMPLES / "vit_mnist.py"))["WarmupCosine"](1e-3, warmup=10, total=110)
+    assert schedule.rate(0) == pytest.approx(1e-4) and schedule.rate(9) == pytest.approx(1e-3)
+    assert schedule.rate(60) == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5))  # half way down
+    assert schedule.rate(110) == pytest.approx(1e-5) and schedule.rate(500) == pytest.approx(1e-5)
+
+
+def test_rnn_vs_transformer_prints_the_side_by_side(capsys, tmp_path):
+    text = tmp_path / "tiny.txt"
+    text.write_text(TEXT * 8, encoding="utf-8")
+    out = run(["--text", text, "--iters", 3, "--val-windows", 4, "--seq-len", 16], capsys,
+              EXAMPLES / "rnn_vs_transformer.py")  # fmt: skip
+    assert "the same 576 training characters (3 batches of 12 x 16)" in out
+    rows = {line[:30].strip(): line[30:].split("  ") for line in out.splitlines()[3:]}
+    for label in (
+        "parameters",
+        "forward FLOPs per token",
+        "training time per token",
+        "val loss, all positions",
+    ):
+        assert label in rows, label
+    losses = [float(x) for x in out.split("val loss, all positions")[1].split()]
+    assert len(losses) == 2 and all(2.0 < loss < 5.0 for loss in losses)  # about ln(vocabulary 27) = 3.3
+
+
+def test_flop_counts_agree_with_the_weight_shapes():
+    from glassnet.models import CharRNN, TransformerLM
+
+    example = runpy.run_path(str(EXAMPLES / "rnn_vs_transformer.py"))
+    lstm = CharRNN(30, embedding_dim=8, units=16, num_layers=2)
+    gate_weights = sum(layer.kernel.size + layer.recurrent_kernel.size for layer in lstm.recurrent)
+    assert example["lstm_flops_per_token"](lstm) == 2 * (gate_weights + lstm.head.weight.size)
+    gpt = TransformerLM(30, context=10, d_model=8, num_layers=2, num_heads=2, bias=False, tie_weights=True)
+    matrices = sum(p.size for name, p in gpt.named_parameters() if name.startswith("blocks") and p.ndim == 2)
+    attention = 2 * 2 * 10 * 8 * 2  # scores and weighted sum over 10 positions, 2 blocks
+    expected = 2 * matrices + attention + 2 * gpt.token_embedding.weight.size
+    assert example["transformer_flops_per_token"](gpt, 10) == expected
