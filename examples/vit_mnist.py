@@ -13,7 +13,8 @@ a cosine down to 1e-5 at the last batch, set before every batch. An epoch costs 
 (measured on a loaded machine: CPU time, not wall time), so the twenty epochs of the default are meant to
 fit in half an hour on two cores; the test accuracy is printed after each epoch and at the end.
 
-A smoke run (under a minute; 74 % from 5,000 images in 2 epochs, the warm-up taking the first of them):
+A smoke run (under a minute; 74 % from 5,000 images in 2 epochs, the warm-up taking the first of them;
+one full epoch alone, all warm-up, reached 92.6 %):
 
     python examples/vit_mnist.py --epochs 2 --train-samples 5000 --test-samples 2000
 """

@@ -97,28 +97,18 @@ def test_the_twin_holds_glassnets_weights(example):
     np.testing.assert_allclose(model(ids).data, theirs, rtol=1e-4, atol=1e-5)
 
 
-def test_vit_example_learns_digits_from_a_few_thousand_images(capsys, tmp_path):
+def test_vit_example_learns_digits_from_a_thousand_images(capsys, tmp_path):
     folder = SHARED_DATA / "mnist"
     if not folder.exists():
         pytest.skip(f"MNIST is not at {folder} (it is in CI's shared data)")
-    argv = [
-        "--epochs",
-        2,
-        "--train-samples",
-        2000,
-        "--test-samples",
-        1000,
-        "--data",
-        folder,
-        "--out",
-        tmp_path,
-    ]
+    argv = ["--epochs", 2, "--train-samples", 1000, "--test-samples", 500, "--batch-size", 32]
+    argv += ["--data", folder, "--out", tmp_path]
     out = run(argv, capsys, EXAMPLES / "vit_mnist.py")
     assert "ViT: 16 patches of 7×7, width 64, 4 blocks of 4 heads, 139,018 parameters" in out
     epochs = [
         float(line.split("test accuracy ")[1].split()[0]) for line in out.splitlines() if "epoch " in line
     ]
-    assert len(epochs) == 2 and epochs[1] > 0.3  # ten classes: chance is 0.1 (0.53 here)
+    assert len(epochs) == 2 and epochs[1] > 0.3  # ten classes: chance is 0.1 (0.59 here)
     import glassnet as gn
 
     assert gn.load_model(tmp_path / "vit_mnist.glassnet").num_patches == 16
