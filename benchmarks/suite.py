@@ -88,6 +88,25 @@ def _char_lm(framework: str, steps: int):
     return factory(x, y), char_lm.BATCH * char_lm.SEQ_LEN
 
 
+def _gpt(framework: str, steps: int):
+    import gpt
+
+    x, y = gpt.make_data(steps)
+    factory = gpt.glassnet_runner if framework == "glassnet" else gpt.torch_runner
+    return factory(x, y), gpt.BATCH * gpt.CONTEXT
+
+
+def _attention(length: int):
+    """The attention op alone (benchmarks/attention.py) at one sequence length: queries per second."""
+
+    def build(framework: str, steps: int):
+        import attention
+
+        return attention.RUNNERS[framework](length), attention.BATCH * length
+
+    return build
+
+
 def _fashion_fit(framework: str, steps: int):
     """A Keras-style fit of the Fashion-MNIST MLP (softmax output, sparse categorical cross-entropy, Adam
     1e-3, batch 128); ``steps`` epochs run first, and the timed run is two more epochs (5 and 6 for the
@@ -146,6 +165,18 @@ WORKLOADS = {
     ),
     "lstm_infer": Workload("LSTM inference, batch 64", "samples/s", _lstm(1), 20),
     "char_lm": Workload("Char-LM 2xLSTM(256), 100 chars, batch 64, Adam", "chars/s", _char_lm, 4, 2),
+    "gpt_train": Workload(
+        "Baby GPT 4x128, 4 heads, context 64, batch 12, AdamW, train", "tokens/s", _gpt, 10
+    ),
+    **{
+        f"attention_{length}": Workload(
+            f"Attention op forward+backward, (4, 4, {length}, 32), causal",
+            "queries/s",
+            _attention(length),
+            steps,
+        )
+        for length, steps in ((64, 160), (256, 10), (1024, 2))
+    },
 }
 
 
