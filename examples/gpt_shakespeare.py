@@ -22,7 +22,8 @@ The text's first 90 % trains, the last 10 % validates (nanoGPT's split, as examp
 is estimated as nanoGPT's ``estimate_loss`` does: the mean over ``--eval-iters`` random batches of each
 split, every ``--eval-interval`` iterations and at the end (with ``--final-eval-iters`` batches, for a
 steadier last figure). A sample of 500 characters (temperature 0.8, top-k 200, nanoGPT's ``sample.py``)
-is printed at the end.
+is printed at the end, and the cache is checked: ``context`` - 1 characters generated from the same seed
+with the key/value cache and without it are the same, and both speeds are printed.
 
 ``--torch`` then trains the same model in PyTorch 2.13 (``nn.TransformerEncoderLayer`` blocks, pre-norm,
 GELU, no biases; ``torch.optim.AdamW``; ``clip_grad_norm_``) from glassnet's initial weights, on the same
@@ -241,6 +242,24 @@ def report(run: Run, it: int, lr: float, start: float, final: bool = False) -> N
     )
 
 
+def generation_check(model: TransformerLM, tokenizer, seed: int) -> None:
+    """Generate ``context`` - 1 characters after a newline twice from the same seed, with the key/value
+    cache and without it (re-reading the whole text for every new character): the same characters, and
+    the tokens per second of each."""
+    count, runs = model.context - 1, {}
+    for use_cache in (True, False):
+        gn.manual_seed(seed)
+        start = time.perf_counter()
+        ids = model.generate(tokenizer.encode("\n"), count, temperature=0.8, top_k=200, use_cache=use_cache)
+        runs[use_cache] = (ids, count / (time.perf_counter() - start))
+    same = "the same" if np.array_equal(runs[True][0], runs[False][0]) else "DIFFERENT"
+    print(
+        f"generation of {count} characters: {same} characters with and without the cache; "
+        f"{runs[True][1]:,.0f} tokens/s with it, {runs[False][1]:,.0f} without",
+        flush=True,
+    )
+
+
 # --- the PyTorch twin ---
 def torch_twin(model: TransformerLM):
     """The same GPT in PyTorch (``nn.TransformerEncoderLayer`` blocks: pre-norm, GELU, batch first), with
@@ -430,6 +449,7 @@ def main() -> None:
     gn.manual_seed(args.seed)
     sample = model.generate(tokenizer.encode("\n"), args.sample_length, temperature=0.8, top_k=200)
     print(f"--- sample ---\n{tokenizer.decode(sample)}\n---", flush=True)
+    generation_check(model, tokenizer, args.seed)
     if args.attention_plot:
         from glassnet.explain.plots import plot_lm_attention  # noqa: PLC0415 - matplotlib, an optional extra
 

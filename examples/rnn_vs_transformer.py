@@ -183,8 +183,8 @@ def main() -> None:
         ("training time per token", *(f"{results[n]['per_token']:.1f} µs" for n in ("LSTM", "GPT"))),
         ("generated tokens per second", *(f"{results[n]['generate']:,.0f}" for n in ("LSTM", "GPT"))),
     ]
-    for start, stop in POSITIONS:
-        label = f"val loss, positions {start + 1}-{stop or length}"
+    for start, stop in (slice_ for slice_ in POSITIONS if slice_[0] < length):
+        label = f"val loss, positions {start + 1}-{min(stop or length, length)}"
         rows.append((label, *(f"{results[n]['positions'][start:stop].mean():.3f}" for n in ("LSTM", "GPT"))))
     rows.append(
         ("val loss, all positions", *(f"{results[n]['positions'].mean():.3f}" for n in ("LSTM", "GPT")))

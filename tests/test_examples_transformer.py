@@ -55,6 +55,7 @@ def test_glassnet_and_pytorch_train_the_same_baby_gpt_on_the_same_batches(capsys
     assert rows[-1][1] < rows[0][1]  # it learns (the warm-up keeps the steps small)
     gap = float(out.split("largest |glassnet - pytorch| = ")[1].split()[0])
     assert gap < 1e-4
+    assert "generation of 63 characters: the same characters with and without the cache" in out
     assert "--- sample ---" in out and (tmp_path / "maps.png").stat().st_size > 10_000
 
 
