@@ -237,9 +237,9 @@ class Optimizer:
         self.convention = convention
         given = self._canonical({**self._by_position(positional, hyperparameters), **hyperparameters})
         self.schedule, self.iterations = None, 0
-        if isinstance(given.get("lr"), Schedule):
-            self.schedule = given["lr"]
-            given["lr"] = self._scheduled_start(self.schedule)
+        schedule = given.get("lr")
+        if isinstance(schedule, Schedule):
+            given["lr"] = self._scheduled_start(schedule)
         self.defaults = {}
         for key, (notes, pytorch, keras, _rule) in self.hyperparameters.items():
             default = {"notes": notes, "pytorch": pytorch, "keras": keras}[convention]
@@ -253,8 +253,8 @@ class Optimizer:
         self.state: dict[int, dict] = {}
         if params is not None:
             self.bind(params)
-        if self.schedule is not None:
-            self.schedule.bind(self)
+        if isinstance(schedule, Schedule):
+            self.attach_schedule(schedule)
 
     def _scheduled_start(self, schedule: Schedule) -> float:
         """The rate of step 0 of a schedule given as ``lr``; it must carry its own initial rate."""
@@ -265,6 +265,15 @@ class Optimizer:
                 "optimizer instead: schedule = " + type(schedule).__name__ + "(optimizer, ...)"
             )
         return schedule(0)
+
+    def attach_schedule(self, schedule: Schedule) -> Schedule:
+        """Step ``schedule`` with the updates: update k (from 0, counted by ``iterations``) runs at the
+        schedule's rate of step k, as ``lr=schedule`` does; a schedule without its own initial rate takes
+        each group's rate as its base. Returns the schedule (bound to this optimizer)."""
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"{type(self).__name__}.attach_schedule expects a schedule, got {schedule!r}")
+        self.schedule = schedule.bind(self)
+        return schedule
 
     # --- hyperparameters: validated once, at the edge ---
     def _by_position(self, positional: tuple, by_keyword: dict) -> dict:

@@ -90,7 +90,7 @@ class Schedule:
 
     Attributes:
         last_step: the step whose rates are set (0 after binding; PyTorch's ``last_epoch``).
-        history: the rate of the first group at each step so far (for plots and tests).
+        history: the rate of the first group at each step set so far (for plots and tests).
     """
 
     sets_on_bind = True  # set step 0's rates when bound (PyTorch's schedulers do)
@@ -141,8 +141,9 @@ class Schedule:
         values = self._values(t)
         for group, value in zip(self.optimizer.param_groups, values):
             group["lr"] = float(value)
+        if t != self.last_step:
+            self.history.append(float(values[0]))
         self.last_step, self._last_lr = t, [float(value) for value in values]
-        self.history.append(self._last_lr[0])
 
     def get_last_lr(self) -> list:
         """The rates last set, one per parameter group (PyTorch's ``get_last_lr``)."""
