@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glassnet.optim.schedules import as_schedule
-from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.base import Callback, batches_per_epoch
 
 __all__ = ["LearningRateScheduler"]
 
@@ -58,8 +58,7 @@ class LearningRateScheduler(Callback):
             self.schedule.step_to(self._epoch * self._batches_per_epoch() + batch)
 
     def _batches_per_epoch(self) -> int:
-        history = getattr(self.model, "history", None)
-        steps = getattr(history, "params", {}).get("steps")
+        steps = batches_per_epoch(self.model)
         if not steps:
             raise RuntimeError(
                 "LearningRateScheduler(update_freq='batch') needs the number of batches per epoch, "

@@ -7,17 +7,11 @@ import numbers
 import os
 from pathlib import Path
 
-from glassnet.train.callbacks.base import Callback
+from glassnet.train.callbacks.base import Callback, batches_per_epoch
 
-__all__ = ["TensorBoard", "batches_per_epoch", "learning_rates"]
+__all__ = ["TensorBoard", "learning_rates"]
 
 _WRITERS = itertools.count()  # numbers the writers of this process, for unique file names
-
-
-def batches_per_epoch(model) -> int | None:
-    """The batches in one epoch of the running ``fit`` (``model.history.params["steps"]``), or None."""
-    params = getattr(getattr(model, "history", None), "params", None) or {}
-    return params.get("steps") or None
 
 
 def learning_rates(model) -> dict:
