@@ -138,6 +138,7 @@ def worked_step(
     lr: float = 0.01,
     precision: int = 6,
     title: str | None = None,
+    focus: tuple | None = None,
 ) -> WorkedStep:
     """Take one training step of ``model`` on one example and write it out as the notes do.
 
@@ -149,6 +150,10 @@ def worked_step(
         optimizer: the optimizer to step with (bound to the model's parameters, or not yet bound); by
             default plain gradient descent with learning rate ``lr`` (the notes' η).
         precision: decimals printed.
+        focus: one parameter element, ``(name, index)`` as ``("1.weight", (0, 2))`` (0-based, the names of
+            ``model.named_parameters()``): the chain rule and the update are written for it alone (the
+            forward pass and the local derivatives stay whole: its paths need them). Every gradient is
+            still computed and checked.
 
     Returns:
         A ``WorkedStep``; the model's parameters are updated, as in a real step.
@@ -164,6 +169,7 @@ def worked_step(
         >>> gn.set_default_dtype("float32")
     """
     layers = _dense_layers(model)
+    focus = _check_focus(model, focus)
     loss_fn = losses_module.get(loss)
     dtype = layers[0].weight.dtype
     x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype).reshape(1, -1)
@@ -229,10 +235,35 @@ def worked_step(
     _write_forward(document, numbers, x)
     _write_loss(document, loss_fn, numbers[-1].a, target, loss_tensor.item())
     _write_local_derivatives(document, loss_fn, numbers, target, dloss)
-    step.path_gradients = _write_chain_rule(document, numbers, x, dloss)
+    step.path_gradients = _write_chain_rule(document, numbers, x, dloss, focus)
     _write_delta_rule(document, numbers, x, dloss)
-    _write_update(document, trace, model, optimizer)
+    _write_update(document, trace, model, optimizer, focus)
     return step
+
+
+def _check_focus(model, focus):
+    """``focus`` as (name, index tuple), or a ValueError naming the parameters and their shapes."""
+    if focus is None:
+        return None
+    shapes = {name: p.shape for name, p in model.named_parameters()}
+    try:
+        name, index = focus
+        index = tuple(int(i) for i in np.atleast_1d(index))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"focus must be (parameter name, index), e.g. ('0.weight', (1, 0)); got {focus!r}"
+        ) from None
+    if name not in shapes:
+        raise ValueError(f"focus names parameter {name!r}; the model has {', '.join(shapes)}")
+    shape = shapes[name]
+    if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+        raise ValueError(f"focus index {index} is outside {name} of shape {tuple(shape)} (0-based indices)")
+    return name, index
+
+
+def _shown(focus, name: str, index: tuple) -> bool:
+    """Whether the element ``index`` of parameter ``name`` is written out (all are without a focus)."""
+    return focus is None or (focus[0] == name and tuple(focus[1]) == tuple(index))
 
 
 def _widths(numbers) -> list:
@@ -409,8 +440,10 @@ def _path_terms(numbers, layer: int, path, dloss):
     return factors
 
 
-def _write_chain_rule(document, numbers, x, dloss) -> dict:
-    section = document.section("Backward pass: the chain rule for each weight")
+def _write_chain_rule(document, numbers, x, dloss, focus=None) -> dict:
+    section = document.section(
+        "Backward pass: the chain rule for each weight" if focus is None else "Backward pass: the chain rule"
+    )
     gradients = {}
     for l in range(len(numbers), 0, -1):
         info = numbers[l - 1]
@@ -419,7 +452,7 @@ def _write_chain_rule(document, numbers, x, dloss) -> dict:
         grad_b = np.zeros(info.weight.shape[1])
         for j in range(info.weight.shape[1]):
             paths = list(_paths(numbers, l, j))
-            if len(paths) > MAX_PATHS:
+            if len(paths) > MAX_PATHS and (focus is None or focus[0].startswith(f"{l - 1}.")):
                 section.add(
                     Text(
                         f"unit {j + 1} of layer {l} reaches the loss by {len(paths)} paths: "
@@ -434,7 +467,7 @@ def _write_chain_rule(document, numbers, x, dloss) -> dict:
             grad_b[j] = delta
             for i in range(info.weight.shape[0]):
                 grad_w[i, j] = delta * float(inputs[i])
-                if len(paths) <= MAX_PATHS:
+                if len(paths) <= MAX_PATHS and _shown(focus, f"{l - 1}.weight", (i, j)):
                     section.add(
                         _chain_equation(
                             sym("w", l, (i + 1, j + 1)),
@@ -443,7 +476,8 @@ def _write_chain_rule(document, numbers, x, dloss) -> dict:
                             grad_w[i, j],
                         )
                     )
-            if info.bias is not None and len(paths) <= MAX_PATHS:
+            shown = _shown(focus, f"{l - 1}.bias", (j,))
+            if info.bias is not None and len(paths) <= MAX_PATHS and shown:
                 section.add(
                     _chain_equation(
                         sym("b", l, j + 1),
@@ -519,7 +553,7 @@ def _sup(layer: int) -> str:
     return f"({layer})".translate(str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾"))
 
 
-def _write_update(document, trace, model, optimizer) -> None:
+def _write_update(document, trace, model, optimizer, focus=None) -> None:
     section = document.section("Update")
     names = {id(p): name for name, p in model.named_parameters()}
     plain_sgd = isinstance(optimizer, SGD) and all(
@@ -534,6 +568,8 @@ def _write_update(document, trace, model, optimizer) -> None:
         layer, kind = name.split(".")
         letter = "w" if kind == "weight" else "b"
         for index in np.ndindex(step.value_before.shape):
+            if not _shown(focus, name, index):
+                continue
             unit = tuple(i + 1 for i in index)
             symbol = sym(letter, int(layer) + 1, unit)
             old, grad, new = step.value_before[index], step.grad[index], step.value_after[index]
