@@ -128,3 +128,21 @@ def test_worked_step_focus_writes_one_parameter_and_keeps_every_gradient():
 def test_parameter_symbols_are_the_notes():
     assert parameter_symbol("0.bias", (2,)).text == "b₃⁽¹⁾"
     assert parameter_symbol("2.weight", (0, 1)).latex == "w_{12}^{[3]}"
+
+
+def test_units_with_more_paths_than_written_are_checked_by_the_matrix_form():
+    from glassnet.explain.worked import MAX_PATHS
+
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        [nn.Dense(6, activation="tanh", dtype="float64") for _ in range(4)] + [nn.Dense(1, dtype="float64")],
+        input_shape=(2,),
+    )
+    model.load_state_dict({k: rng.normal(size=v.shape) for k, v in model.state_dict().items()})
+    assert 6**3 > MAX_PATHS  # a unit of layer 1 reaches the output by 216 paths
+    step = worked_step(model, [0.3, -0.7], [0.5], loss="mse", focus=("0.weight", (1, 4)))
+    assert step.max_discrepancy() < 1e-12  # every gradient, the first layer's by the delta rule
+    text = step.to_text(6)
+    assert "unit 5 of layer 1 reaches the loss by 216 paths: see the matrix form" in text
+    assert "unit 4 of layer 1 reaches" not in text  # the focus is on unit 5
+    assert "The same in matrix form (delta rule)" in text

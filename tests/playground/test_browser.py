@@ -90,8 +90,15 @@ def test_train_spirals_in_the_browser_and_read_a_weights_gradient():
             if screenshots:
                 page.screenshot(path=str(Path(screenshots) / "play-start.png"))
 
+            page.fill("#hidden", "8, 99")  # a bad setting: the server says why, on the page
+            page.press("#hidden", "Enter")
+            page.wait_for_selector("#error:not([hidden])")
+            message = page.text_content("#error")
+            assert "hidden[1]: expected an integer in [1, 8], found the integer 99" in message
+            page.fill("#hidden", "8, 8")
             page.select_option("#dataset", "moons")
             page.wait_for_selector("body[data-resets='2']")
+            assert page.is_hidden("#error")
             page.select_option("#dataset", "spirals")  # pick spirals
             page.wait_for_selector("body[data-resets='3']")
             page.click("#play")
@@ -112,13 +119,20 @@ def test_train_spirals_in_the_browser_and_read_a_weights_gradient():
             assert "Summed over the batch" in page.text_content("#worked")
             if screenshots:
                 page.screenshot(path=str(Path(screenshots) / "play-trained.png"))
+            page.locator("#b-0-1").dispatch_event("click")  # a neuron: its bias
+            page.wait_for_function(
+                "document.querySelector('#gradient-name').textContent.startsWith('∂L/∂b₂⁽¹⁾')"
+            )
+            bias_shown = float(page.text_content("#gradient"))
             key = page.get_attribute("body", "data-session")
             browser.close()
         expected, last = own_gradient(server.url, key, "1.weight", (2, 3))
+        bias_expected, _ = own_gradient(server.url, key, "0.bias", (1,))
     finally:
         server.stop()
     assert not errors, errors
     assert not elsewhere, f"the page asked another site for {elsewhere}"
     assert last["parameters"]["1.weight"][2][3] != 0.0
     assert round(shown, 6) == round(expected, 6) and abs(shown - expected) < 1e-9
+    assert round(bias_shown, 6) == round(bias_expected, 6)
     assert time.monotonic() - started < 60

@@ -27,7 +27,13 @@ from glassnet.train.loop import run_epoch
 __all__ = ["WorkedBatchStep", "worked_batch_step", "parameter_symbol"]
 
 # The sections of the example's worked step that the batch document keeps (its update is the batch's).
-_EXAMPLE_SECTIONS = ("Forward pass", "Loss", "Local derivatives", "Backward pass: the chain rule")
+_EXAMPLE_SECTIONS = (
+    "Forward pass",
+    "Loss",
+    "Local derivatives",
+    "Backward pass: the chain rule",
+    "The same in matrix form (delta rule)",
+)
 
 
 @dataclass

@@ -445,29 +445,28 @@ def _write_chain_rule(document, numbers, x, dloss, focus=None) -> dict:
         "Backward pass: the chain rule for each weight" if focus is None else "Backward pass: the chain rule"
     )
     gradients = {}
+    deltas = _deltas(numbers, dloss)
     for l in range(len(numbers), 0, -1):
         info = numbers[l - 1]
         inputs = _activations(numbers, x, l - 1)
         grad_w = np.zeros_like(info.weight, dtype=np.float64)
         grad_b = np.zeros(info.weight.shape[1])
         for j in range(info.weight.shape[1]):
-            paths = list(_paths(numbers, l, j))
-            if len(paths) > MAX_PATHS and (focus is None or focus[0].startswith(f"{l - 1}.")):
-                section.add(
-                    Text(
-                        f"unit {j + 1} of layer {l} reaches the loss by {len(paths)} paths: "
-                        "see the matrix form"
-                    )
-                )
-            per_path = []
-            for path in paths:
-                factors = _path_terms(numbers, l, path, dloss)
-                per_path.append(factors)
-            delta = sum(float(np.prod([v for _, v in factors])) for factors in per_path)
+            count = _path_count(numbers, l, j)
+            if count > MAX_PATHS:
+                # too many paths to write (or to enumerate): δ by the matrix form, still not autograd's
+                per_path, delta = None, float(deltas[l][j])
+                # a focus on a weight into this unit, or on its bias: both end in index j
+                if focus is None or (focus[0].startswith(f"{l - 1}.") and focus[1][-1] == j):
+                    note = f"unit {j + 1} of layer {l} reaches the loss by {count} paths: see the matrix form"
+                    section.add(Text(note))
+            else:
+                per_path = [_path_terms(numbers, l, path, dloss) for path in _paths(numbers, l, j)]
+                delta = sum(float(np.prod([v for _, v in factors])) for factors in per_path)
             grad_b[j] = delta
             for i in range(info.weight.shape[0]):
                 grad_w[i, j] = delta * float(inputs[i])
-                if len(paths) <= MAX_PATHS and _shown(focus, f"{l - 1}.weight", (i, j)):
+                if per_path is not None and _shown(focus, f"{l - 1}.weight", (i, j)):
                     section.add(
                         _chain_equation(
                             sym("w", l, (i + 1, j + 1)),
@@ -477,7 +476,7 @@ def _write_chain_rule(document, numbers, x, dloss, focus=None) -> dict:
                         )
                     )
             shown = _shown(focus, f"{l - 1}.bias", (j,))
-            if info.bias is not None and len(paths) <= MAX_PATHS and shown:
+            if info.bias is not None and per_path is not None and shown:
                 section.add(
                     _chain_equation(
                         sym("b", l, j + 1),
@@ -490,6 +489,27 @@ def _write_chain_rule(document, numbers, x, dloss, focus=None) -> dict:
         if info.bias is not None:
             gradients[f"{l - 1}.bias"] = grad_b
     return gradients
+
+
+def _path_count(numbers, layer: int, unit: int) -> int:
+    """How many paths ``_paths`` would list, counted without listing them."""
+    count = 1
+    for l in range(layer, len(numbers) + 1):
+        info = numbers[l - 1]
+        units = info.a.size
+        fan = 1 if _is_diagonal(info.jacobian) else units
+        count *= fan if l == layer else units * fan
+    return count
+
+
+def _deltas(numbers, dloss) -> dict:
+    """δ⁽ˡ⁾ = dL/dz⁽ˡ⁾ for each layer by the delta rule: δ⁽ᴸ⁾ = dL/dŷ · J⁽ᴸ⁾, δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾ᵀ) J⁽ˡ⁾."""
+    delta = dloss @ numbers[-1].jacobian
+    deltas = {len(numbers): delta}
+    for l in range(len(numbers) - 1, 0, -1):
+        delta = (delta @ numbers[l].weight.T) @ numbers[l - 1].jacobian
+        deltas[l] = delta
+    return deltas
 
 
 def _chain_equation(parameter: Sym, per_path, last_factor, value: float) -> Equation:
@@ -509,11 +529,7 @@ def _chain_equation(parameter: Sym, per_path, last_factor, value: float) -> Equa
 
 def _write_delta_rule(document, numbers, x, dloss) -> None:
     section = document.section("The same in matrix form (delta rule)")
-    delta = dloss @ numbers[-1].jacobian
-    deltas = {len(numbers): delta}
-    for l in range(len(numbers) - 1, 0, -1):
-        delta = (delta @ numbers[l].weight.T) @ numbers[l - 1].jacobian
-        deltas[l] = delta
+    deltas = _deltas(numbers, dloss)
     for l in range(len(numbers), 0, -1):
         d_sym = Sym(f"δ{_sup(l)}", r"\delta^{[" + str(l) + "]}")
         if l == len(numbers):

@@ -24,7 +24,7 @@ from glassnet.data import feature_columns, logic_gate, train_test_split
 from glassnet.data.datasets import toy
 from glassnet.data.features import FEATURES
 from glassnet.data.schema import Field, Schema
-from glassnet.explain.batch_step import worked_batch_step
+from glassnet.explain.batch_step import parameter_symbol, worked_batch_step
 from glassnet.io.model_file import save_model
 from glassnet.train.loop import run_epoch
 
@@ -272,7 +272,7 @@ class Session:
                     x,
                     y,
                     focus=(parameter, tuple(index)),
-                    title=f"Step {self.steps}: the last step, for {parameter} {index}",
+                    title=f"Step {self.steps}: the last step, for {parameter_symbol(parameter, index).text}",
                 )
             except ValueError as error:
                 raise SettingsError(str(error)) from None
