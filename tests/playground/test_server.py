@@ -246,3 +246,33 @@ def test_the_page_loads_only_files_glassnet_serves(server):
         external = re.findall(r"https?://[^\s\"')]+", text.decode())
         assert set(external) <= {"http://www.w3.org/2000/svg"}, external  # an XML namespace, never fetched
     assert call(server, "GET", "/static/server.py")[0] == 404
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"dataset": name, "optimizer": optimizer, "convention": convention, "activation": activation}
+        for name, optimizer, convention, activation in [
+            ("moons", "SGD", "pytorch", "relu"),
+            ("circles", "Adagrad", "keras", "sigmoid"),
+            ("blobs", "Adadelta", "notes", "elu"),
+            ("nand", "Nadam", "pytorch", "leaky_relu"),
+            ("spirals", "RMSProp", "keras", "linear"),
+        ]
+    ],
+)
+def test_every_data_set_optimizer_and_convention_trains_and_exports(options):
+    from glassnet.playground.session import Session, check_settings
+
+    session = Session(check_settings({**SMALL, "loss": "mse", "features": ["x1", "x2", "x1*x2"], **options}))
+    session.train(3)
+    state = session.state()
+    assert state["steps"] == 3 and len(state["grid"]) == state["grid_size"] ** 2
+    assert all(0.0 <= p <= 1.0 for p in state["grid"])
+    assert np.isfinite(state["test_loss"])
+    run = parse_config(session.run_file(), "playground.toml")
+    assert run.compile["optimizer"]["convention"] == options["convention"]
+    (x_train, _), _ = run.load_data()
+    assert x_train.shape[1] == 3
+    worked = session.explain("0.weight", [2, 0], "md")
+    assert worked["step"] == 3 and "Summed over the batch" in worked["document"]

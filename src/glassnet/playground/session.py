@@ -200,11 +200,9 @@ class Session:
             )
 
     def _loss(self, x, y) -> float:
+        """The data loss on ``x``, as ``evaluate`` reports it (the penalty is not part of it)."""
         with no_grad():
-            model = self.model
-            loss = model.loss(model(Tensor(x)), Tensor(y))
-            penalty = model.regularization_loss()
-        return float(loss.item()) + (0.0 if isinstance(penalty, float) else float(penalty.item()))
+            return float(self.model.loss(self.model(Tensor(x)), Tensor(y)).item())
 
     def _record_losses(self) -> None:
         for key, value in (
