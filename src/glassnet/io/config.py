@@ -27,6 +27,18 @@ Example (the embedded default of ``glassnet train``, an MLP on scikit-learn's bu
     batch_size = 32
     validation_split = 0.1
 
+A learning-rate schedule (``glassnet.optim.schedules``) goes in ``[compile.schedule]``: its type and its
+arguments; the optimizer steps it with every update, so its steps count batches (iterations), and its base
+rate is the optimizer's ``lr``::
+
+    [compile.schedule]
+    type = "WarmupCosine"       # nanoGPT's: 100 warm-up iterations, cosine to min_lr at iteration 2000
+    warmup_steps = 100
+    decay_steps = 2000
+    min_lr = 1e-4
+
+(``SequentialLR`` takes ``schedulers = [{ type = "LinearLR", ... }, ...]`` and ``milestones``.)
+
 Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet.models`` with its keyword
 arguments (the input shape comes from the data)::
 
@@ -40,7 +52,10 @@ Other sources: ``mnist`` / ``fashion_mnist`` (``path`` optional; pixels divided 
 the model is convolutional (an ``architecture``, or a first layer Conv2D or a pooling layer) and gives
 (N, 1, 28, 28); the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
 ``gate`` (``name`` = and, or, nand, nor, xor; no test split), ``moons``/``circles``/``spirals``/``blobs``
-(``n_samples``, ``noise``).
+(``n_samples``, ``noise``). These 2-D sources take ``features`` (default the two coordinates): the inputs
+computed from the points, as TensorFlow Playground and ``glassnet playground`` offer them::
+
+    features = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2"]
 
 Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
 the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
@@ -209,6 +224,8 @@ _FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
 # a layer's other keys are its class's arguments, checked by the class
 _LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 _OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
+# a learning-rate schedule: its other keys are the class's arguments, checked by the class
+_SCHEDULE = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 SEARCH_DOMAINS = ("choice", "grid", "uniform", "loguniform", "randint")
 HIDDEN_KEYS = ("hidden_layers", "hidden_units", "hidden_activation")
 _SEARCH = Schema(
@@ -270,6 +287,7 @@ RUN_SCHEMA = Schema(
                     "optimizer": _OPTIMIZER_OR_LOSS,
                     "loss": _OPTIMIZER_OR_LOSS,
                     "metrics": Field((list,), items=Field((str,))),
+                    "schedule": _SCHEDULE,
                 }
             ),
         ),
@@ -372,7 +390,11 @@ class RunConfig:
                 f"{self.source}: {where} has type {kind!r}; valid types: {', '.join(layer_names)}"
             )
         for key, value in spec.items():
-            if isinstance(value, dict) and "type" in value:
+            if isinstance(value, dict) and _regularizer_class(value.get("type")) is not None:
+                options = dict(value)
+                with _blame(self.source, f"{where} ({kind}.{key})"):
+                    spec[key] = _regularizer_class(options.pop("type"))(**options)
+            elif isinstance(value, dict) and "type" in value:
                 spec[key] = self._layer(dict(value), f"{where} ({kind}.{key})")
             elif value == VOCAB_SIZE:
                 spec[key] = self._vocab_size(f"{where} ({kind}.{key})")
@@ -411,6 +433,9 @@ class RunConfig:
         settings = dict(self.compile)
         with _blame(self.source, "compile.optimizer"):
             optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
+        if "schedule" in settings:
+            with _blame(self.source, "compile.schedule"):
+                optimizer.attach_schedule(_schedule(settings["schedule"], self.source))
         with _blame(self.source, "compile.loss"):
             loss = _loss(settings.get("loss"), self.source)
         metrics = list(settings.get("metrics", []))
@@ -449,6 +474,12 @@ class RunConfig:
         return (x_train, y_train), test
 
 
+def _regularizer_class(kind):
+    """The weight penalty class a nested table names (``{ type = "L2", l2 = 0.001 }``), or None."""
+    cls = getattr(nn.regularizers, kind, None) if isinstance(kind, str) else None
+    return cls if isinstance(cls, type) and issubclass(cls, nn.regularizers.Regularizer) else None
+
+
 def _optimizer(spec, source: str):
     if isinstance(spec, str):
         return optim.get(spec)
@@ -460,6 +491,36 @@ def _optimizer(spec, source: str):
             f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
         )
     return cls(**spec)
+
+
+# The schedules a run file may name: those whose arguments are numbers (not functions).
+SCHEDULES = tuple(
+    name
+    for name in optim.schedules.__all__
+    if isinstance(getattr(optim.schedules, name), type) and name not in ("Schedule", "LambdaLR", "FunctionLR")
+)
+
+
+def _schedule(spec: dict, source: str) -> optim.schedules.Schedule:
+    """A schedule from its table (``SequentialLR``'s ``schedulers``: a list of such tables), to be stepped
+    with the updates by the optimizer."""
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in SCHEDULES:
+        raise RunFileError(f"{source}: [compile.schedule] type {kind!r}; valid: {', '.join(SCHEDULES)}")
+    if "optimizer" in spec:
+        raise RunFileError(f"{source}: [compile.schedule] takes no optimizer: it steps [compile]'s")
+    if isinstance(spec.get("schedulers"), list):
+        spec["schedulers"] = [_schedule(_as_table(item, source), source) for item in spec["schedulers"]]
+    return getattr(optim.schedules, kind)(**spec)
+
+
+def _as_table(item, source: str) -> dict:
+    if not isinstance(item, dict):
+        raise RunFileError(
+            f"{source}: [compile.schedule] schedulers: expected tables with a type, found {item!r}"
+        )
+    return item
 
 
 def _loss(spec, source: str):
@@ -483,6 +544,12 @@ def _load(spec: dict, source: str):
     spec.pop("scale", None)
     flatten = spec.pop("flatten", True)
     test_size = spec.pop("test_size", 0.2)
+    features = spec.pop("features", None)
+    if features is not None and kind not in _PLANE_SOURCES:
+        raise RunFileError(
+            f"{source}: [data] features are computed from 2-D points: sources {', '.join(_PLANE_SOURCES)}; "
+            f"this source is {kind!r}"
+        )
     if kind in ("mnist", "fashion_mnist"):
         normalize = spec.pop("normalize", True)
         loader = datasets.load_mnist if kind == "mnist" else datasets.load_fashion_mnist
@@ -502,9 +569,10 @@ def _load(spec: dict, source: str):
         x, y, _ = datasets.read_csv(spec.pop("path"), spec.pop("target"), **spec)
     elif kind == "gate":
         x, y = datasets.logic_gate(spec.pop("name", "xor"))
-        return (x, y), None
+        return (_features(x, features), y), None
     elif kind in ("moons", "circles", "spirals", "blobs"):
         x, y = getattr(datasets, f"make_{kind}")(**spec)
+        x = _features(x, features)
     else:
         raise RunFileError(
             f"{source}: [data] source {kind!r}; valid: sklearn, mnist, fashion_mnist, csv, gate, "
@@ -513,6 +581,15 @@ def _load(spec: dict, source: str):
     stratify = y if y.dtype.kind in "iu" else None
     x_train, x_test, y_train, y_test = datasets.train_test_split(x, y, test_size=test_size, stratify=stratify)
     return (x_train, y_train), (x_test, y_test)
+
+
+_PLANE_SOURCES = ("gate", "moons", "circles", "spirals", "blobs")
+
+
+def _features(x, features):
+    """The 2-D points as the ``features`` chosen (``glassnet.data.features``: "x1", "x1^2", "sin_x1", ...),
+    or as they are without the key."""
+    return x if features is None else datasets.feature_columns(x, features)
 
 
 def _take(spec: dict, source: str, kind: str, **defaults) -> dict:
