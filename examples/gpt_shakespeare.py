@@ -10,11 +10,12 @@ dropout 0, the output weights tied to the token embedding (as nanoGPT's); batche
 random offsets (nanoGPT's ``get_batch``); 2,000 iterations of AdamW (lr 1e-3, betas (0.9, 0.99), weight
 decay 0.1 on the matrices and embeddings only, PyTorch's rule), gradient clipping at global norm 1.0, the
 learning rate warming up linearly over 100 iterations and then decaying on a cosine to 1e-4 at the last
-iteration. 0.80M parameters as nanoGPT counts them (without the position table). nanoGPT's published
-result for this run is a validation loss of about 1.88 nats per character.
+iteration (``optim.schedules.WarmupCosine``, nanoGPT's ``get_lr``). 0.80M parameters as nanoGPT counts
+them (without the position table). nanoGPT's published result for this run is a validation loss of about
+1.88 nats per character.
 
 ``--config larger`` is a bigger model for a run of ``--minutes`` (45 by default) on a small CPU: 6 blocks
-of 6 heads, width 192, context 128, batch 24. The number of iterations is set by the clock: after ten
+of 6 heads, width 192, context 128, batch 24. The number of iterations is set by the clock: after twelve
 timed iterations the run plans as many as fit in the minutes left (evaluations included), and the cosine
 decays over exactly those, so the run ends on the schedule's floor instead of being cut off mid-decay.
 
@@ -38,7 +39,6 @@ text through the trained model (``explain.plots.plot_lm_attention``; causal: low
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,6 +49,7 @@ import glassnet as gn
 from glassnet import nn, optim
 from glassnet.data import CharTokenizer, load_tiny_shakespeare
 from glassnet.models import TransformerLM
+from glassnet.optim.schedules import WarmupCosine
 
 SHARED_COPY = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare" / "input.txt"
 
@@ -84,17 +85,13 @@ CONFIGS = {
 }
 
 
-# --- LOCAL STAND-IN for glassnet.optim.schedules (being written in parallel): replace it by the library's
-# warm-up + cosine schedule once that lands. nanoGPT's get_lr, per iteration:
 def learning_rate(it: int, config: Config) -> float:
-    """Linear warm-up to ``lr`` over ``warmup_iters``, then a cosine from ``lr`` down to ``min_lr`` at
-    ``max_iters`` (nanoGPT's ``lr_decay_iters``), ``min_lr`` after it."""
-    if it < config.warmup_iters:
-        return config.lr * (it + 1) / (config.warmup_iters + 1)
-    if it > config.max_iters:
-        return config.min_lr
-    ratio = (it - config.warmup_iters) / max(1, config.max_iters - config.warmup_iters)
-    return config.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (config.lr - config.min_lr)
+    """nanoGPT's ``get_lr`` at iteration ``it``: ``optim.schedules.WarmupCosine``'s rate, linear warm-up to
+    ``lr`` over ``warmup_iters``, then a cosine down to ``min_lr`` at ``max_iters`` (nanoGPT's
+    ``lr_decay_iters``). A pure function of the iteration, so that the PyTorch twin gets the same rates.
+    A run shorter than the warm-up stays in it."""
+    decay = max(config.max_iters, config.warmup_iters + 1)
+    return WarmupCosine(None, config.warmup_iters, decay, config.min_lr).lr_at(it, config.lr)
 
 
 # --- the data: nanoGPT's random windows, drawn from a seeded stream both frameworks share ---

@@ -115,13 +115,6 @@ def test_vit_example_learns_digits_from_a_thousand_images(capsys, tmp_path):
     assert gn.load_model(tmp_path / "vit_mnist.glassnet").num_patches == 16
 
 
-def test_vit_example_warms_up_then_decays_on_a_cosine():
-    schedule = runpy.run_path(str(EXAMPLES / "vit_mnist.py"))["WarmupCosine"](1e-3, warmup=10, total=110)
-    assert schedule.rate(0) == pytest.approx(1e-4) and schedule.rate(9) == pytest.approx(1e-3)
-    assert schedule.rate(60) == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5))  # half way down
-    assert schedule.rate(110) == pytest.approx(1e-5) and schedule.rate(500) == pytest.approx(1e-5)
-
-
 def test_rnn_vs_transformer_prints_the_side_by_side(capsys, tmp_path):
     text = tmp_path / "tiny.txt"
     text.write_text(TEXT * 8, encoding="utf-8")
