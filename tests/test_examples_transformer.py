@@ -75,9 +75,10 @@ def test_the_schedule_is_nanogpts_warm_up_and_cosine(example):
 
 def test_the_time_plan_fits_the_iterations_to_the_minutes_left(example):
     config = replace(example["CONFIGS"]["larger"], minutes=1.0)
-    planned = example["plan"](config, seconds_per_iter=0.1, start=time.perf_counter())
-    # 57 s (5 % kept back) / (0.1 s · (1 + 2·20/(3·250))) per iteration, after the 12 timed ones
-    assert 12 + int(57 / 0.10533) - 2 <= planned.max_iters <= 12 + int(57 / 0.10533)
+    planned = example["plan"](config, seconds_per_iter=0.1, start=time.perf_counter(), final_eval_iters=150)
+    # 57 s (5 % kept back) less the last evaluation's 2·150/3 steps (10 s), over 0.1 s · (1 + 2·20/(3·250))
+    # per iteration, after the 12 timed ones
+    assert 12 + int(47 / 0.10533) - 2 <= planned.max_iters <= 12 + int(47 / 0.10533)
     slow = example["plan"](config, seconds_per_iter=10.0, start=time.perf_counter())
     assert slow.max_iters == config.warmup_iters + 1  # never shorter than the warm-up
 

@@ -11,11 +11,14 @@ def _profile():
     standard-library name)."""
     import importlib.util
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "profile.py"
-    spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    folder = str(Path(__file__).resolve().parents[2] / "benchmarks")
+    sys.path.insert(0, folder)  # for its own imports (suite), and only while it loads (it adds the folder
+    try:  # too): left there, its profile.py would shadow the standard library's for later imports (cProfile)
+        spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", f"{folder}/profile.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = [entry for entry in sys.path if entry != folder]
     return module
 
 
