@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 import glassnet as gn
-from glassnet import nn, optim
+from glassnet import models, nn, optim
 from glassnet.data import load_planetoid
 from glassnet.train.callbacks import EarlyStopping
 
@@ -50,45 +50,15 @@ SETUPS = {
 }
 
 
-class GCN(nn.Module):
-    """x -> dropout -> GCNConv(16) -> ReLU -> dropout -> GCNConv(classes) (logits)."""
-
-    def __init__(self, classes: int, hidden: int = 16, dropout: float = 0.5, kind: str = "gcn"):
-        super().__init__()
-        layer = nn.GCNConv if kind == "gcn" else nn.SAGEConv
-        self.drop_input, self.drop_hidden = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.conv1 = layer(hidden, weight_regularizer=nn.L2(5e-4 / 2))
-        self.conv2 = layer(classes)
-
-    def forward(self, graph):
-        hidden = self.conv1(self.drop_input(graph.x), graph.edge_index).relu()
-        return self.conv2(self.drop_hidden(hidden), graph.edge_index)
-
-
-class GAT(nn.Module):
-    """x -> dropout -> GATConv(8, heads=8) -> ELU -> dropout -> GATConv(classes, heads=1) (logits)."""
-
-    def __init__(self, classes: int, hidden: int = 8, heads: int = 8, dropout: float = 0.6):
-        super().__init__()
-        self.drop_input, self.drop_hidden = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.conv1 = nn.GATConv(hidden, heads=heads, dropout=dropout)
-        self.conv2 = nn.GATConv(classes, heads=1, concat=False, dropout=dropout)
-        self.activation = nn.ELU()
-
-    def forward(self, graph):
-        hidden = self.activation(self.conv1(self.drop_input(graph.x), graph.edge_index))
-        return self.conv2(self.drop_hidden(hidden), graph.edge_index)
-
-
 def run_glassnet(graph, kind: str, seed: int, epochs: int) -> tuple:
     """Test accuracy and epochs run, for one seed."""
     gn.manual_seed(seed)
     classes, setup = int(graph.y.max()) + 1, SETUPS[kind]
     if kind == "gat":
-        model = GAT(classes, dropout=setup["dropout"])
+        model = models.GAT(classes, dropout=setup["dropout"])
         optimizer = optim.Adam(lr=setup["lr"], weight_decay=5e-4, convention="pytorch")
     else:
-        model = GCN(classes, dropout=setup["dropout"], kind=kind)
+        model = (models.GCN if kind == "gcn" else models.GraphSAGE)(classes, dropout=setup["dropout"])
         optimizer = optim.Adam(lr=setup["lr"], convention="pytorch")
     model.compile(optimizer, loss=nn.SparseCategoricalCrossEntropy(from_logits=True), metrics=["accuracy"])
     stop = EarlyStopping(monitor="val_loss", patience=setup["patience"], restore_best_weights=True)

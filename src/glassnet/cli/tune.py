@@ -99,13 +99,16 @@ def run(args) -> int:
     output = (
         Path(args.output) if args.output else output_file(Path("."), config.name, "-search", config.source)
     )
-    fit_args = {"epochs": 10, "batch_size": 32, **config.fit, "verbose": 0}
+    fit_args = {**config.fit_arguments(), "verbose": 0}
     if args.epochs is not None:
         fit_args["epochs"] = args.epochs
     if not fit_args.get("validation_split"):
         raise RunFileError(f"{config.source}: [fit] needs validation_split > 0: trials are scored on it")
     say = (lambda *a: None) if args.quiet else print
     (x_train, y_train), test = config.load_data()
+    if config.graph is not None:
+        raise RunFileError(f"{config.source}: glassnet tune searches over arrays split by validation_split; "
+                           "a graph source is not supported yet (train it with glassnet train)")
     input_shape = x_train.shape[1:]
 
     def build_model(hyperparameters):
