@@ -163,3 +163,11 @@ def test_summary_of_a_graph_run(tmp_path, capsys):
     run.write_text(blocks())
     assert main(["summary", str(run)]) == 0
     assert "conv1 (GCNConv)" in capsys.readouterr().out
+
+
+def test_tune_refuses_a_graph_source_by_name(tmp_path, capsys):
+    run = tmp_path / "blocks.toml"
+    search = '\n[search]\nn_trials = 2\n[search.space]\n"compile.optimizer.lr" = [0.01, 0.1]\n'
+    run.write_text(blocks() + search)
+    assert main(["tune", str(run), "--output", str(tmp_path / "search")]) != 0
+    assert "a graph source (stochastic_block_model) is not supported" in capsys.readouterr().err

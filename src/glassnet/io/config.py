@@ -507,9 +507,9 @@ class RunConfig:
             spec.pop("source")
             (x_train, y_train), test, self.prepared = _SEQUENCE_SOURCES[kind](spec, self.source)
             return (x_train, y_train), test
-        if kind in _GRAPH_SOURCES:
+        if kind in GRAPH_SOURCES:
             spec.pop("source")
-            graph = _GRAPH_SOURCES[kind](spec, self.source)
+            graph = GRAPH_SOURCES[kind](spec, self.source)
             self.prepared = {"graph": graph}
             return (graph, None), (graph, None) if graph.test_mask is not None else None
         spec.setdefault("flatten", not self.convolutional)
@@ -742,7 +742,7 @@ def _load_block_model(spec: dict, source: str) -> Graph:
     return datasets.stochastic_block_model(**options)
 
 
-_GRAPH_SOURCES = {
+GRAPH_SOURCES = {
     "planetoid": _load_planetoid,
     "karate_club": _load_karate_club,
     "stochastic_block_model": _load_block_model,
