@@ -1,4 +1,4 @@
-"""benchmarks/profile.py puts each sampled function in the category its docstring promises."""
+"""benchmarks/cpu_profile.py puts each sampled function in the category its docstring promises."""
 
 import sys
 from pathlib import Path
@@ -7,18 +7,14 @@ import pytest
 
 
 def _profile():
-    """benchmarks/profile.py, imported by path (its folder is not a package; ``profile`` is also a
-    standard-library name)."""
+    """benchmarks/cpu_profile.py, imported by path (its folder is not a package)."""
     import importlib.util
 
-    folder = str(Path(__file__).resolve().parents[2] / "benchmarks")
-    sys.path.insert(0, folder)  # for its own imports (suite), and only while it loads (it adds the folder
-    try:  # too): left there, its profile.py would shadow the standard library's for later imports (cProfile)
-        spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", f"{folder}/profile.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = [entry for entry in sys.path if entry != folder]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "cpu_profile.py"
+    spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
 
 
