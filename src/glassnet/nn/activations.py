@@ -4,6 +4,25 @@ Each module is a thin wrapper of its op in ``glassnet.ops.activation`` (its ``op
 and its derivative live: the module's docstring, ``glassnet explain``'s derivations and the worked
 solutions read them from there. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu,
 prelu, elu, selu, silu (or swish), gelu, softmax.
+
+Defaults, side by side (Keras 3.15 read from its source and checked against it in
+tests/nn/test_keras_parity.py). ``get(name, convention="keras")`` builds a name with Keras's defaults for
+that name (``keras.activations``, what ``activation="..."`` means in Keras); a module built with
+``convention="keras"`` takes the default of Keras's layer of that name (``keras.layers``):
+
+| default            | notes | PyTorch (``"pytorch"``) | Keras name / function  | Keras layer          |
+|--------------------|-------|-------------------------|------------------------|----------------------|
+| leaky ReLU slope α | 0.01  | 0.01                    | 0.2 (``"leaky_relu"``) | 0.3 (``LeakyReLU``)  |
+| ELU α              | 1     | 1                       | 1                      | 1                    |
+| GELU               | -     | exact                   | exact (``"gelu"``)     | -                    |
+| softmax axis       | last  | ``dim`` required        | -1                     | -1                   |
+| PReLU slopes       | -     | one, initial 0.25       | -                      | one per element, 0   |
+
+(``keras.ops.gelu`` defaults to the tanh approximation, ``keras.activations.gelu`` and the name "gelu" to
+the exact form. SELU's λ and α, SiLU, sigmoid, tanh and ReLU agree everywhere.)
+
+PReLU's Keras layout (``keras.layers.PReLU()``: a slope per element of the input, ``shared_axes`` to share
+them) is not reproduced: ``PReLU(num_parameters=C)`` gives one slope per channel on axis 1 (PyTorch's).
 """
 
 from __future__ import annotations
@@ -33,6 +52,11 @@ __all__ = [
 ]
 
 registry = Registry("activation")
+
+CONVENTIONS = ("notes", "pytorch", "keras")
+# The keyword arguments that make a name mean what Keras's keras.activations function of that name does.
+KERAS_NAME_DEFAULTS = {"leaky_relu": {"alpha": 0.2}}
+LEAKY_RELU_SLOPES = {"notes": 0.01, "pytorch": 0.01, "keras": 0.3}  # keras.layers.LeakyReLU: 0.3
 
 
 class Activation(Module):
@@ -119,13 +143,18 @@ class ReLU(Activation):
 
 @registry.register("leaky_relu")
 class LeakyReLU(Activation):
-    """α = ``alpha``, 0.01 by default (no dead neurons)."""
+    """α = ``alpha`` (no dead neurons); None takes the convention's: 0.01 ("notes", the default, and
+    "pytorch": ``torch.nn.LeakyReLU``) or 0.3 ("keras": ``keras.layers.LeakyReLU``, whose
+    ``negative_slope`` default differs from the 0.2 of Keras's ``"leaky_relu"`` name, which
+    ``get("leaky_relu", convention="keras")`` gives)."""
 
     op = F.LeakyReLU
 
-    def __init__(self, alpha: float = 0.01, name=None):
+    def __init__(self, alpha: float | None = None, name=None, convention: str = "notes"):
         super().__init__(name=name)
-        self.alpha = alpha
+        if convention not in CONVENTIONS:
+            raise ValueError(f"LeakyReLU: convention must be one of {CONVENTIONS}, got {convention!r}")
+        self.alpha = LEAKY_RELU_SLOPES[convention] if alpha is None else alpha
 
     def forward(self, x):
         return F.leaky_relu(x, self.alpha)
@@ -255,8 +284,19 @@ class Softmax(Activation):
         return {"axis": self.axis}
 
 
-def get(identifier) -> Module:
-    """An activation module from a name ("relu"), a module, or None (the identity)."""
+def get(identifier, convention: str = "notes") -> Module:
+    """An activation module from a name ("relu"), a module, or None (the identity). A name takes the
+    defaults of ``convention``: "notes" and "pytorch" the modules' own, "keras" those of Keras's function of
+    that name (``KERAS_NAME_DEFAULTS``: "leaky_relu" has slope 0.2 there).
+
+    Example:
+        >>> get("leaky_relu").alpha, get("leaky_relu", convention="keras").alpha
+        (0.01, 0.2)
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"activations.get: convention must be one of {CONVENTIONS}, got {convention!r}")
     if identifier is None:
         return Identity()
+    if convention == "keras" and isinstance(identifier, str):
+        return registry.get(identifier, **KERAS_NAME_DEFAULTS.get(identifier.lower(), {}))
     return registry.get(identifier)
