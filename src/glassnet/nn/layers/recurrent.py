@@ -24,9 +24,22 @@ b_hh (G·units,); G = 1 (SimpleRNN), 4 (LSTM), 3 (GRU). The kernels are stored (
 
 Calling a layer: ``layer(x, initial_state=None, mask=None)``. ``initial_state`` is h_0 (B, units) for
 SimpleRNN and GRU, [h_0, c_0] for LSTM. ``mask`` (B, T) booleans marks the real steps: at a padded step the
-state is carried over unchanged and the output is 0, so padding changes neither the outputs nor the
-gradients of the real steps (pre- and post-padding alike). ``Embedding(mask_zero=True)`` makes this mask,
-and ``Sequential`` hands it to the next layer that takes one.
+state is carried over unchanged, so padding changes neither the final states nor the gradients of the
+real steps (pre- and post-padding alike). ``Embedding(mask_zero=True)`` makes this mask, and ``Sequential``
+hands it to the next layer that takes one. What a padded step outputs follows ``zero_output_for_mask``
+(None: the convention's):
+
+| a padded step outputs       | "pytorch" (``zero_output_for_mask=True``) | "keras" (False, Keras's) |
+|-----------------------------|-------------------------------------------|--------------------------|
+| after a real step           | 0 (as packed sequences)                   | the last real output     |
+| before the first real step  | 0                                         | 0                        |
+
+``Bidirectional`` sets ``zero_output_for_mask`` on its layers that return sequences, as Keras does.
+
+Reading backwards: ``reverse=True`` returns the outputs aligned with the input's steps (output t read
+x_T .. x_t: PyTorch's backward direction, what ``Bidirectional`` uses); ``go_backwards=True`` returns them
+in reading order, output k after reading x_T .. x_{T-k} (Keras's ``go_backwards``: the reversed sequence,
+not reversed back). Both end in the same final state.
 
 Outputs: the last state h_T (B, units), or with ``return_sequences=True`` every h_t (B, T, units); with
 ``return_state=True`` a list [output, h_T] ([output, h_T, c_T] for LSTM), as Keras.
@@ -343,7 +356,8 @@ class SimpleRNN(_Recurrent):
     Args:
         units: size of the state h.
         activation: f, "tanh" (default) or "relu".
-        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        use_bias, return_sequences, return_state, stateful, reverse, go_backwards, zero_output_for_mask,
+        convention, fused: see the module.
         kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
         name, dtype: as every layer.
 
@@ -390,7 +404,8 @@ class LSTM(_Recurrent):
         units: size of h and c.
         unit_forget_bias: with ``convention="keras"``, start b_f at 1 (Keras's default), so the cell
             remembers at first.
-        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        use_bias, return_sequences, return_state, stateful, reverse, go_backwards, zero_output_for_mask,
+        convention, fused: see the module.
         kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
 
     Shape:
