@@ -509,6 +509,12 @@ LAYERS = [
         no_torch="PyTorch draws its own slopes; see RReLU (evaluation)",
     ),
     LayerRow("PReLU", lambda: nn.PReLU(2, init=0.3), (2, 3), torch=torch_prelu),
+    LayerRow(
+        "PReLU_keras_shared_axes",
+        lambda: nn.PReLU(init=0.2, convention="keras", shared_axes=[1]),
+        (2, 3),
+        no_torch="Keras's layout; tests/nn/test_keras_conventions.py checks it against Keras 3",
+    ),
     LayerRow("ELU", lambda: nn.ELU(0.7), (5,), torch=TorchModule("ELU", {"alpha": 0.7})),
     LayerRow("SELU", nn.SELU, (5,), torch=TorchModule("SELU")),
     LayerRow("SiLU", nn.activations.SiLU, (5,), torch=TorchModule("SiLU")),

@@ -265,6 +265,26 @@ def test_activation_layer_defaults_equal_keras(ours, theirs):
     _close(grad, keras_grad, "gradient")
 
 
+@pytest.mark.parametrize("shared_axes", [None, [1]], ids=["per_element", "shared_axis_1"])
+def test_keras_prelu_layout_equals_keras(shared_axes, float64):
+    """keras.layers.PReLU: slopes of an example's shape (1 along shared axes), starting at 0; the same
+    slopes give the same outputs and gradients (of x and of the slopes)."""
+    x = np.random.default_rng(7).standard_normal((3, 4, 2))
+    theirs = keras.layers.PReLU(shared_axes=shared_axes)
+    theirs.build((None, 4, 2))
+    ours = nn.PReLU(convention="keras", shared_axes=shared_axes)
+    ours.build((None, 4, 2))
+    assert ours.slope.shape == tuple(theirs.alpha.shape)
+    np.testing.assert_array_equal(ours.slope.data, theirs.alpha.value.detach().numpy())  # both zeros
+    slopes = np.random.default_rng(8).uniform(0.1, 0.5, ours.slope.shape)
+    theirs.alpha.assign(slopes)
+    ours.slope.data[...] = slopes
+    (out, grad), (keras_out, keras_grad) = _both(ours, theirs, x)
+    _close(out, keras_out, "output")
+    _close(grad, keras_grad, "input gradient")
+    _close(ours.slope.grad, theirs.alpha.value.grad, "slope gradient")
+
+
 def test_keras_leaky_relu_defaults_are_those_documented():
     """Keras 3: 0.2 for the name and function, 0.3 for the layer; PyTorch and the notes 0.01."""
     assert keras.layers.LeakyReLU().negative_slope == pytest.approx(0.3)

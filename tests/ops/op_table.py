@@ -278,6 +278,11 @@ def torch_nll_of_probabilities(probabilities, labels):
     return torch_fn("F.nll_loss", reduction="none")(_classes_second(probabilities.log()), labels)
 
 
+def torch_prelu_keras(x, slope):
+    # Keras's PReLU layout: a slope per element of an example (1 along shared axes); F.prelu takes vectors.
+    return torch_fn("torch.where")(x > 0, x, slope * x)
+
+
 def torch_dropout_seeded(x):
     # The mask glassnet draws after manual_seed(0): keep where a uniform draw >= rate.
     keep = np.random.default_rng(0).random(tuple(x.shape)) >= 0.5
@@ -587,6 +592,8 @@ ACTIVATION = [
     Row("prelu_shared", (nonzero("N", "C"), positive(1)), ops.prelu, torch_fn("F.prelu")),
     Row("prelu_channels", (nonzero("N", "C"), positive("C")), ops.prelu, torch_fn("F.prelu")),
     Row("prelu_channels_3d", (nonzero("N", "C", "K"), positive("C")), ops.prelu, torch_fn("F.prelu")),
+    Row("prelu_keras_per_element", (nonzero("N", "C", "K"), normal("C", "K")), ops.prelu, torch_prelu_keras),
+    Row("prelu_keras_shared_axis", (nonzero("N", "C", "K"), normal(1, "K")), ops.prelu, torch_prelu_keras),
     Row("elu", (nonzero("N", "C"),), ops.elu, torch_fn("F.elu")),
     Row("elu_alpha0.5", (nonzero("N", "C"),), partial(ops.elu, alpha=0.5), torch_fn("F.elu", alpha=0.5)),
     Row("selu", (nonzero("N", "C"),), ops.selu, torch_fn("F.selu")),

@@ -6,7 +6,7 @@ solutions read them from there. Names: step, identity (or linear), sigmoid, tanh
 prelu, elu, selu, silu (or swish), gelu, softmax.
 
 Defaults, side by side (Keras 3.15 read from its source and checked against it in
-tests/nn/test_keras_parity.py). ``get(name, convention="keras")`` builds a name with Keras's defaults for
+tests/nn/test_keras_conventions.py). ``get(name, convention="keras")`` builds a name with Keras's defaults for
 that name (``keras.activations``, what ``activation="..."`` means in Keras); a module built with
 ``convention="keras"`` takes the default of Keras's layer of that name (``keras.layers``):
 
@@ -21,11 +21,12 @@ that name (``keras.activations``, what ``activation="..."`` means in Keras); a m
 (``keras.ops.gelu`` defaults to the tanh approximation, ``keras.activations.gelu`` and the name "gelu" to
 the exact form. SELU's λ and α, SiLU, sigmoid, tanh and ReLU agree everywhere.)
 
-PReLU's Keras layout (``keras.layers.PReLU()``: a slope per element of the input, ``shared_axes`` to share
-them) is not reproduced: ``PReLU(num_parameters=C)`` gives one slope per channel on axis 1 (PyTorch's).
+``PReLU(convention="keras", shared_axes=...)`` is ``keras.layers.PReLU``'s layout.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from glassnet.nn.initializers import Constant
 from glassnet.nn.module import Module
@@ -185,16 +186,45 @@ class RReLU(Activation):
 
 @registry.register("prelu")
 class PReLU(Activation):
-    """Parametric ReLU, the slope a learned: one shared slope
-    (``num_parameters=1``, PyTorch's default) or one per channel on axis 1; initial value 0.25."""
+    """Parametric ReLU, the slope a learned: by default (``convention="notes"`` or "pytorch") one shared
+    slope (``num_parameters=1``, PyTorch's default) or one per channel on axis 1, initial value 0.25
+    (``init``); with ``convention="keras"`` Keras's ``PReLU()``: one slope per element of an example
+    (the input's shape without the batch axis), initial value 0, shared along ``shared_axes`` (Keras's
+    numbering: 1 is the first axis after the batch's)."""
 
     op = F.PReLU
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, name=None):
+    def __init__(
+        self, num_parameters: int = 1, init: float | None = None, name=None, convention: str = "notes",
+        shared_axes=None,
+    ):  # fmt: skip
         super().__init__(name=name)
-        self.num_parameters, self.init = num_parameters, init
+        if convention not in CONVENTIONS:
+            raise ValueError(f"PReLU: convention must be one of {CONVENTIONS}, got {convention!r}")
+        if convention != "keras" and shared_axes is not None:
+            raise ValueError("PReLU: shared_axes is Keras's layout; give convention='keras' with it")
+        if convention == "keras" and num_parameters != 1:
+            raise ValueError(
+                "PReLU: num_parameters is PyTorch's layout; with convention='keras' use shared_axes"
+            )
+        self.num_parameters, self.convention = num_parameters, convention
+        self.init = (0.0 if convention == "keras" else 0.25) if init is None else init
+        if shared_axes is not None:
+            shared_axes = sorted({int(a) for a in np.atleast_1d(shared_axes)})
+        self.shared_axes = shared_axes
 
     def build(self, input_shape):
+        if self.convention == "keras":
+            shape = [int(n) if n is not None else 1 for n in input_shape[1:]]
+            for axis in self.shared_axes or ():
+                if not 1 <= axis <= len(shape):
+                    raise ValueError(
+                        f"PReLU '{self.name}': shared axis {axis} is not an axis of inputs "
+                        f"{tuple(input_shape)} (1 .. {len(shape)}, after the batch's)"
+                    )
+                shape[axis - 1] = 1
+            self.add_weight("slope", tuple(shape), initializer=Constant(self.init))
+            return super().build(input_shape)
         if self.num_parameters > 1 and (len(input_shape) < 2 or input_shape[1] != self.num_parameters):
             raise ValueError(
                 f"PReLU '{self.name}' has {self.num_parameters} slopes but its input of shape "
@@ -207,7 +237,10 @@ class PReLU(Activation):
         return F.prelu(x, self.slope)
 
     def _config(self):
-        return {"num_parameters": self.num_parameters, "init": self.init}
+        config = {"num_parameters": self.num_parameters, "init": self.init}
+        if self.convention == "keras":
+            config.update(convention="keras", shared_axes=self.shared_axes)
+        return config
 
 
 @registry.register("elu")
