@@ -51,6 +51,11 @@ class Bidirectional(Module):
             raise ValueError(f"Bidirectional: merge_mode must be one of {MERGE_MODES}, got {merge_mode!r}")
         if not hasattr(layer, "reverse"):
             raise TypeError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got {layer!r}")
+        if getattr(layer, "go_backwards", False):
+            raise ValueError(
+                f"Bidirectional: give the forward direction (go_backwards=False); got {layer.name!r} with "
+                "go_backwards=True, and the wrapper makes the backward copy itself"
+            )
         if backward_layer is None:
             config = {**layer.get_config(), "name": f"backward_{layer.name}", "reverse": not layer.reverse}
             backward_layer = type(layer).from_config(config)
