@@ -3,16 +3,8 @@ images, a discriminator D maps an image to one logit l (D(x) = σ(l), the probab
 the two are trained against each other, each with its own optimizer, through the one fit loop (``GAN``
 defines ``train_step``). ``DCGAN`` and ``MLPGAN`` build the two networks for 28x28 images.
 
-The losses (``GAN_LOSSES``), per batch of m real images x and m generated G(z), l = D's logit,
-BCE(l, t) = -t log σ(l) - (1 - t) log(1 - σ(l)), t_real = 1 - label_smoothing (one-sided):
-
-    "minimax" (the paper's game min_G max_D E log D(x) + E log(1 - D(G(z)))):
-        L_D = mean BCE(l_real, t_real) + mean BCE(l_fake, 0),
-        L_G = -mean BCE(l_fake, 0) = mean log(1 - D(G(z)))
-    "non_saturating" (the paper's practical choice, the default): L_D as above,
-        L_G = mean BCE(l_fake, 1) = -mean log D(G(z))   (strong gradients while D rejects the fakes)
-    "least_squares" (Mao et al., 2017, LSGAN; l is D's output, no sigmoid):
-        L_D = ½ mean (l_real - t_real)² + ½ mean l_fake²,   L_G = ½ mean (l_fake - 1)²
+The losses (``GAN_LOSSES``: "non_saturating", the default, "minimax", "least_squares") are written once, as
+terms, in ``glassnet.nn.gan_losses``.
 """
 
 from __future__ import annotations
@@ -25,36 +17,12 @@ from glassnet import nn, optim
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_rng
+from glassnet.nn.gan_losses import GAN_LOSSES, discriminator_loss, generator_loss
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.nn.utils import clip_grad_norm_
 from glassnet.train.generative_metrics import rescale
 
 __all__ = ["GAN", "DCGAN", "MLPGAN", "GAN_LOSSES", "discriminator_loss", "generator_loss"]
-
-GAN_LOSSES = ("non_saturating", "minimax", "least_squares")
-
-
-def _bce(logits, target: float):
-    """mean BCE(l, t) over the batch, from logits (the fused, stable op)."""
-    targets = Tensor(np.full(logits.shape, target, logits.dtype))
-    return nn.BinaryCrossEntropy(from_logits=True)(logits, targets)
-
-
-def discriminator_loss(kind: str, real_logits, fake_logits, label_smoothing: float = 0.0):
-    """L_D for ``kind`` (see the module docstring): the real images' term plus the fakes'."""
-    real_target = 1.0 - label_smoothing
-    if kind == "least_squares":
-        return ((real_logits - real_target) ** 2).mean() * 0.5 + (fake_logits**2).mean() * 0.5
-    return _bce(real_logits, real_target) + _bce(fake_logits, 0.0)
-
-
-def generator_loss(kind: str, fake_logits):
-    """L_G for ``kind`` (see the module docstring)."""
-    if kind == "least_squares":
-        return ((fake_logits - 1.0) ** 2).mean() * 0.5
-    if kind == "minimax":
-        return -_bce(fake_logits, 0.0)
-    return _bce(fake_logits, 1.0)
 
 
 class GAN(nn.Module):
