@@ -135,3 +135,12 @@ def test_the_collapse_warning_needs_a_classifier_of_the_gans_images():
     )
     with pytest.raises(ValueError, match=message):
         gan.fit(_mixture(64), epochs=1, batch_size=32, verbose=0, callbacks=[GANMonitor(classifier=wrong)])
+
+
+def test_noise_of_another_latent_dim_is_refused_naming_the_gan():
+    gan = models.MLPGAN(latent_dim=3, image_shape=(2,), hidden=4)
+    with pytest.raises(
+        ValueError, match=r"GAN 'mlp_gan': the noise z must have shape \(N, 3\) .*got \(5, 4\)"
+    ):
+        gan.predict(np.zeros((5, 4), np.float32))
+    assert gan.predict(np.zeros((5, 3), np.float32)).shape == (5, 2)

@@ -83,6 +83,11 @@ class GAN(nn.Module):
         return (input_shape[0],) + self.image_shape
 
     def forward(self, z):
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"GAN '{self.name}': the noise z must have shape (N, {self.latent_dim}) (latent_dim "
+                f"{self.latent_dim}), got {tuple(z.shape)}; draw it with sample_latent(n)"
+            )
         return self.generator(z)
 
     def sample_latent(self, n: int) -> Tensor:
