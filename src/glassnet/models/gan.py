@@ -10,6 +10,7 @@ terms, in ``glassnet.nn.gan_losses``.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -153,9 +154,10 @@ class GAN(nn.Module):
             d_loss.backward()
             d_grad_norm = clip_grad_norm_(self.discriminator.parameters(), math.inf)  # measured, not clipped
             d_opt.step()
-        g_loss = generator_loss(settings["loss"], self.discriminator(fake))
-        g_opt.zero_grad()
-        g_loss.backward()
+        with _frozen(self.discriminator):  # G's step needs ∂L_G/∂G(z) through D, not D's own gradients
+            g_loss = generator_loss(settings["loss"], self.discriminator(fake))
+            g_opt.zero_grad()
+            g_loss.backward()
         g_grad_norm = clip_grad_norm_(self.generator.parameters(), math.inf)
         g_opt.step()
         return {
@@ -217,6 +219,21 @@ class GAN(nn.Module):
 
     def extra_repr(self):
         return f"latent_dim={self.latent_dim}"
+
+
+@contextmanager
+def _frozen(module):
+    """``module``'s parameters left out of the graph for a while: the generator's backward then computes no
+    gradients for the discriminator's weights (which its next step would zero unused), only the input
+    gradients that lead back to G."""
+    parameters = [p for p in module.parameters() if p.requires_grad]
+    for parameter in parameters:
+        parameter.requires_grad = False
+    try:
+        yield
+    finally:
+        for parameter in parameters:
+            parameter.requires_grad = True
 
 
 def _probability(logits, loss: str):
