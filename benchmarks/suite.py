@@ -166,7 +166,7 @@ WORKLOADS = {
 
 
 def _perf_control(command: bytes) -> None:
-    """Tell ``perf record --control`` (benchmarks/profile.py) to sample only the timed steps."""
+    """Tell ``perf record --control`` (benchmarks/perf_profile.py) to sample only the timed steps."""
     fifo = os.environ.get("GLASSNET_PERF_CONTROL")
     if fifo:
         descriptor = os.open(fifo, os.O_WRONLY)

@@ -1,4 +1,4 @@
-"""benchmarks/profile.py puts each sampled function in the category its docstring promises."""
+"""benchmarks/perf_profile.py puts each sampled function in the category its docstring promises."""
 
 import sys
 from pathlib import Path
@@ -7,12 +7,13 @@ import pytest
 
 
 def _profile():
-    """benchmarks/profile.py, imported by path (its folder is not a package; ``profile`` is also a
-    standard-library name)."""
+    """benchmarks/perf_profile.py, imported by path (its folder is not a package). It is not called
+    profile.py: run from benchmarks/, that name shadowed the standard library's ``profile``, which cProfile
+    imports (and torch.optim imports cProfile), so every PyTorch worker of the suite failed."""
     import importlib.util
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "profile.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "perf_profile.py"
     spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
