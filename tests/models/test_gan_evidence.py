@@ -117,7 +117,7 @@ def test_the_healthy_run_is_quiet_and_a_one_number_latent_space_collapses():
 def test_a_discriminator_learning_ten_times_faster_wins_and_the_same_pace_does_not():
     corner = np.random.default_rng(0).uniform(0.5, 1.0, (1024, 2)).astype(np.float32)  # far from G's start
     given, history = _train(8, optim.SGD(lr=1e-3), _adam(1e-3), corner, seed=0)
-    assert "discriminator_wins" not in given and history["d_fake"][-1] > 0.1
+    assert "discriminator_wins" not in given and history["d_loss"][-1] > 0.1  # D ahead, but not winning
     given, history = _train(8, optim.SGD(lr=1e-3), _adam(1e-2), corner, seed=0)
     assert "discriminator_wins" in given
     assert history["d_loss"][-1] < 0.01 and history["d_fake"][-1] < 0.01
