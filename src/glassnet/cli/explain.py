@@ -16,6 +16,12 @@ Kinds of file (``kind = ...``, "network" by default):
   or given as ``x``), noise ``z`` (drawn, or given), a generator g(z) = ``a`` z + ``b`` and a logistic
   discriminator σ(``w`` x + ``c``): one discriminator step and one generator step (``loss``, ``lr_d``,
   ``lr_g``, ``label_smoothing``), each loss and gradient with its factors.
+- "gcn": one GCN layer on a small graph (``x``, ``edges`` as pairs [j, i], made undirected unless
+  ``directed``, ``weight``, ``target``, ``loss``): A, A + I, the degree matrix, the normalized adjacency,
+  each node's aggregated message, the output, and ∂L/∂W[``grad_weight``] as a sum over the nodes.
+- "gat": one GAT attention coefficient (``x``, ``edges``, ``weight``, ``attention_source``,
+  ``attention_target``, ``target``, ``node``, ``neighbour``): the scores with LeakyReLU 0.2, the softmax
+  over the node's neighbourhood, and the gradient of the coefficient and of its score.
 - "optimizer": an ``optimizer`` (type and hyperparameters) over given ``gradients`` from ``w0``: the table of
   its state and effective learning rate, step by step.
 
@@ -35,6 +41,7 @@ from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
 from glassnet.explain.gan import worked_gan_step
+from glassnet.explain.gnn import worked_gat, worked_gcn
 from glassnet.io.config import read_toml
 from glassnet.models.exercises import perceptron_document
 
@@ -85,6 +92,8 @@ def explain_document(spec: dict, source: str = "<spec>") -> Document:
         "optimizer": _optimizer_table,
         "bptt": _bptt,
         "gan": _gan,
+        "gcn": _gcn,
+        "gat": _gat,
     }
     if kind not in builders:
         raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
@@ -236,4 +245,35 @@ def _gan(spec: dict, source: str) -> Document:
         )  # fmt: skip
     except (TypeError, ValueError) as error:
         raise ValueError(f"{source}: {error}") from None
+    return solution.document
+
+
+def _graph_spec(spec: dict, source: str, kind: str, keys: tuple) -> dict:
+    missing = [key for key in ("x", "edges", "weight", "target", *keys) if key not in spec]
+    if missing:
+        raise ValueError(f"{source}: a {kind} explanation needs {', '.join(missing)} (see examples/explain/)")
+    return {key: spec[key] for key in ("x", "edges", "weight", "target", *keys)}
+
+
+def _gcn(spec: dict, source: str) -> Document:
+    arguments = _graph_spec(spec, source, "gcn", ())
+    solution = worked_gcn(**arguments, grad_weight=tuple(spec.get("grad_weight", (0, 0))),
+                          directed=spec.get("directed", False), loss=spec.get("loss", "mse"))
+    if "title" in spec:
+        solution.document.title = spec["title"]
+    return solution.document
+
+
+def _gat(spec: dict, source: str) -> Document:
+    arguments = _graph_spec(spec, source, "gat", ("attention_source", "attention_target"))
+    solution = worked_gat(
+        **arguments,
+        node=spec.get("node", 0),
+        neighbour=spec.get("neighbour"),
+        directed=spec.get("directed", False),
+        negative_slope=spec.get("negative_slope", 0.2),
+        loss=spec.get("loss", "mse"),
+    )
+    if "title" in spec:
+        solution.document.title = spec["title"]
     return solution.document
