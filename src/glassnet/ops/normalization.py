@@ -83,6 +83,8 @@ class _Normalization:
         x_hat, inv_std, gamma = self.saved["x_hat"], self.saved["inv_std"], self.saved["gamma"]
         param_axes = self.saved["param_axes"]
         grad_x = grad_gamma = grad_beta = None
+        if self.saved["axes"] is not None and self.saved["axes"] == param_axes:
+            return self._shared_sums_backward(grad, x_hat, inv_std, gamma, param_axes)
         if self.needs_input_grad[0]:
             grad_x_hat = grad if gamma is None else grad * gamma
             if self.saved["axes"] is None:
@@ -93,6 +95,23 @@ class _Normalization:
             grad_gamma = (grad * x_hat).sum(axis=param_axes).reshape(self.inputs[1].shape)
         if self.needs_input_grad[2]:
             grad_beta = grad.sum(axis=param_axes).reshape(self.inputs[2].shape)
+        return grad_x, grad_gamma, grad_beta
+
+    def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
+        """BatchNorm in training, where γ is constant along the statistics' axes: the two sums the input
+        gradient needs, Σ g and Σ g x̂, are dL/dβ and dL/dγ themselves, so each is taken once:
+        dL/dx = (γ s⁻¹) (g - Σ g / m - x̂ Σ(g x̂) / m)."""
+        sum_grad = grad.sum(axis=axes, keepdims=True)
+        sum_projection = (grad * x_hat).sum(axis=axes, keepdims=True)
+        grad_x = grad_gamma = grad_beta = None
+        if self.needs_input_grad[0]:
+            m = grad.size // sum_grad.size
+            scale = inv_std if gamma is None else inv_std * gamma
+            grad_x = (grad - sum_grad / m - x_hat * (sum_projection / m)) * scale
+        if self.needs_input_grad[1]:
+            grad_gamma = sum_projection.reshape(self.inputs[1].shape)
+        if self.needs_input_grad[2]:
+            grad_beta = sum_grad.reshape(self.inputs[2].shape)
         return grad_x, grad_gamma, grad_beta
 
 
