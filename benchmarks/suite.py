@@ -1,6 +1,6 @@
 """The benchmark suite as users see it: each framework alone in its own process, one table.
 
-    python benchmarks/suite.py [--pairs 3] [--only mlp_train lstm_train ...] [--markdown FILE]
+    python benchmarks/suite.py [--pairs 3] [--only mlp_train lstm_train dcgan_train ...] [--markdown FILE]
 
 For every workload the runner starts one fresh process per framework and turn, alternating (glassnet,
 PyTorch, glassnet, PyTorch, ...), at least three pairs. Inside a process, the framework warms up and then
@@ -108,6 +108,17 @@ def _attention(length: int):
     return build
 
 
+def _dcgan(mode: int):
+    def build(framework: str, steps: int):
+        import dcgan
+
+        data = dcgan.make_data(steps)
+        factory = dcgan.glassnet_runners if framework == "glassnet" else dcgan.torch_runners
+        return factory(data)[mode], dcgan.BATCH
+
+    return build
+
+
 def _fashion_fit(framework: str, steps: int):
     """A Keras-style fit of the Fashion-MNIST MLP (softmax output, sparse categorical cross-entropy, Adam
     1e-3, batch 128); ``steps`` epochs run first, and the timed run is two more epochs (5 and 6 for the
@@ -208,6 +219,10 @@ WORKLOADS = {
         )
         for length, steps in ((64, 160), (256, 10), (1024, 2))
     },
+    "dcgan_train": Workload("DCGAN (width 64) train, D + G step, batch 64, Adam", "images/s", _dcgan(0), 10),
+    "conv_transpose": Workload(
+        "Conv2DTranspose x2 fwd+bwd at the DCGAN's shapes, batch 64", "images/s", _dcgan(1), 20
+    ),
     # Graphs: the "pytorch" side is PyTorch Geometric (benchmarks/graph_gcn_torch.py).
     "gcn_cora": Workload(
         "GCN epoch on Cora, full batch, train mode, Adam (vs PyG)", "epochs/s", _graph_epoch("gcn"), 20

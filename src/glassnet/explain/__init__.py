@@ -3,21 +3,25 @@ and plots.
 
 - ``record()``: every op's values, local derivatives and upstream gradients, and every optimizer update;
 - ``worked_step(model, x, y, loss, ...)``: one training step written out as the notes do;
+- ``worked_gan_step(a, b, w, c, x, z)``: one step of the GAN game on a 1-D toy, with numbers;
 - ``Document``: the model those are rendered from (text, Markdown, LaTeX, HTML);
 - ``plot_history`` and the other plots (matplotlib, an optional extra).
 """
 
 from glassnet.explain.derivatives import Derivation, derive
 from glassnet.explain.document import Document
+from glassnet.explain.gan import GANStepSolution, worked_gan_step
 from glassnet.explain.graph import render_graph, to_dot, to_mermaid
 from glassnet.explain.graph_plots import plot_graph, plot_node_embeddings
 from glassnet.explain.optimizer_table import OptimizerTable, optimizer_table
 from glassnet.explain.plots import (
+    GANGameRecorder,
     GradientNormRecorder,
     lm_attention,
     plot_activations,
     plot_attention,
     plot_decision_boundary,
+    plot_gan_game,
     plot_gradient_norms,
     plot_history,
     plot_lm_attention,
@@ -34,3 +38,4 @@ __all__ += ["to_dot", "to_mermaid", "render_graph", "plot_graph", "plot_node_emb
 __all__ += ["gradient_norms_by_layer", "vanishing_gradient_demo", "GradientNormRecorder", "plot_activations"]
 __all__ += ["plot_decision_boundary", "plot_gradient_norms", "plot_weight_histograms", "plot_tsne"]
 __all__ += ["plot_attention", "plot_lm_attention", "lm_attention"]
+__all__ += ["worked_gan_step", "GANStepSolution", "GANGameRecorder", "plot_gan_game"]
