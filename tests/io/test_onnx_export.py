@@ -1,0 +1,159 @@
+"""ONNX export (glassnet.io.onnx): every row of tests/io/onnx_table.py exported, checked by
+``onnx.checker`` (full check) and run by ONNX Runtime at two batch sizes, whose outputs must equal
+glassnet's (float32, evaluation mode) to 1e-5 relative (to the output's largest magnitude); a row or a
+NOT_EXPORTABLE reason for every public layer class; and the bad inputs, which raise one clear error and
+write no file."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # the table beside this file (tests are not a package)
+from onnx_table import ROWS  # noqa: E402
+
+sys.path.pop(0)
+
+import glassnet as gn  # noqa: E402
+from glassnet import nn  # noqa: E402
+from glassnet.io.onnx import CONVERTERS, NOT_EXPORTABLE, NotExportable, export_onnx  # noqa: E402
+from glassnet.nn.losses import Loss  # noqa: E402
+from glassnet.nn.module import Module  # noqa: E402
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+RTOL = 1e-5
+BATCHES = (1, 3)
+PUBLIC_MODULES = (nn, nn.activations, nn.layers)
+
+
+def draw(row, batch, rng):
+    if row.ids:
+        return rng.integers(0, row.ids, (batch, *row.shape)).astype(np.int64)
+    return rng.standard_normal((batch, *row.shape)).astype(np.float32)
+
+
+def randomize(model, rng):
+    """Every weight and buffer random (biases and running statistics too, so a wrong layout shows)."""
+    state = {
+        key: rng.uniform(0.5, 1.5, value.shape) if "running_var" in key else rng.normal(0, 0.5, value.shape)
+        for key, value in model.state_dict().items()
+    }
+    model.load_state_dict({key: value.astype(np.float32) for key, value in state.items()})
+
+
+def flat(result):
+    if isinstance(result, (list, tuple)):
+        return [array for item in result for array in flat(item)]
+    return [np.asarray(getattr(result, "data", result))]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+def test_onnx_runtime_matches_glassnet(row, tmp_path):
+    rng = np.random.default_rng(0)
+    model = row.make()
+    model(draw(row, 2, rng))  # builds it
+    model.eval()  # after building: a block that makes its layers in build() must reach them too
+    randomize(model, rng)
+    path = model.export_onnx(tmp_path / "model.onnx", input_shape=row.shape)
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for batch in BATCHES:
+        x = draw(row, batch, rng)
+        want = flat(model(x))
+        got = session.run(None, {"input": x})
+        assert len(got) == len(want)
+        for ours, theirs in zip(want, got):
+            assert theirs.shape == ours.shape
+            scale = max(float(np.abs(ours).max()), 1e-30)
+            np.testing.assert_allclose(theirs, ours, rtol=RTOL, atol=RTOL * scale)
+
+
+def _classes(model):
+    return {type(module).__name__ for module in model.modules()}
+
+
+def test_every_public_layer_has_an_export_row_or_a_reason():
+    public = {
+        getattr(module, name).__name__
+        for module in PUBLIC_MODULES
+        for name in module.__all__
+        if isinstance(getattr(module, name), type)
+        and issubclass(getattr(module, name), Module)
+        and not issubclass(getattr(module, name), Loss)
+    }
+    covered = set().union(*(_classes(row.make()) for row in ROWS))
+    missing = public - covered - set(NOT_EXPORTABLE)
+    assert not missing, f"public layers with no row in onnx_table.py nor NOT_EXPORTABLE: {sorted(missing)}"
+    assert not set(NOT_EXPORTABLE) - public, "NOT_EXPORTABLE names a class glassnet.nn no longer exports"
+    exported = {type(row.make()).__name__ for row in ROWS}
+    assert not set(NOT_EXPORTABLE) & exported, "a class is both exported by a row and NOT_EXPORTABLE"
+    untested = {cls.__name__ for cls in CONVERTERS} - covered
+    assert not untested, f"converters with no row: {sorted(untested)}"
+    assert len({row.name for row in ROWS}) == len(ROWS)
+
+
+def test_recurrent_gate_orders_are_onnx_s():
+    """ONNX's LSTM takes the gate blocks i, o, f, c and GRU z, r, h; glassnet's LSTM stores i, f, g, o and
+    its PyTorch-convention GRU r, z, n."""
+    from glassnet.io.onnx.recurrent import onnx_weights
+
+    lstm, gru = nn.LSTM(1, use_bias=False), nn.GRU(1, convention="pytorch")
+    lstm.build((None, 2, 1)), gru.build((None, 2, 1))
+    lstm.kernel.data[...] = [[0, 1, 2, 3]]  # i, f, g, o
+    gru.kernel.data[...] = [[0, 1, 2]]  # r, z, n
+    gru.bias.data[...], gru.recurrent_bias.data[...] = [0, 1, 2], [3, 4, 5]
+    assert onnx_weights(lstm)[0].ravel().tolist() == [0, 3, 1, 2] and onnx_weights(lstm)[2] is None
+    w, _, bias = onnx_weights(gru)
+    assert w.ravel().tolist() == [1, 0, 2] and bias.ravel().tolist() == [1, 0, 2, 4, 3, 5]
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+class Twice(Module):
+    def forward(self, x):
+        return x * 2
+
+
+def _refused(model, tmp_path, match, input_shape=None, error=NotExportable):
+    path = tmp_path / "refused.onnx"
+    with pytest.raises(error, match=match):
+        export_onnx(model, path, input_shape=input_shape)
+    assert not path.exists(), "a refused export must not leave a file"
+
+
+def test_a_custom_module_is_refused_by_name(tmp_path):
+    model = nn.Sequential([nn.Dense(2), Twice(name="twice")], input_shape=(3,))
+    _refused(model, tmp_path, r"cannot export Twice 'twice' \(in sequential.*\) to ONNX: no ONNX converter")
+
+
+def test_graph_layers_and_decoders_are_refused_with_the_reason(tmp_path):
+    _refused(nn.GCNConv(2), tmp_path, r"GCNConv .*edge_index", input_shape=(3,))
+    decoder = nn.TransformerDecoderLayer(4, 2, dim_feedforward=5)
+    _refused(decoder, tmp_path, r"TransformerDecoderLayer .*two inputs", input_shape=(3, 4))
+
+
+def test_a_never_built_model_needs_input_shape(tmp_path):
+    model = nn.Sequential([nn.Dense(2)])
+    _refused(model, tmp_path, r"never built.*give input_shape", error=ValueError)
+    _refused(model, tmp_path, r"input_shape must be positive sizes", input_shape=(0, 3), error=ValueError)
+    assert export_onnx(model, tmp_path / "ok.onnx", input_shape=(3,)).exists()
+
+
+def test_masks_and_stateful_layers_are_refused(tmp_path):
+    masked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), nn.LSTM(2)], input_shape=(4,))
+    _refused(masked, tmp_path, r"LSTM .*padding mask")
+    unmasked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), nn.Flatten()], input_shape=(4,))
+    assert export_onnx(unmasked, tmp_path / "ok.onnx").exists()  # no layer reads the mask
+    _refused(nn.GRU(2, stateful=True), tmp_path, r"GRU .*stateful", input_shape=(3, 2))
+
+
+def test_a_dynamic_sequence_length_stays_dynamic(tmp_path):
+    model = gn.models.CharRNN(7, embedding_dim=3, units=4).eval()  # built for (None, None)
+    session = ort.InferenceSession(str(export_onnx(model, tmp_path / "m.onnx")))
+    for length in (2, 5):
+        ids = np.arange(2 * length).reshape(2, length) % 7
+        got = session.run(None, {"input": ids})[0]
+        np.testing.assert_allclose(got, model(ids).data, rtol=1e-5, atol=1e-6)
