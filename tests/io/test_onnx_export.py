@@ -157,3 +157,47 @@ def test_a_dynamic_sequence_length_stays_dynamic(tmp_path):
         ids = np.arange(2 * length).reshape(2, length) % 7
         got = session.run(None, {"input": ids})[0]
         np.testing.assert_allclose(got, model(ids).data, rtol=1e-5, atol=1e-6)
+
+
+# --- the command -----------------------------------------------------------------------------------------
+def test_glassnet_export_writes_a_file_onnx_runtime_runs(tmp_path, capsys):
+    from glassnet.cli.main import main
+
+    model = gn.models.LeNet5(input_shape=(1, 28, 28))
+    model.save(tmp_path / "lenet.glassnet")
+    out = tmp_path / "lenet.onnx"
+    assert main(["export", str(tmp_path / "lenet.glassnet"), "--onnx", str(out)]) == 0
+    assert f"wrote {out}: opset 17" in capsys.readouterr().out
+    x = np.random.default_rng(1).standard_normal((2, 1, 28, 28)).astype(np.float32)
+    got = ort.InferenceSession(str(out)).run(None, {"input": x})[0]
+    np.testing.assert_allclose(got, model.eval()(x).data, rtol=1e-5, atol=1e-5 * np.abs(got).max())
+
+
+def test_glassnet_export_errors_are_one_line_with_status_2(tmp_path, capsys):
+    from glassnet.cli.main import main
+
+    nn.Sequential([nn.Dense(2), nn.GELU()], input_shape=(3,)).save(tmp_path / "m.glassnet")
+    cases = [
+        (["export", str(tmp_path / "gone.glassnet"), "--onnx", str(tmp_path / "a.onnx")], "gone.glassnet"),
+        (["export", str(tmp_path / "m.glassnet")], "--onnx OUT"),
+        (["export", str(tmp_path / "m.glassnet"), "--onnx", str(tmp_path / "b.onnx"), "--input-shape", "4"],
+         "Dense"),  # fmt: skip
+    ]
+    for argv, named in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("glassnet export: ") and named in err and err.count("\n") == 1, err
+    assert not list(tmp_path.glob("*.onnx"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", str(tmp_path / "m.glassnet"), "--onnx", "x.onnx", "--input-shape", "1,-2"])
+    assert exit_info.value.code == 2 and "positive sizes" in capsys.readouterr().err
+
+
+def test_a_graph_that_fails_the_checker_is_never_written(tmp_path, monkeypatch):
+    from glassnet.io.onnx.graph import Value
+
+    def wrong(b, layer, x):  # a converter whose MatMul cannot fit its input
+        return Value(b.op("MatMul", [x.name, b.weight(np.ones((5, 2)), "w")]), x.shape)
+
+    monkeypatch.setitem(CONVERTERS, Twice, wrong)
+    _refused(Twice(name="twice"), tmp_path, r"Twice 'twice' fails onnx.checker.*bug", input_shape=(3,))

@@ -1,4 +1,4 @@
-"""``glassnet``: train a model from a small TOML file, show a model's summary.
+"""``glassnet``: train a model from a small TOML file, show a model's summary, export it to ONNX.
 
 One file per subcommand (train.py, summary.py); this one parses the arguments and dispatches, and turns
 every error that comes from the user's files or data (a damaged model file, a run file with a wrong key, a
@@ -14,7 +14,7 @@ import re
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, summary, train, tune
+from glassnet.cli import exercise, explain, export, summary, train, tune
 from glassnet.nn.serialization import known_classes
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
@@ -34,6 +34,8 @@ EXAMPLES = """examples:
   glassnet exercise --kind backprop --seed 7 --solution
                                          a fresh backpropagation exercise and its worked solution
   glassnet exercise check answers.toml   mark a student's answers
+  glassnet export digits-mlp.glassnet --onnx digits-mlp.onnx
+                                         the saved model as an ONNX file (for ONNX Runtime)
 """
 
 
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_parser(commands)
     exercise.add_parser(commands)
     tune.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 

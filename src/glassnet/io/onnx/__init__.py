@@ -21,7 +21,7 @@ import numpy as np
 from glassnet.io.onnx import attention, layers, models, recurrent  # noqa: F401 - they fill CONVERTERS
 from glassnet.io.onnx.graph import CONVERTERS, NOT_EXPORTABLE, GraphBuilder, NotExportable, Value, convert
 
-__all__ = ["export_onnx", "to_onnx", "NotExportable", "CONVERTERS", "NOT_EXPORTABLE", "OPSET"]
+__all__ = ["export_onnx", "to_onnx", "write_onnx", "NotExportable", "CONVERTERS", "NOT_EXPORTABLE", "OPSET"]
 
 OPSET = 17  # LayerNormalization's first opset; onnxruntime >= 1.18 runs 17-21
 
@@ -99,8 +99,36 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     proto = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="glassnet", ir_version=8
     )
-    onnx.checker.check_model(proto, full_check=True)
+    _dry_run(model, shapes)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except Exception as error:  # onnx's ValidationError and InferenceError: a converter's mistake
+        reason = " ".join(str(error).split())[:400]
+        raise NotExportable(
+            f"the ONNX graph of {type(model).__name__} '{model.name}' fails onnx.checker ({reason}); this "
+            "is a bug in glassnet's export, please report it"
+        ) from error
     return proto
+
+
+def _dry_run(model, shapes) -> None:
+    """One evaluation-mode call of the model on zeros of the export's shapes (batch 1), so that an input
+    shape the model cannot take gets glassnet's own message (naming the layer), not onnx.checker's."""
+    if any(d is None for shape in shapes for d in shape[1:]):
+        return
+    from glassnet.autograd.grad_mode import no_grad  # noqa: PLC0415 - kept beside its one use
+
+    arrays = [
+        np.zeros((1, *shape[1:]), dtype=np.int64 if _takes_ids(model, k) else np.float32)
+        for k, shape in enumerate(shapes)
+    ]
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            model(arrays if len(arrays) > 1 else arrays[0])
+    finally:
+        model.train(was_training)
 
 
 def _flatten(result) -> list:
@@ -137,7 +165,11 @@ def export_onnx(model, path, input_shape=None, opset: int = OPSET):
         >>> [node.op_type for node in proto.graph.node][:3], proto.opset_import[0].version
         (['MatMul', 'Add', 'Relu'], 17)
     """
-    proto = to_onnx(model, input_shape, opset)
+    return write_onnx(to_onnx(model, input_shape, opset), path)
+
+
+def write_onnx(proto, path) -> Path:
+    """Write a ``to_onnx`` result at ``path`` (returned as a Path)."""
     path = Path(path)
     _onnx().save(proto, str(path))
     return path
