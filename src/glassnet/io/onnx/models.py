@@ -30,6 +30,8 @@ def _passes_mask(layer, has_mask: bool) -> bool:
 
 @converts(nn.Sequential)
 def sequential(b, model, x):
+    """The layers in order; a padding mask (Embedding(mask_zero=True)) may pass only where no layer reads
+    it."""
     has_mask = False
     for layer in model.layers:
         has_mask = _passes_mask(layer, has_mask)
