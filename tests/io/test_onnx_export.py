@@ -26,6 +26,7 @@ ort = pytest.importorskip("onnxruntime")
 
 RTOL = 1e-5
 BATCHES = (1, 3)
+OPSETS = (17, 21)  # the default (oldest) and a current one: the ops whose form changed in between
 PUBLIC_MODULES = (nn, nn.activations, nn.layers)
 
 
@@ -57,19 +58,23 @@ def test_onnx_runtime_matches_glassnet(row, tmp_path):
     model(draw(row, 2, rng))  # builds it
     model.eval()  # after building: a block that makes its layers in build() must reach them too
     randomize(model, rng)
-    path = model.export_onnx(tmp_path / "model.onnx", input_shape=row.shape)
-    proto = onnx.load(str(path))
-    onnx.checker.check_model(proto, full_check=True)
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sessions = []
+    for opset in OPSETS:
+        path = model.export_onnx(tmp_path / f"model{opset}.onnx", input_shape=row.shape, opset=opset)
+        proto = onnx.load(str(path))
+        assert proto.opset_import[0].version == opset
+        onnx.checker.check_model(proto, full_check=True)
+        sessions.append(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]))
     for batch in BATCHES:
         x = draw(row, batch, rng)
         want = flat(model(x))
-        got = session.run(None, {"input": x})
-        assert len(got) == len(want)
-        for ours, theirs in zip(want, got):
-            assert theirs.shape == ours.shape
-            scale = max(float(np.abs(ours).max()), 1e-30)
-            np.testing.assert_allclose(theirs, ours, rtol=RTOL, atol=RTOL * scale)
+        for session in sessions:
+            got = session.run(None, {"input": x})
+            assert len(got) == len(want)
+            for ours, theirs in zip(want, got):
+                assert theirs.shape == ours.shape
+                scale = max(float(np.abs(ours).max()), 1e-30)
+                np.testing.assert_allclose(theirs, ours, rtol=RTOL, atol=RTOL * scale)
 
 
 def _classes(model):
@@ -139,6 +144,8 @@ def test_a_never_built_model_needs_input_shape(tmp_path):
     model = nn.Sequential([nn.Dense(2)])
     _refused(model, tmp_path, r"never built.*give input_shape", error=ValueError)
     _refused(model, tmp_path, r"input_shape must be positive sizes", input_shape=(0, 3), error=ValueError)
+    with pytest.raises(ValueError, match=r"opset must be an integer from 17 to \d+, got 12"):
+        export_onnx(model, tmp_path / "old.onnx", input_shape=(3,), opset=12)
     assert export_onnx(model, tmp_path / "ok.onnx", input_shape=(3,)).exists()
 
 
@@ -148,6 +155,18 @@ def test_masks_and_stateful_layers_are_refused(tmp_path):
     unmasked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), nn.Flatten()], input_shape=(4,))
     assert export_onnx(unmasked, tmp_path / "ok.onnx").exists()  # no layer reads the mask
     _refused(nn.GRU(2, stateful=True), tmp_path, r"GRU .*stateful", input_shape=(3, 2))
+
+
+def test_a_model_of_two_inputs_names_them(tmp_path):
+    image, extra = nn.Input((1, 6, 6), name="image"), nn.Input((3,), name="extra")
+    features = nn.Flatten()(nn.Conv2D(2, 3, activation="relu")(image))
+    model = nn.Model([image, extra], nn.Dense(2)(nn.Concatenate()([features, nn.Dense(4)(extra)])))
+    session = ort.InferenceSession(str(export_onnx(model, tmp_path / "two.onnx")))
+    assert [i.name for i in session.get_inputs()] == ["image", "extra"]
+    rng = np.random.default_rng(2)
+    x = [rng.standard_normal((2, 1, 6, 6)).astype(np.float32), rng.standard_normal((2, 3)).astype(np.float32)]
+    got = session.run(None, {"image": x[0], "extra": x[1]})[0]
+    np.testing.assert_allclose(got, model(x).data, rtol=1e-5, atol=1e-6)
 
 
 def test_a_dynamic_sequence_length_stays_dynamic(tmp_path):

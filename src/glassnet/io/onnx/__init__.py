@@ -23,7 +23,7 @@ from glassnet.io.onnx.graph import CONVERTERS, NOT_EXPORTABLE, GraphBuilder, Not
 
 __all__ = ["export_onnx", "to_onnx", "write_onnx", "NotExportable", "CONVERTERS", "NOT_EXPORTABLE", "OPSET"]
 
-OPSET = 17  # LayerNormalization's first opset; onnxruntime >= 1.18 runs 17-21
+OPSET = 17  # the default and the oldest: LayerNormalization's first opset (onnxruntime >= 1.18 runs 17-21)
 
 _UNBUILT = (
     "{what} was never built, so its input shape is unknown: give input_shape (one example's shape, "
@@ -77,7 +77,14 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     shapes = _input_shapes(model, input_shape)
     if not model.built:
         model.build(shapes[0] if len(shapes) == 1 else shapes)
-    builder = GraphBuilder(helper, numpy_helper)
+    newest = onnx.defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not OPSET <= opset <= newest:
+        raise ValueError(
+            f"export_onnx: opset must be an integer from {OPSET} to {newest} (the installed onnx's newest), "
+            f"got {opset!r}"
+        )
+    builder = GraphBuilder(helper, numpy_helper, opset)
+    builder.used.update(["output", *(f"output{k}" for k in range(64))])  # the graph's output names
     inputs, values = [], []
     for position, shape in enumerate(shapes):
         name = "input" if len(shapes) == 1 else getattr(model, "input_names", [f"input{position}"])[position]
@@ -96,9 +103,9 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
         ]
         outputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, dims))
     graph = helper.make_graph(builder.nodes, model.name or "glassnet", inputs, outputs, builder.initializers)
-    proto = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="glassnet", ir_version=8
-    )
+    opsets = [helper.make_opsetid("", opset)]
+    ir_version = helper.find_min_ir_version_for(opsets)  # the oldest IR that opset allows: older runtimes
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="glassnet", ir_version=ir_version)
     _dry_run(model, shapes)
     try:
         onnx.checker.check_model(proto, full_check=True)
@@ -148,7 +155,8 @@ def export_onnx(model, path, input_shape=None, opset: int = OPSET):
         input_shape: one example's shape without the batch axis, e.g. (1, 28, 28) (a list of shapes for
             a model of several inputs); None takes the built model's. A None size stays dynamic where
             the layers allow it (a sequence's length).
-        opset: the ONNX opset (default ``OPSET``).
+        opset: the ONNX opset, from ``OPSET`` (17, the default) to the installed onnx's newest (tested:
+            17 and 21).
 
     Token-id inputs (a model that starts with an Embedding) are int64, every other input float32. The
     outputs are named "output" (or "output0", "output1", ... for several).

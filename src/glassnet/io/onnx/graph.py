@@ -19,9 +19,9 @@ __all__ = ["NotExportable", "Value", "GraphBuilder", "CONVERTERS", "converts", "
 NOT_EXPORTABLE = {
     "Module": "the base class: a subclass's forward() is Python, not a graph; build the model from layers",
     "Activation": "the base of the activation modules (each one has its converter)",
-    "GCNConv": "takes the graph (x, edge_index) at call time; ONNX export of graph layers is not built yet",
-    "SAGEConv": "takes the graph (x, edge_index) at call time; ONNX export of graph layers is not built yet",
-    "GATConv": "takes the graph (x, edge_index) at call time; ONNX export of graph layers is not built yet",
+    "GCNConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
+    "SAGEConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
+    "GATConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
     "GlobalSumPool": "pools per graph of a batch vector (x, batch); not exportable yet",
     "GlobalMeanPool": "pools per graph of a batch vector (x, batch); not exportable yet",
     "GlobalMaxPool": "pools per graph of a batch vector (x, batch); not exportable yet",
@@ -47,8 +47,8 @@ class Value:
 class GraphBuilder:
     """Collects the nodes and initializers of one ONNX graph (float32 weights)."""
 
-    def __init__(self, helper, numpy_helper):
-        self.helper, self.numpy_helper = helper, numpy_helper
+    def __init__(self, helper, numpy_helper, opset: int):
+        self.helper, self.numpy_helper, self.opset = helper, numpy_helper, opset
         self.nodes, self.initializers, self.used = [], [], set()
         self.path: list[str] = []  # the layers being converted, outermost first (for error messages)
 
@@ -81,6 +81,12 @@ class GraphBuilder:
         node_name = self.fresh(f"{hint or op_type}#node")
         self.nodes.append(self.helper.make_node(op_type, list(inputs), names, name=node_name, **attributes))
         return names[0] if outputs == 1 else names
+
+    def reduce_mean(self, x: str, axes: list, keepdims: int = 0) -> str:
+        """ReduceMean over ``axes`` (an attribute up to opset 17, an input from 18)."""
+        if self.opset >= 18:
+            return self.op("ReduceMean", [x, self.ints(axes, "axes")], keepdims=keepdims)
+        return self.op("ReduceMean", [x], axes=axes, keepdims=keepdims)
 
     def batch_shape(self, x: Value, rest) -> str:
         """An int64 shape [N, *rest], N read from x at run time (the dynamic batch size)."""

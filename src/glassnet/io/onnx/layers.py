@@ -235,7 +235,7 @@ def global_average(b, layer, x):
     """The mean over the spatial axes: ReduceMean, keepdims 0."""
     rank = len(x.shape)
     axes = list(range(1, rank - 1)) if layer.data_format == "channels_last" else list(range(2, rank))
-    y = b.op("ReduceMean", [x.name], axes=axes, keepdims=0)
+    y = b.reduce_mean(x.name, axes)
     return Value(y, tuple(n for a, n in enumerate(x.shape) if a not in axes))
 
 
