@@ -144,7 +144,7 @@ def test_a_never_built_model_needs_input_shape(tmp_path):
     model = nn.Sequential([nn.Dense(2)])
     _refused(model, tmp_path, r"never built.*give input_shape", error=ValueError)
     _refused(model, tmp_path, r"input_shape must be positive sizes", input_shape=(0, 3), error=ValueError)
-    with pytest.raises(ValueError, match=r"opset must be an integer from 17 to \d+, got 12"):
+    with pytest.raises(ValueError, match=r"opset must be an integer from 17 to \d+ .*, got 12"):
         export_onnx(model, tmp_path / "old.onnx", input_shape=(3,), opset=12)
     assert export_onnx(model, tmp_path / "ok.onnx", input_shape=(3,)).exists()
 
