@@ -155,3 +155,86 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
         lambda: ViT((1, 8, 8), patch_size=4, num_classes=3, d_model=8, num_layers=2, num_heads=2),
         (1, 8, 8)),  # fmt: skip
 ]
+
+
+# The constructor options each converter was written for (besides name and dtype). A layer that gains one
+# (Keras's GRU reset_after, go_backwards, ...) fails test_converters_know_every_option until its converter
+# in glassnet/io/onnx handles it (or refuses it) and the option is added here: a new option must never be
+# silently exported as if it were absent.
+KNOWN_OPTIONS = {
+    "Add": "",
+    "Average": "",
+    "AvgPool1D": "data_format padding pool_size strides",
+    "AvgPool2D": "data_format padding pool_size strides",
+    "BasicBlock": "filters strides weight_init",
+    "BatchNorm": "convention epsilon momentum",
+    "Bidirectional": "backward_layer layer merge_mode",
+    "CharRNN": "cell convention embedding_dim num_layers units vocab_size",
+    "Concatenate": "axis",
+    "Conv1D": (
+        "activation bias_init bias_regularizer data_format dilation filters kernel_size padding "
+        "strides use_bias weight_init weight_regularizer"
+    ),
+    "Conv2D": (
+        "activation bias_init bias_regularizer data_format dilation filters kernel_size padding "
+        "strides use_bias weight_init weight_regularizer"
+    ),
+    "Conv2DTranspose": (
+        "activation bias_init bias_regularizer data_format dilation filters kernel_size "
+        "output_padding padding strides use_bias weight_init weight_regularizer"
+    ),
+    "Cropping2D": "amounts cropping data_format",
+    "Dense": "activation bias_init bias_regularizer units use_bias weight_init weight_regularizer",
+    "Dropout": "rate",
+    "ELU": "alpha",
+    "Embedding": "dim embeddings_init mask_zero vocab_size",
+    "Flatten": "",
+    "GELU": "approximate",
+    "GRU": (
+        "bias_init convention fused kernel_init recurrent_init return_sequences return_state "
+        "reverse stateful units use_bias"
+    ),
+    "GlobalAvgPool1D": "data_format",
+    "GlobalAvgPool2D": "data_format",
+    "Identity": "",
+    "InputLayer": "shape",
+    "LSTM": (
+        "bias_init convention fused kernel_init recurrent_init return_sequences return_state "
+        "reverse stateful unit_forget_bias units use_bias"
+    ),
+    "LayerNorm": "bias convention elementwise_affine eps normalized_shape",
+    "LeakyReLU": "alpha",
+    "MaxPool1D": "data_format padding pool_size strides",
+    "MaxPool2D": "data_format padding pool_size strides",
+    "Model": "inputs outputs",
+    "MultiHeadAttention": "convention dropout embed_dim kdim key_dim num_heads use_bias value_dim vdim",
+    "Multiply": "",
+    "PReLU": "init num_parameters",
+    "PositionEmbedding": "embeddings_init max_len",
+    "PositionalEncoding": "max_len",
+    "RReLU": "lower upper",
+    "ReLU": "",
+    "Reshape": "target_shape",
+    "SELU": "",
+    "Sequential": "input_shape layers",
+    "SiLU": "",
+    "Sigmoid": "",
+    "SimpleRNN": (
+        "activation bias_init convention fused kernel_init recurrent_init return_sequences "
+        "return_state reverse stateful units use_bias"
+    ),
+    "Softmax": "axis",
+    "Step": "threshold",
+    "Tanh": "",
+    "TimeDistributed": "layer",
+    "TransformerEncoder": "layer norm num_layers",
+    "TransformerEncoderLayer": (
+        "activation bias d_model dim_feedforward dropout layer_norm_eps nhead norm_first"
+    ),
+    "TransformerLM": (
+        "bias context d_model dim_feedforward dropout num_heads num_layers tie_weights vocab_size"
+    ),
+    "UpSampling2D": "data_format interpolation size",
+    "ViT": "d_model dim_feedforward dropout input_shape num_classes num_heads num_layers patch_size",
+    "ZeroPadding2D": "amounts data_format padding",
+}

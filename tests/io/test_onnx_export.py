@@ -4,6 +4,7 @@ glassnet's (float32, evaluation mode) to 1e-5 relative (to the output's largest 
 NOT_EXPORTABLE reason for every public layer class; and the bad inputs, which raise one clear error and
 write no file."""
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the table beside this file (tests are not a package)
-from onnx_table import ROWS  # noqa: E402
+from onnx_table import KNOWN_OPTIONS, ROWS  # noqa: E402
 
 sys.path.pop(0)
 
@@ -220,3 +221,23 @@ def test_a_graph_that_fails_the_checker_is_never_written(tmp_path, monkeypatch):
 
     monkeypatch.setitem(CONVERTERS, Twice, wrong)
     _refused(Twice(name="twice"), tmp_path, r"Twice 'twice' fails onnx.checker.*bug", input_shape=(3,))
+
+
+def _options(cls) -> set:
+    """The constructor's parameters over the class's ancestry (the ones **kwargs hands on), less name and
+    dtype."""
+    names = set()
+    for ancestor in cls.__mro__:
+        if "__init__" in ancestor.__dict__:
+            for name, parameter in inspect.signature(ancestor.__dict__["__init__"]).parameters.items():
+                if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                    names.add(name)
+    return names - {"self", "name", "dtype"}
+
+
+def test_converters_know_every_option():
+    """A layer option the converter was not written for would be exported as if absent: a wrong file."""
+    for cls in CONVERTERS:
+        known = set(KNOWN_OPTIONS[cls.__name__].split())
+        new = _options(cls) - known
+        assert not new, f"{cls.__name__} has options {sorted(new)} its ONNX converter does not know; teach it"
