@@ -158,6 +158,21 @@ def test_masks_and_stateful_layers_are_refused(tmp_path):
     _refused(nn.GRU(2, stateful=True), tmp_path, r"GRU .*stateful", input_shape=(3, 2))
 
 
+def test_a_training_float64_model_exports_its_evaluation_pass_in_float32(tmp_path, float64):
+    model = nn.Sequential([nn.Dense(6, activation="relu"), nn.Dropout(0.5), nn.BatchNorm(), nn.Dense(2)],
+                          input_shape=(4,))  # fmt: skip
+    randomize(model, np.random.default_rng(3))
+    model.train()
+    proto = onnx.load(str(export_onnx(model, tmp_path / "m.onnx")))
+    assert model.training and all(layer.training for layer in model.layers), "the mode is given back"
+    kinds = {t.data_type for t in proto.graph.initializer}
+    assert onnx.TensorProto.FLOAT in kinds and onnx.TensorProto.DOUBLE not in kinds
+    x = np.random.default_rng(4).standard_normal((3, 4))
+    got = ort.InferenceSession(proto.SerializeToString()).run(None, {"input": x.astype(np.float32)})[0]
+    want = model.eval()(x).data
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
 def test_a_model_of_two_inputs_names_them(tmp_path):
     image, extra = nn.Input((1, 6, 6), name="image"), nn.Input((3,), name="extra")
     features = nn.Flatten()(nn.Conv2D(2, 3, activation="relu")(image))
