@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from glassnet import nn
-from glassnet.models import CharRNN, LeNet5, ResNet18, TransformerLM, ViT
+from glassnet.models import DCGAN, CharRNN, LeNet5, ResNet18, TransformerLM, ViT
 from glassnet.models.resnet import BasicBlock
 
 
@@ -151,6 +151,7 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
     Row("TransformerLM_tied_no_bias",
         lambda: TransformerLM(11, 8, 8, num_layers=1, num_heads=2, bias=False, tie_weights=True), (8,),
         ids=11),  # fmt: skip
+    Row("DCGAN_generator", lambda: DCGAN(latent_dim=3, width=2), (3,)),
     Row("ViT",
         lambda: ViT((1, 8, 8), patch_size=4, num_classes=3, d_model=8, num_layers=2, num_heads=2),
         (1, 8, 8)),  # fmt: skip
@@ -189,6 +190,7 @@ KNOWN_OPTIONS = {
     "ELU": "alpha",
     "Embedding": "dim embeddings_init mask_zero vocab_size",
     "Flatten": "",
+    "GAN": "discriminator generator latent_dim output_range",
     "GELU": "approximate",
     "GRU": (
         "bias_init convention fused kernel_init recurrent_init return_sequences return_state "

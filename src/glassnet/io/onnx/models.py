@@ -1,6 +1,7 @@
 """Converters of the containers and the ready models: ``Sequential``, the functional ``Model`` (its graph
 of layer calls, merge layers included), ``TimeDistributed``, ResNet's ``BasicBlock``, ``CharRNN``,
-``TransformerLM`` (the forward pass without cache) and ``ViT``."""
+``TransformerLM`` (the forward pass without cache), ``ViT`` and a ``GAN`` (its generator: noise ->
+samples)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from glassnet.io.onnx.attention import add_positions, causal_mask, encoder_layer
 from glassnet.io.onnx.graph import NotExportable, Value, convert, converts, describe
 from glassnet.io.onnx.layers import unsupported_mask
 from glassnet.models.char_rnn import CharRNN
+from glassnet.models.gan import GAN
 from glassnet.models.resnet import BasicBlock
 from glassnet.models.transformer_lm import TransformerLM
 from glassnet.models.vit import ViT
@@ -155,3 +157,9 @@ def vit(b, model, x):
     h = convert(b, model.norm, h)
     first = b.op("Gather", [h.name, b.ints(0, "class_position")], "class_vector", axis=1)
     return convert(b, model.head, Value(first, (None, d)))
+
+
+@converts(GAN)
+def gan(b, model, z):
+    """A GAN's forward pass: the generator, noise z (N, latent_dim) -> samples."""
+    return convert(b, model.generator, z)
