@@ -20,6 +20,7 @@ import numpy as np
 
 from glassnet.io.onnx import attention, layers, models, recurrent  # noqa: F401 - they fill CONVERTERS
 from glassnet.io.onnx.graph import CONVERTERS, NOT_EXPORTABLE, GraphBuilder, NotExportable, Value, convert
+from glassnet.train.model import _takes_token_ids as _takes_ids  # the rule fit and predict follow
 
 __all__ = ["export_onnx", "to_onnx", "write_onnx", "NotExportable", "CONVERTERS", "NOT_EXPORTABLE", "OPSET"]
 
@@ -57,12 +58,6 @@ def _input_shapes(model, input_shape) -> list:
                 f"axis, got {input_shape!r}"
             )
     return [(None, *(None if d is None else int(d) for d in shape)) for shape in shapes]
-
-
-def _takes_ids(model, position: int) -> bool:
-    from glassnet.train.model import _takes_token_ids  # noqa: PLC0415 - train is imported by io anyway
-
-    return _takes_token_ids(model, position)
 
 
 def _dims(shape, position: int) -> list:

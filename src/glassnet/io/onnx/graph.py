@@ -110,6 +110,7 @@ def converts(*classes):
 
 
 def describe(layer) -> str:
+    """"Dense 'dense_1'": how the error messages name a layer."""
     return f"{type(layer).__name__} '{getattr(layer, 'name', '?')}'"
 
 
@@ -135,7 +136,8 @@ def convert(builder: GraphBuilder, layer, x):
 
 
 def known(layer, shape, axes, what: str) -> tuple:
-    """The sizes of ``axes`` of ``shape``, which this converter needs known (not None)."""
+    """The sizes of ``axes`` of ``shape``, which this converter needs known (not None); else a
+    ``NotExportable`` asking for an input_shape."""
     sizes = tuple(shape[a] for a in axes)
     if any(s is None for s in sizes):
         raise NotExportable(
