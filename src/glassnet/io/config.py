@@ -27,6 +27,18 @@ Example (the embedded default of ``glassnet train``, an MLP on scikit-learn's bu
     batch_size = 32
     validation_split = 0.1
 
+A learning-rate schedule (``glassnet.optim.schedules``) goes in ``[compile.schedule]``: its type and its
+arguments; the optimizer steps it with every update, so its steps count batches (iterations), and its base
+rate is the optimizer's ``lr``::
+
+    [compile.schedule]
+    type = "WarmupCosine"       # nanoGPT's: 100 warm-up iterations, cosine to min_lr at iteration 2000
+    warmup_steps = 100
+    decay_steps = 2000
+    min_lr = 1e-4
+
+(``SequentialLR`` takes ``schedulers = [{ type = "LinearLR", ... }, ...]`` and ``milestones``.)
+
 Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet.models`` with its keyword
 arguments (the input shape comes from the data)::
 
@@ -209,6 +221,8 @@ _FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
 # a layer's other keys are its class's arguments, checked by the class
 _LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 _OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
+# a learning-rate schedule: its other keys are the class's arguments, checked by the class
+_SCHEDULE = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 SEARCH_DOMAINS = ("choice", "grid", "uniform", "loguniform", "randint")
 HIDDEN_KEYS = ("hidden_layers", "hidden_units", "hidden_activation")
 _SEARCH = Schema(
@@ -270,6 +284,7 @@ RUN_SCHEMA = Schema(
                     "optimizer": _OPTIMIZER_OR_LOSS,
                     "loss": _OPTIMIZER_OR_LOSS,
                     "metrics": Field((list,), items=Field((str,))),
+                    "schedule": _SCHEDULE,
                 }
             ),
         ),
@@ -411,6 +426,9 @@ class RunConfig:
         settings = dict(self.compile)
         with _blame(self.source, "compile.optimizer"):
             optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
+        if "schedule" in settings:
+            with _blame(self.source, "compile.schedule"):
+                optimizer.attach_schedule(_schedule(settings["schedule"], self.source))
         with _blame(self.source, "compile.loss"):
             loss = _loss(settings.get("loss"), self.source)
         metrics = list(settings.get("metrics", []))
@@ -460,6 +478,36 @@ def _optimizer(spec, source: str):
             f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
         )
     return cls(**spec)
+
+
+# The schedules a run file may name: those whose arguments are numbers (not functions).
+SCHEDULES = tuple(
+    name
+    for name in optim.schedules.__all__
+    if isinstance(getattr(optim.schedules, name), type) and name not in ("Schedule", "LambdaLR", "FunctionLR")
+)
+
+
+def _schedule(spec: dict, source: str) -> optim.schedules.Schedule:
+    """A schedule from its table (``SequentialLR``'s ``schedulers``: a list of such tables), to be stepped
+    with the updates by the optimizer."""
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in SCHEDULES:
+        raise RunFileError(f"{source}: [compile.schedule] type {kind!r}; valid: {', '.join(SCHEDULES)}")
+    if "optimizer" in spec:
+        raise RunFileError(f"{source}: [compile.schedule] takes no optimizer: it steps [compile]'s")
+    if isinstance(spec.get("schedulers"), list):
+        spec["schedulers"] = [_schedule(_as_table(item, source), source) for item in spec["schedulers"]]
+    return getattr(optim.schedules, kind)(**spec)
+
+
+def _as_table(item, source: str) -> dict:
+    if not isinstance(item, dict):
+        raise RunFileError(
+            f"{source}: [compile.schedule] schedulers: expected tables with a type, found {item!r}"
+        )
+    return item
 
 
 def _loss(spec, source: str):
