@@ -129,6 +129,36 @@ def _glassnet_keras_fit(train):
         yield
 
 
+def _graph_twin(framework: str):
+    """graph_gcn.py for glassnet, its PyTorch Geometric twin graph_gcn_torch.py for "pytorch"."""
+    import graph_gcn
+
+    if framework == "glassnet":
+        return graph_gcn
+    import graph_gcn_torch
+
+    return graph_gcn_torch
+
+
+def _graph_epoch(model: str):
+    def build(framework: str, steps: int):
+        import graph_gcn
+
+        return _graph_twin(framework).epoch_runner(graph_gcn.cora(), model), 1
+
+    return build
+
+
+def _graph_ops(edges: int):
+    def build(framework: str, steps: int):
+        import graph_gcn
+
+        arrays = graph_gcn.random_graph(graph_gcn.OPS_NODES, edges)
+        return _graph_twin(framework).ops_runner(arrays), edges
+
+    return build
+
+
 WORKLOADS = {
     "mlp_train": Workload(
         "MLP 784-256-128-10 train, batch 128, SGD momentum",
@@ -147,11 +177,30 @@ WORKLOADS = {
     ),
     "lstm_infer": Workload("LSTM inference, batch 64", "samples/s", _lstm(1), 20),
     "char_lm": Workload("Char-LM 2xLSTM(256), 100 chars, batch 64, Adam", "chars/s", _char_lm, 4, 2),
+    # Graphs: the "pytorch" side is PyTorch Geometric (benchmarks/graph_gcn_torch.py).
+    "gcn_cora": Workload(
+        "GCN epoch on Cora, full batch, train mode, Adam (vs PyG)", "epochs/s", _graph_epoch("gcn"), 20
+    ),
+    "gat_cora": Workload(
+        "GAT epoch on Cora, 8 heads, full batch, train mode, Adam (vs PyG)",
+        "epochs/s",
+        _graph_epoch("gat"),
+        10,
+    ),
+    "graph_ops_100k": Workload(
+        "message passing fwd+bwd, 100k nodes, 100k edges (vs PyG)", "edges/s", _graph_ops(100_000), 10
+    ),
+    "graph_ops_300k": Workload(
+        "message passing fwd+bwd, 100k nodes, 300k edges (vs PyG)", "edges/s", _graph_ops(300_000), 10
+    ),
+    "graph_ops_1m": Workload(
+        "message passing fwd+bwd, 100k nodes, 1M edges (vs PyG)", "edges/s", _graph_ops(1_000_000), 5
+    ),
 }
 
 
 def _perf_control(command: bytes) -> None:
-    """Tell ``perf record --control`` (benchmarks/profile.py) to sample only the timed steps."""
+    """Tell ``perf record --control`` (benchmarks/cpu_profile.py) to sample only the timed steps."""
     fifo = os.environ.get("GLASSNET_PERF_CONTROL")
     if fifo:
         descriptor = os.open(fifo, os.O_WRONLY)

@@ -164,7 +164,7 @@ import sys
 sys.path.insert(0, {folder!r})
 from search_helpers import blobs, build_mlp
 from glassnet import tune
-space = {{"units": tune.grid([4, 8, 16]), "lr": tune.grid([0.01, 0.05]), "sleep": 0.25}}
+space = {{"units": tune.grid([4, 8, 16]), "lr": tune.grid([0.01, 0.05]), "sleep": {sleep}}}
 search = tune.GridSearch(build_mlp, space, executor={executor!r}, n_workers=2, directory=sys.argv[1],
                          refit=False, verbose=0)
 result = search.search(*blobs(), epochs=3, validation_split=0.2)
@@ -180,7 +180,10 @@ def _table_without_time(folder: Path):
 @pytest.mark.parametrize("executor", ["serial", "processes"])
 def test_sigint_then_restart_gives_the_table_of_an_uninterrupted_search(tmp_path, executor):
     script = tmp_path / "search.py"
-    script.write_text(SCRIPT.format(folder=FOLDER, executor=executor))
+    # Each trial sleeps long enough that the SIGINT, sent once two trials are written, lands while later
+    # ones run even on a loaded machine (with two workers and 0.25 s, all six sometimes finished first).
+    sleep = 0.75 if executor == "processes" else 0.25
+    script.write_text(SCRIPT.format(folder=FOLDER, executor=executor, sleep=sleep))
     run = [sys.executable, str(script)]
     assert subprocess.run([*run, str(tmp_path / "whole")], capture_output=True, text=True).stdout.startswith(
         "complete 6"
