@@ -386,6 +386,11 @@ class Module:
     def save(self, path):
         return TRAINING["save"](self, path)
 
+    def export_onnx(self, path, input_shape=None, **kwargs):
+        """Write the model as an ONNX file (``glassnet.io.onnx.export_onnx``: evaluation mode, float32, a
+        dynamic batch axis); ``input_shape`` (without the batch axis) for a model never built."""
+        return TRAINING["export_onnx"](self, path, input_shape=input_shape, **kwargs)
+
     def extra_repr(self) -> str:
         """The constructor arguments shown inside ``repr`` (``Dense(3, activation=relu)``)."""
         return ""
