@@ -48,9 +48,12 @@ ACTIVATIONS = [
     ("Tanh", nn.Tanh),
     ("ReLU", nn.ReLU),
     ("LeakyReLU", lambda: nn.LeakyReLU(0.2)),
+    ("LeakyReLU_keras", lambda: nn.LeakyReLU(convention="keras")),
     ("RReLU", nn.RReLU),
     ("PReLU", lambda: nn.PReLU(3, init=0.3)),
     ("PReLU_shared", nn.PReLU),
+    ("PReLU_keras", lambda: nn.PReLU(convention="keras")),
+    ("PReLU_keras_shared_axis1", lambda: nn.PReLU(convention="keras", shared_axes=1)),
     ("ELU", lambda: nn.ELU(0.7)),
     ("SELU", nn.SELU),
     ("SiLU", nn.SiLU),
@@ -67,6 +70,10 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
     Row("BatchNorm_notes_2d", lambda: nn.BatchNorm(), (3,)),
     Row("BatchNorm_pytorch_4d", lambda: nn.BatchNorm(convention="pytorch"), (2, 3, 2)),
     Row("BatchNorm_keras_eps", lambda: nn.BatchNorm(convention="keras", epsilon=0.1), (2, 5)),
+    Row("BatchNorm_axis_last_2d", lambda: nn.BatchNorm(axis=-1), (3,)),
+    Row("BatchNorm_channels_last_4d", lambda: nn.BatchNorm(data_format="channels_last"), (2, 3, 4)),
+    Row("BatchNorm_axis2_3d", lambda: nn.BatchNorm(axis=2, convention="pytorch"), (2, 5)),
+    Row("PReLU_keras_image_shared_c", lambda: nn.PReLU(convention="keras", shared_axes=[1]), (3, 2, 4)),
     Row("LayerNorm", nn.LayerNorm, (2, 5)),
     Row("LayerNorm_two_axes_keras", lambda: nn.LayerNorm((2, 3), convention="keras"), (2, 3)),
     Row("LayerNorm_no_bias", lambda: nn.LayerNorm(bias=False), (2, 5)),
@@ -117,6 +124,19 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
     Row("GRU_pytorch_reverse",
         lambda: nn.GRU(3, reverse=True, return_sequences=True, convention="pytorch"),
         (4, 2)),  # fmt: skip
+    Row("SimpleRNN_go_backwards_sequences_states",
+        lambda: nn.SimpleRNN(3, go_backwards=True, return_sequences=True, return_state=True), (4, 2)),
+    Row("LSTM_go_backwards_states", lambda: nn.LSTM(3, go_backwards=True, return_state=True), (4, 2)),
+    Row("LSTM_go_backwards_sequences_states",
+        lambda: nn.LSTM(3, go_backwards=True, return_sequences=True, return_state=True), (4, 2)),
+    Row("LSTM_zero_output_for_mask_unmasked",
+        lambda: nn.LSTM(3, return_sequences=True, zero_output_for_mask=True), (4, 2)),
+    Row("GRU_pytorch_go_backwards", lambda: nn.GRU(3, go_backwards=True, convention="pytorch"), (4, 2)),
+    Row("GRU_reset_before_states",
+        lambda: nn.GRU(3, reset_after=False, return_sequences=True, return_state=True), (4, 2)),
+    Row("GRU_reset_before_go_backwards",
+        lambda: nn.GRU(3, reset_after=False, go_backwards=True, return_sequences=True), (4, 2)),
+    Row("GRU_reset_before_no_bias", lambda: nn.GRU(3, reset_after=False, use_bias=False), (4, 2)),
     Row("Bidirectional_concat",
         lambda: nn.Bidirectional(nn.GRU(2, return_sequences=True, convention="pytorch")), (3, 2)),
     Row("Bidirectional_ave_states",
@@ -168,7 +188,7 @@ KNOWN_OPTIONS = {
     "AvgPool1D": "data_format padding pool_size strides",
     "AvgPool2D": "data_format padding pool_size strides",
     "BasicBlock": "filters strides weight_init",
-    "BatchNorm": "convention epsilon momentum",
+    "BatchNorm": "axis convention data_format epsilon momentum",
     "Bidirectional": "backward_layer layer merge_mode",
     "CharRNN": "cell convention embedding_dim num_layers units vocab_size",
     "Concatenate": "axis",
@@ -193,25 +213,25 @@ KNOWN_OPTIONS = {
     "GAN": "discriminator generator latent_dim output_range",
     "GELU": "approximate",
     "GRU": (
-        "bias_init convention fused kernel_init recurrent_init return_sequences return_state "
-        "reverse stateful units use_bias"
+        "bias_init convention fused go_backwards kernel_init recurrent_init reset_after return_sequences "
+        "return_state reverse stateful units use_bias zero_output_for_mask"
     ),
     "GlobalAvgPool1D": "data_format",
     "GlobalAvgPool2D": "data_format",
     "Identity": "",
     "InputLayer": "shape",
     "LSTM": (
-        "bias_init convention fused kernel_init recurrent_init return_sequences return_state "
-        "reverse stateful unit_forget_bias units use_bias"
+        "bias_init convention fused go_backwards kernel_init recurrent_init return_sequences return_state "
+        "reverse stateful unit_forget_bias units use_bias zero_output_for_mask"
     ),
     "LayerNorm": "bias convention elementwise_affine eps normalized_shape",
-    "LeakyReLU": "alpha",
+    "LeakyReLU": "alpha convention",
     "MaxPool1D": "data_format padding pool_size strides",
     "MaxPool2D": "data_format padding pool_size strides",
     "Model": "inputs outputs",
     "MultiHeadAttention": "convention dropout embed_dim kdim key_dim num_heads use_bias value_dim vdim",
     "Multiply": "",
-    "PReLU": "init num_parameters",
+    "PReLU": "convention init num_parameters shared_axes",
     "PositionEmbedding": "embeddings_init max_len",
     "PositionalEncoding": "max_len",
     "RReLU": "lower upper",
@@ -222,8 +242,8 @@ KNOWN_OPTIONS = {
     "SiLU": "",
     "Sigmoid": "",
     "SimpleRNN": (
-        "activation bias_init convention fused kernel_init recurrent_init return_sequences "
-        "return_state reverse stateful units use_bias"
+        "activation bias_init convention fused go_backwards kernel_init recurrent_init return_sequences "
+        "return_state reverse stateful units use_bias zero_output_for_mask"
     ),
     "Softmax": "axis",
     "Step": "threshold",

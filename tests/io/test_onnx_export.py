@@ -153,6 +153,10 @@ def test_a_never_built_model_needs_input_shape(tmp_path):
 def test_masks_and_stateful_layers_are_refused(tmp_path):
     masked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), nn.LSTM(2)], input_shape=(4,))
     _refused(masked, tmp_path, r"LSTM .*padding mask")
+    for zero_output in (True, False):  # the option only acts on masked steps, which stay refused
+        gru = nn.GRU(2, go_backwards=True, return_sequences=True, zero_output_for_mask=zero_output)
+        masked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), gru], input_shape=(4,))
+        _refused(masked, tmp_path, r"GRU .*padding mask.*without mask_zero")
     unmasked = nn.Sequential([nn.Embedding(5, 3, mask_zero=True), nn.Flatten()], input_shape=(4,))
     assert export_onnx(unmasked, tmp_path / "ok.onnx").exists()  # no layer reads the mask
     _refused(nn.GRU(2, stateful=True), tmp_path, r"GRU .*stateful", input_shape=(3, 2))

@@ -38,7 +38,8 @@ converts(A.ReLU)(_simple("Relu"))
 
 @converts(A.LeakyReLU, A.RReLU)
 def leaky_relu(b, layer, x):
-    """LeakyRelu; RReLU in evaluation is a leaky ReLU of slope (lower + upper)/2."""
+    """LeakyRelu of the layer's α (its ``convention`` only chose α's default); RReLU in evaluation is a
+    leaky ReLU of slope (lower + upper)/2."""
     alpha = layer.alpha if isinstance(layer, A.LeakyReLU) else (layer.lower + layer.upper) / 2
     return Value(b.op("LeakyRelu", [x.name], alpha=float(alpha)), x.shape)
 
@@ -62,9 +63,10 @@ def step(b, layer, x):
 
 @converts(A.PReLU)
 def prelu(b, layer, x):
-    """One slope, or one per channel on axis 1 (shaped (C, 1, ..., 1) to broadcast)."""
+    """One slope, one per channel on axis 1 (shaped (C, 1, ..., 1) to broadcast), or Keras's layout: an
+    example's shape, 1 along ``shared_axes``, which PRelu broadcasts over the batch axis as it is."""
     slope = layer.slope.data
-    if slope.size > 1:
+    if slope.ndim == 1 and slope.size > 1:
         slope = slope.reshape((-1,) + (1,) * (len(x.shape) - 2))
     return Value(b.op("PRelu", [x.name, b.weight(slope, "slope")]), x.shape)
 
@@ -121,14 +123,27 @@ def embedding(b, layer, x):
 # --- normalization ----------------------------------------------------------------------------------------
 @converts(nn.BatchNorm)
 def batch_norm(b, layer, x):
-    """BatchNormalization in inference mode: γ (x - running mean)/sqrt(running var + ε) + β."""
+    """BatchNormalization in inference mode: γ (x - running mean)/sqrt(running var + ε) + β. ONNX's
+    features are on axis 1: a layer's other ``axis`` (-1: ``data_format="channels_last"``) is moved there
+    by a Transpose and back by its inverse."""
     names = ("gamma", "beta", "running_mean", "running_var")
-    inputs = [x.name] + [b.weight(getattr(layer, name), name) for name in names]
-    if len(x.shape) == 2:  # ONNX wants (N, C, D...): a (N, C, 1) view for features
-        view = b.op("Unsqueeze", [x.name, b.ints([2], "axes")])
-        y = b.op("BatchNormalization", [view, *inputs[1:]], epsilon=float(layer.epsilon))
-        return Value(b.op("Squeeze", [y, b.ints([2], "axes")]), x.shape)
-    return Value(b.op("BatchNormalization", inputs, epsilon=float(layer.epsilon)), x.shape)
+    statistics = [b.weight(getattr(layer, name), name) for name in names]
+    rank, axis = len(x.shape), layer._axis_of(len(x.shape))
+    if axis is None:
+        raise NotExportable(f"cannot export {describe(layer)}: no features' axis {layer.axis} in {x.shape}")
+    name = x.name
+    perm = [0, axis, *(a for a in range(1, rank) if a != axis)]
+    if axis != 1:
+        name = b.op("Transpose", [name], "features_first", perm=perm)
+    if rank == 2:  # ONNX wants (N, C, D...): a (N, C, 1) view for features
+        view = b.op("Unsqueeze", [name, b.ints([2], "axes")])
+        y = b.op("BatchNormalization", [view, *statistics], epsilon=float(layer.epsilon))
+        y = b.op("Squeeze", [y, b.ints([2], "axes")])
+    else:
+        y = b.op("BatchNormalization", [name, *statistics], epsilon=float(layer.epsilon))
+    if axis != 1:
+        y = b.op("Transpose", [y], "features_back", perm=[int(a) for a in np.argsort(perm)])
+    return Value(y, x.shape)
 
 
 @converts(nn.LayerNorm)

@@ -10,9 +10,16 @@ ONNX's W (G·units, inputs) and R (G·units, units)):
 | LSTM      | i, f, g, o (Keras's i, f, c, o: the same) | i, o, f, c    | [b_ih, b_hh or 0], reordered       |
 | GRU       | r, z, n ("pytorch"), z, r, h ("keras")    | z, r, h       | [b_ih, b_hh], reordered            |
 
-glassnet's GRU applies the reset gate after the recurrent product in both conventions (PyTorch's GRU,
-Keras 3's ``reset_after=True``): ONNX's ``linear_before_reset=1``. ``reverse=True`` is ONNX's direction
-"reverse" (outputs aligned with the input steps, the final state that of step 0, as glassnet's).
+glassnet's GRU applies the reset gate after the recurrent product by default (PyTorch's GRU, Keras 3's
+``reset_after=True``): ONNX's ``linear_before_reset=1``. Keras's older ``reset_after=False``
+(n_t = tanh(x_t W_n + b_n + (r_t ⊙ h_{t-1}) W_hn)) is ONNX's ``linear_before_reset=0``, whose candidate
+h_t = g(X_t W_h^T + (r_t ⊙ H_{t-1}) R_h^T + Rb_h + Wb_h): the one bias (3·units,) as Wb, zeros as Rb (the
+gates z and r add Wb + Rb = b as glassnet's). ``reverse=True`` is ONNX's direction "reverse" (outputs
+aligned with the input steps, the final state that of step 0, as glassnet's); ``go_backwards=True`` reads
+the same way and returns the sequence in reading order (Keras's): the "reverse" op's Y flipped in time
+(Slice, step -1); its last output and final states are the state after reading step 0, the op's Y_h.
+Masks (and so ``zero_output_for_mask``, which only acts on masked steps) are refused before a converter
+runs (``models._passes_mask``).
 The ops run time-major: X (T, N, F) is transposed in, Y (T, 1, N, units) squeezed and transposed out.
 """
 
@@ -61,15 +68,18 @@ def run_direction(b, layer, time_major: str, shape: tuple) -> list:
     inputs = [time_major, b.weight(w, "W"), b.weight(r, "R")]
     if bias is not None:
         inputs.append(b.weight(bias, "B"))
-    options = dict(hidden_size=layer.units, direction="reverse" if layer.reverse else "forward")
+    options = dict(hidden_size=layer.units, direction="reverse" if layer.backwards else "forward")
     if kind is nn.SimpleRNN:
         options["activations"] = [{"tanh": "Tanh", "relu": "Relu"}[layer.activation]]
     if kind is nn.GRU:
-        options["linear_before_reset"] = 1
+        options["linear_before_reset"] = int(layer.reset_after)
     count = 3 if kind is nn.LSTM else 2
     outputs = b.op(_OP[kind], inputs, _OP[kind], outputs=count, **options)
     axes = b.ints([1], "axes")
     y = b.op("Squeeze", [outputs[0], axes], "Y")  # (T, 1, N, H) -> (T, N, H)
+    if layer.go_backwards:  # reading order: the step-aligned Y from its last step to its first
+        ends = b.ints([-(2**63)], "ends")  # INT64_MIN: through index 0 with step -1
+        y = b.op("Slice", [y, b.ints([-1], "starts"), ends, b.ints([0], "axes"), b.ints([-1], "steps")], "Y")
     states = [b.op("Squeeze", [state, b.ints([0], "axes")], "state") for state in outputs[1:]]
     return [y, *states]
 
