@@ -230,14 +230,16 @@ def _json_default(value):
 # --- reading: the archive, bounded ------------------------------------------------------------------
 
 
-def _members(archive: zipfile.ZipFile, path: Path) -> dict:
-    """Name -> ZipInfo, after refusing duplicated names, unknown compression and impossible sizes."""
+def _members(archive: zipfile.ZipFile, path: Path, error=None) -> dict:
+    """Name -> ZipInfo, after refusing duplicated names, unknown compression and impossible sizes (raising
+    ``error``, a ``FileFormatError`` class: ``ModelFileError`` by default)."""
+    failure = error or ModelFileError
     members = {}
     for info in archive.infolist():
         if info.filename in members:
-            raise ModelFileError(f"{path}: member {info.filename}: expected once, found it twice")
+            raise failure(f"{path}: member {info.filename}: expected once, found it twice")
         if info.compress_type not in _METHODS:
-            raise ModelFileError(
+            raise failure(
                 f"{path}: member {info.filename}: expected stored or deflated data, found compression "
                 f"method {info.compress_type}"
             )
@@ -245,7 +247,7 @@ def _members(archive: zipfile.ZipFile, path: Path) -> dict:
         if info.compress_type == zipfile.ZIP_DEFLATED:
             ceiling = info.compress_size * _DEFLATE_RATIO + 1024
         if info.file_size > ceiling:
-            raise ModelFileError(
+            raise failure(
                 f"{path}: member {info.filename}: expected at most {ceiling:,} bytes from "
                 f"{info.compress_size:,} compressed bytes, found a declared size of {info.file_size:,} "
                 "(a zip bomb?)"
@@ -254,8 +256,9 @@ def _members(archive: zipfile.ZipFile, path: Path) -> dict:
     return members
 
 
-def _read_member(archive, info, path: Path, into=None) -> bytes | bytearray:
+def _read_member(archive, info, path: Path, into=None, error=None) -> bytes | bytearray:
     """The bytes of member ``info``, inflated in chunks and never beyond its declared size."""
+    failure = error or ModelFileError
     size = info.file_size
     buffer = into if into is not None else bytearray(size)
     view, filled = memoryview(buffer), 0
@@ -268,10 +271,10 @@ def _read_member(archive, info, path: Path, into=None) -> bytes | bytearray:
                 filled += count
             extra = stream.read(1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-        raise ModelFileError(f"{path}: member {info.filename} is damaged ({error})") from None
+        raise failure(f"{path}: member {info.filename} is damaged ({error})") from None
     if filled != size or extra:
         found = f"{filled:,}" if filled < size else "more"
-        raise ModelFileError(
+        raise failure(
             f"{path}: member {info.filename}: expected {size:,} bytes (its declared size), found {found}"
         )
     return buffer

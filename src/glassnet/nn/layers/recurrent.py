@@ -266,35 +266,23 @@ class _Recurrent(Module):
         return ", ".join([str(self.units), f"convention={self.convention!r}", *(f"{f}=True" for f in flags)])
 
     # --- PyTorch weights ---
-    def load_torch_state_dict(self, state_dict, layer: int = 0, reverse: bool = False) -> None:
+    def load_torch_state_dict(self, state_dict, layer: int = 0, reverse: bool = False, prefix: str = "",
+                              strict: bool = False) -> None:
         """Copy the weights of layer ``layer`` (its reverse direction with ``reverse``) of a PyTorch
-        ``nn.RNN``/``nn.LSTM``/``nn.GRU`` state dict into this layer (built, ``convention="pytorch"``).
+        ``nn.RNN``/``nn.LSTM``/``nn.GRU`` state dict into this built layer, in either convention.
 
         PyTorch's weight_ih_l{k} (G·units, features) becomes ``kernel`` (transposed), weight_hh_l{k}
-        ``recurrent_kernel``, bias_ih_l{k} ``bias`` and bias_hh_l{k} ``recurrent_bias``.
+        ``recurrent_kernel``, bias_ih_l{k} ``bias`` and bias_hh_l{k} ``recurrent_bias`` (added into ``bias``
+        where the Keras convention has one bias); the gate blocks are reordered where the conventions'
+        orders differ (GRU). ``glassnet.io.layouts`` has the table.
         """
-        kind = type(self).__name__
-        if self.convention != "pytorch":
-            raise ValueError(f"{kind} '{self.name}': PyTorch weights need convention='pytorch'")
-        if not self.built:
-            raise RuntimeError(f"{kind} '{self.name}' is not built: call it once or build(input_shape) first")
         suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-        pairs = [("kernel", "weight_ih", True), ("recurrent_kernel", "weight_hh", True)]
-        if self.use_bias:
-            pairs += [("bias", "bias_ih", False), ("recurrent_bias", "bias_hh", False)]
-        for ours, theirs, transpose in pairs:
-            key = theirs + suffix
-            if key not in state_dict:
-                raise KeyError(f"{kind} '{self.name}': the PyTorch state dict has no {key!r}")
-            value = _to_numpy(state_dict[key])
-            value = value.T if transpose else value
-            target = getattr(self, ours)
-            if value.shape != target.shape:
-                raise ValueError(
-                    f"{kind} '{self.name}': PyTorch's {key} gives shape {value.shape}, "
-                    f"{ours} has {target.shape}"
-                )
-            target.data[...] = value
+        picked = {
+            key[len(prefix) : len(key) - len(suffix)] + "_l0": value
+            for key, value in state_dict.items()
+            if key.startswith(prefix) and key.endswith(suffix) and "." not in key[len(prefix) :]
+        }
+        super().load_torch_state_dict(picked, strict=strict)
 
 
 class SimpleRNN(_Recurrent):
