@@ -55,28 +55,38 @@ def _h5py():
     return h5py
 
 
-def _layer_names(config, path: Path) -> list:
-    """The (name, nested config) of each layer of a Sequential or functional model's config, in order."""
+def _snake_case(name: str) -> str:
+    """Keras's ``naming.to_snake_case``: "MultiHeadAttention" -> "multi_head_attention"."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _saved_layers(config, path: Path) -> list:
+    """(group name, layer config) of each layer of a Sequential or functional model's config, in order.
+
+    Keras names a layer's group after its class, not its name ("dense", "dense_1", ... in the order of the
+    model's layers, the input layer included), so that two instances of a model share one file layout."""
     inner = config.get("config") if isinstance(config, dict) else None
     layers = inner.get("layers") if isinstance(inner, dict) else None
     if not isinstance(layers, list):
         return []
-    names = []
+    saved, used = [], {}
     for entry in layers:
-        if not isinstance(entry, dict):
+        kind = entry.get("class_name") if isinstance(entry, dict) else None
+        if not isinstance(kind, str):
             raise KerasFileError(
-                f"{path}: config.json: expected each layer as an object, found {entry!r:.60}"
+                f"{path}: config.json: expected each layer with a class_name, found {entry!r:.80}"
             )
-        name = entry.get("name") or (entry.get("config") or {}).get("name")
-        if not isinstance(name, str):
-            raise KerasFileError(f"{path}: config.json: a layer without a name ({entry.get('class_name')!r})")
-        names.append((name, entry))
-    return names
+        name = _snake_case(kind)
+        used[name] = used.get(name, -1) + 1
+        saved.append((name if used[name] == 0 else f"{name}_{used[name]}", entry))
+    return saved
 
 
 def _arrays(group, config, path: Path, budget: list, where: str, depth: int = 0) -> list:
-    """The arrays under ``group`` in Keras's order: its own vars, then its sublayers (by ``config`` where it
-    lists them, else Keras's order of sub-objects, else by name)."""
+    """The arrays under ``group`` in Keras's order: its own vars, then its layers (in ``config``'s order,
+    where it lists them) and other sub-objects (in Keras's order, else by name)."""
     h5py = _h5py()
     if depth > _MAX_DEPTH:
         raise KerasFileError(f"{path}: {where}: nested deeper than {_MAX_DEPTH} groups")
@@ -86,23 +96,24 @@ def _arrays(group, config, path: Path, budget: list, where: str, depth: int = 0)
         keys = sorted(variables, key=lambda k: int(k) if re.fullmatch(r"\d{1,6}", k) else -1)
         for key in keys:
             out.append(_read_dataset(variables[key], path, f"{where}/vars/{key}", budget, h5py))
-    children = [k for k in group if k != "vars"]
-    listed = [name for name, _ in _layer_names(config, path)] if "layers" in group else []
+    children = [k for k in group if k not in ("vars", "layers")]
     if "layers" in group:
-        sub = dict(_layer_names(config, path))
-        order = [n for n in listed if n in group["layers"]] + sorted(
-            n for n in group["layers"] if n not in sub
-        )
+        layers, listed = group["layers"], dict(_saved_layers(config, path))
+        order = [name for name in listed if name in layers]
+        order += sorted((name for name in layers if name not in listed), key=_natural)
         for name in order:
-            out += _arrays(
-                group["layers"][name], sub.get(name), path, budget, f"{where}/layers/{name}", depth + 1
-            )
-        children.remove("layers")
+            out += _arrays(layers[name], listed.get(name), path, budget, f"{where}/layers/{name}", depth + 1)
     rank = {name: k for k, name in enumerate(_ORDER)}
-    for name in sorted(children, key=lambda n: (rank.get(n.lstrip("_"), len(_ORDER)), n)):
+    for name in sorted(children, key=lambda n: (rank.get(n.lstrip("_"), len(_ORDER)), _natural(n))):
         if isinstance(group[name], h5py.Group):
             out += _arrays(group[name], None, path, budget, f"{where}/{name}", depth + 1)
     return out
+
+
+def _natural(name: str) -> tuple:
+    """ "dense_10" after "dense_2"."""
+    found = re.fullmatch(r"(.*?)(?:_(\d{1,6}))?", name)
+    return found.group(1), int(found.group(2) or -1)
 
 
 def _read_dataset(dataset, path: Path, where: str, budget: list, h5py) -> np.ndarray:

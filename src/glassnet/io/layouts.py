@@ -285,23 +285,22 @@ def _attention_keras_of_torch(layer, dim: int, heads: int) -> list:
         ]
     slots.append(
         Slot(
-            ("output/kernel",),
+            ("attention_output/kernel",),
             ("out_proj_weight",),
             lambda w: (w.T.reshape(heads, width, dim),),
             lambda v: (v.reshape(dim, dim).T,),
         )
     )
     if layer.use_bias:
-        slots.append(same("output/bias", "out_proj_bias"))
+        slots.append(same("attention_output/bias", "out_proj_bias"))
     return slots  # fmt: skip
 
 
 def _attention_keras(layer):
     if layer.convention == "keras":
-        names = [
-            f"{part}_{kind}" for part in ("query", "key", "value", "output") for kind in ("kernel", "bias")
-        ]
-        return _present(layer, [same(name.replace("_", "/"), name) for name in names])
+        keras_part = {"query": "query", "key": "key", "value": "value", "output": "attention_output"}
+        return _present(layer, [same(f"{keras_part[part]}/{kind}", f"{part}_{kind}")
+                                for part in keras_part for kind in ("kernel", "bias")])  # fmt: skip
     return _attention_keras_of_torch(layer, layer.embed_dim, layer.num_heads)
 
 
@@ -326,9 +325,7 @@ def _container(torch: str) -> Row:
 
 
 _NO_TORCH = "(no PyTorch module: glassnet's names, {})"
-_RECURRENT_TORCH = (
-    "nn.{}: weight_ih_l0 (G·u, in), weight_hh_l0 (G·u, u), bias_ih_l0, bias_hh_l0; gates {}"
-)
+_RECURRENT_TORCH = "nn.{}: weight_ih_l0 (G·u, in), weight_hh_l0 (G·u, u), bias_ih_l0, bias_hh_l0; gates {}"
 _RECURRENT_KERAS = "{}: kernel (in, G·u), recurrent_kernel (u, G·u), bias {}; gates {}"
 
 LAYOUTS: dict = {
