@@ -79,7 +79,8 @@ def moved(theirs: str, ours: str, axes: tuple) -> Slot:
 def attribute(module, dotted: str):
     """``module``'s array at the dotted path ("forward_layer.kernel"), or None."""
     for part in dotted.split("."):
-        module = getattr(module, part, None)
+        children = getattr(module, "_modules", {})
+        module = children[part] if part in children else getattr(module, part, None)  # ModuleList's "0"
     return module
 
 
@@ -140,6 +141,12 @@ def _gate_order(layer, target: str) -> tuple:
 
 
 def _recurrent_torch(layer, suffix: str = "_l0"):
+    if isinstance(layer, recurrent.GRU) and not getattr(layer, "reset_after", True):
+        raise ValueError(
+            f"GRU '{layer.name}' has reset_after=False (the reset gate applied before the recurrent "
+            "product), which torch.nn.GRU does not compute; move it with get_weights() (Keras) or "
+            "layout='glassnet'"
+        )
     order = _gate_order(layer, "pytorch")
 
     def kernel(theirs, ours):
@@ -392,7 +399,12 @@ LAYOUTS: dict = {
 
 
 def layout_table() -> str:
-    """The table as Markdown: one line per glassnet layer, its PyTorch and its Keras 3 layout."""
+    """The table as Markdown: one line per glassnet layer, its PyTorch and its Keras 3 layout.
+
+    Example:
+        >>> print(layout_table().splitlines()[2])
+        | Dense | nn.Linear: weight = Wᵀ (out, in), bias | Dense: kernel W (in, out), bias |
+    """
     lines = ["| glassnet | PyTorch (state dict names, shapes) | Keras 3 (`get_weights()` order, shapes) |",
              "|---|---|---|"]  # fmt: skip
     for cls, row in LAYOUTS.items():

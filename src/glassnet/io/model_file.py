@@ -50,9 +50,15 @@ from glassnet.nn.module import Module
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.train import metrics as metrics_module
 
-__all__ = ["save_model", "load_model", "ModelFileError", "FORMAT", "VERSION"]
+__all__ = ["save_model", "load_model", "ModelFileError", "FORMAT", "VERSION", "FORMAT_VERSIONS"]
 
 FORMAT, VERSION = "glassnet-model", 1
+# The format's versions, what each one holds (the README's table). A reader refuses a file of a version above
+# its own VERSION (written by a newer glassnet) and reads every version up to it.
+FORMAT_VERSIONS = {
+    1: "glassnet.json (format, version, model, weights, frozen, compile, arrays; shapes since the first "
+    "release, absent in the earliest files), weights/<name>.npy, optimizer/<index>.<state>.npy",
+}
 _MANIFEST = "glassnet.json"
 _MANIFEST_LIMIT = 16 << 20  # bytes; ResNet-34's manifest is about 60 kB
 _CHUNK = 1 << 20  # bytes inflated at a time
