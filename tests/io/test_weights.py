@@ -136,13 +136,19 @@ def test_glassnet_layout_round_trip_and_the_layout_noted_in_the_file(tmp_path, f
 
 
 def test_from_torch_state_dict_picks_a_prefix_and_reads_tensors(float64):
-    theirs = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LayerNorm(4, dtype=torch.float64))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.LayerNorm(4)).double()
     ours = nn.LayerNorm()
     ours.build((None, 4))
     with torch.no_grad():
         theirs[1].weight.uniform_(0.5, 1.5)
     W.from_torch_state_dict(ours, theirs.state_dict(), prefix="1.")
     np.testing.assert_array_equal(ours.gamma.data, theirs[1].weight.detach().numpy())
+    model = nn.Sequential([nn.Dense(4), nn.LayerNorm()], input_shape=(2,))
+    assert nn.from_torch_state_dict(model, theirs.state_dict()) is model  # the same, from nn, any family
+    np.testing.assert_array_equal(model[0].weight.data, theirs[0].weight.detach().numpy().T)
+    np.testing.assert_array_equal(model.to_torch_state_dict()["1.weight"], theirs[1].weight.detach().numpy())
+    with pytest.raises(TypeError, match=r"takes \(model, state_dict\) or \(state_dict\)"):
+        nn.from_torch_state_dict(theirs.state_dict(), theirs.state_dict())
 
 
 # --- bad input ---------------------------------------------------------------------------------------------
@@ -186,3 +192,5 @@ def test_a_damaged_weights_file_is_a_clear_error(tmp_path):
     (tmp_path / "big.safetensors").write_bytes((10**12).to_bytes(8, "little") + b"{}")
     with pytest.raises(W.WeightsFileError, match="big.safetensors"):
         model.load_weights(tmp_path / "big.safetensors")
+    with pytest.raises(FileNotFoundError, match="no weights file at"):
+        model.load_weights(tmp_path / "absent.safetensors")

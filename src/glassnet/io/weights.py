@@ -231,14 +231,14 @@ def load_weights(model: Module, path, layout: str | None = None, strict: bool = 
     if layout is not None:
         _check_layout(layout)
     safetensors_numpy = _safetensors()
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}")
     try:
         from safetensors import safe_open  # noqa: PLC0415 - an optional extra (safetensors)
 
         with safe_open(str(path), framework="numpy") as handle:
             saved = (handle.metadata() or {}).get("glassnet_layout", "glassnet")
         arrays = safetensors_numpy.load_file(str(path))
-    except FileNotFoundError:
-        raise
     except Exception as error:  # the library's own errors name no file
         raise WeightsFileError(f"{path}: not a safetensors file glassnet can read ({error})") from None
     if layout is None:

@@ -20,7 +20,8 @@ b_hh (G·units,); G = 1 (SimpleRNN), 4 (LSTM), 3 (GRU). The kernels are stored (
   recurrent kernel orthogonal, biases zero.
 - ``"pytorch"``: ``torch.nn.RNN/LSTM/GRU`` exactly. Two biases b_ih and b_hh, LSTM gate order i, f, g, o,
   GRU gate order r, z, n with the reset gate applied after the recurrent product; every weight starts
-  U(-1/√units, 1/√units). ``from_torch_state_dict`` loads a PyTorch module's weights.
+  U(-1/√units, 1/√units). ``from_torch_state_dict`` builds glassnet layers from a PyTorch module's weights;
+  ``load_torch_state_dict`` loads them into a layer of either convention.
 
 Calling a layer: ``layer(x, initial_state=None, mask=None)``. ``initial_state`` is h_0 (B, units) for
 SimpleRNN and GRU, [h_0, c_0] for LSTM. ``mask`` (B, T) booleans marks the real steps: at a padded step the
@@ -433,14 +434,27 @@ def _to_numpy(value):
 _TORCH_KINDS = {1: SimpleRNN, 4: LSTM, 3: GRU}
 
 
-def from_torch_state_dict(state_dict, nonlinearity: str = "tanh", return_sequences: bool = True, dtype=None):
-    """A ``Sequential`` of glassnet layers (``convention="pytorch"``) with the weights of a PyTorch
-    ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``batch_first=True``), giving the same outputs.
+def from_torch_state_dict(
+    source,
+    state_dict=None,
+    nonlinearity: str = "tanh",
+    return_sequences: bool = True,
+    dtype=None,
+    prefix: str = "",
+    strict: bool = True,
+):
+    """PyTorch's weights in glassnet, two ways.
 
-    The kind, the number of layers, the sizes, bias and bidirectionality are read from the state dict
-    (``module.state_dict()``); a bidirectional layer becomes ``Bidirectional(..., merge_mode="concat")``.
-    The last layer returns every step with ``return_sequences=True`` (PyTorch's ``output``), else only
-    the final state. ``nonlinearity`` is nn.RNN's ("tanh" or "relu"; the state dict does not say).
+    ``from_torch_state_dict(model, state_dict, prefix="", strict=True)``: copy a PyTorch ``state_dict()``
+    into the built glassnet ``model`` of any layer families (``model.load_torch_state_dict``, through the
+    layout table ``glassnet.io.layouts``: names, transposes, gate orders); returns the model.
+
+    ``from_torch_state_dict(state_dict)``: a new ``Sequential`` of glassnet layers (``convention="pytorch"``)
+    with the weights of a PyTorch ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``batch_first=True``), giving the
+    same outputs. The kind, the number of layers, the sizes, bias and bidirectionality are read from the
+    state dict; a bidirectional layer becomes ``Bidirectional(..., merge_mode="concat")``. The last layer
+    returns every step with ``return_sequences=True`` (PyTorch's ``output``), else only the final state.
+    ``nonlinearity`` is nn.RNN's ("tanh" or "relu"; the state dict does not say).
 
     Example:
         >>> import numpy as np
@@ -448,6 +462,17 @@ def from_torch_state_dict(state_dict, nonlinearity: str = "tanh", return_sequenc
         >>> from_torch_state_dict(sd, dtype="float64")(np.ones((1, 4, 3))).shape
         (1, 4, 2)
     """
+    if isinstance(source, Module):
+        if state_dict is None:
+            raise TypeError("from_torch_state_dict(model, state_dict): the state dict is missing")
+        source.load_torch_state_dict(state_dict, prefix=prefix, strict=strict)
+        return source
+    if state_dict is not None:
+        raise TypeError(
+            f"from_torch_state_dict takes (model, state_dict) or (state_dict); got a {type(source).__name__} "
+            "and a second argument"
+        )
+    state_dict = source
     from glassnet.nn.containers import Sequential  # noqa: PLC0415 - containers imports the layers package
     from glassnet.nn.layers.wrappers import Bidirectional  # noqa: PLC0415 - wrappers imports this module
 
