@@ -178,13 +178,14 @@ def _recurrent_keras(layer):
     if not layer.use_bias:
         return slots
     two = getattr(layer, "recurrent_bias", None) is not None
-    if isinstance(layer, recurrent.GRU) and two:  # reset_after=True: Keras's bias (2, 3·units)
+    reset_after = getattr(layer, "reset_after", True)
+    if isinstance(layer, recurrent.GRU) and two and reset_after:  # Keras's bias (2, 3·units)
         slots.append(Slot(("bias",), ("bias", "recurrent_bias"),
                           lambda b, r: (np.stack([_blocks(b, order), _blocks(r, order)]),),
                           lambda v: (_blocks(v[0], order), _blocks(v[1], order))))  # fmt: skip
-    elif two:  # PyTorch's SimpleRNN/LSTM: b_ih and b_hh add, Keras keeps their sum
-        slots.append(Slot(("bias",), ("bias", "recurrent_bias"), lambda b, r: (b + r,),
-                          lambda v: (v, np.zeros_like(v))))  # fmt: skip
+    elif two:  # PyTorch's SimpleRNN/LSTM (a GRU with reset_after=False): b_ih + b_hh, Keras keeps the sum
+        slots.append(Slot(("bias",), ("bias", "recurrent_bias"), lambda b, r: (_blocks(b + r, order),),
+                          lambda v: (_blocks(v, order), np.zeros_like(v))))  # fmt: skip
     else:
         slots.append(
             Slot(("bias",), ("bias",), lambda b: (_blocks(b, order),), lambda v: (_blocks(v, order),))

@@ -56,13 +56,21 @@ def _check_layout(layout) -> str:
 
 
 def _check_built(model: Module) -> None:
-    for path, module in model.named_modules():
-        if not module.built and (row_for(module) is not None or not module._modules):
-            where = f": its layer '{path}' ({type(module).__name__})" if path else ""
-            raise ValueError(
-                f"{type(model).__name__} '{model.name}'{where} is not built, so its weights have no shapes "
-                "yet; call the model once on an input (or build(input_shape)) before moving weights"
-            )
+    """A layer with weights that is not built has no arrays yet: refuse, naming it."""
+    unbuilt = [
+        (path, module)
+        for path, module in model.named_modules()
+        if not module.built and (row := row_for(module)) is not None and (row.pytorch or row.keras)
+    ]
+    if not unbuilt and not model.built and not model.state_dict():
+        unbuilt = [("", model)]
+    if unbuilt:
+        path, module = unbuilt[0]
+        where = f": its layer '{path}' ({type(module).__name__})" if path else ""
+        raise ValueError(
+            f"{type(model).__name__} '{model.name}'{where} is not built, so its weights have no shapes "
+            "yet; call the model once on an input (or build(input_shape)) before moving weights"
+        )
 
 
 def _array(value) -> np.ndarray:
