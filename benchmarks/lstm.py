@@ -18,19 +18,19 @@ from timing import available, best_rates, report
 BATCH, STEPS_IN_TIME, FEATURES, UNITS, CLASSES = 64, 50, 32, 128, 10
 
 
-def make_data(steps: int, seed: int = 0):
+def make_data(steps: int, seed: int = 0, length: int = STEPS_IN_TIME):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((steps, BATCH, STEPS_IN_TIME, FEATURES)).astype(np.float32)
+    x = rng.standard_normal((steps, BATCH, length, FEATURES)).astype(np.float32)
     y = rng.integers(0, CLASSES, size=(steps, BATCH))
     return x, y
 
 
-def glassnet_runners(x, y):
+def glassnet_runners(x, y, units: int = UNITS):
     import glassnet as gn
     from glassnet import nn, optim
 
     gn.manual_seed(0)
-    model = nn.Sequential([nn.LSTM(UNITS), nn.Dense(CLASSES)], input_shape=(STEPS_IN_TIME, FEATURES))
+    model = nn.Sequential([nn.LSTM(units), nn.Dense(CLASSES)], input_shape=x.shape[2:])
     loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
     opt = optim.Adam(model.parameters(), lr=1e-3, convention="pytorch")
     inputs = [gn.tensor(batch) for batch in x]
@@ -50,7 +50,7 @@ def glassnet_runners(x, y):
     return train, infer
 
 
-def torch_runners(x, y):
+def torch_runners(x, y, units: int = UNITS):
     import torch
 
     torch.manual_seed(0)
@@ -58,8 +58,8 @@ def torch_runners(x, y):
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = torch.nn.LSTM(FEATURES, UNITS, batch_first=True)
-            self.out = torch.nn.Linear(UNITS, CLASSES)
+            self.lstm = torch.nn.LSTM(FEATURES, units, batch_first=True)
+            self.out = torch.nn.Linear(units, CLASSES)
 
         def forward(self, inputs):
             _, (h, _) = self.lstm(inputs)

@@ -18,22 +18,20 @@ from timing import available, best_rates, report
 BATCH, SIZES = 128, (784, 256, 128, 10)
 
 
-def make_data(steps: int, seed: int = 0):
+def make_data(steps: int, seed: int = 0, batch: int = BATCH, sizes: tuple = SIZES):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((steps, BATCH, SIZES[0])).astype(np.float32)
-    y = rng.integers(0, SIZES[-1], size=(steps, BATCH))
+    x = rng.standard_normal((steps, batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], size=(steps, batch))
     return x, y
 
 
-def glassnet_runner(x, y):
+def glassnet_runner(x, y, sizes: tuple = SIZES):
     import glassnet as gn
     from glassnet import nn, optim
 
     gn.manual_seed(0)
-    model = nn.Sequential(
-        [nn.Dense(256, activation="relu"), nn.Dense(128, activation="relu"), nn.Dense(10)],
-        input_shape=(SIZES[0],),
-    )
+    hidden = [nn.Dense(units, activation="relu") for units in sizes[1:-1]]
+    model = nn.Sequential([*hidden, nn.Dense(sizes[-1])], input_shape=(sizes[0],))
     loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9, convention="pytorch")
     inputs = [gn.tensor(batch) for batch in x]
@@ -48,17 +46,14 @@ def glassnet_runner(x, y):
     return run
 
 
-def torch_runner(x, y):
+def torch_runner(x, y, sizes: tuple = SIZES):
     import torch
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 256),
-        torch.nn.ReLU(),
-        torch.nn.Linear(256, 128),
-        torch.nn.ReLU(),
-        torch.nn.Linear(128, 10),
-    )
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
     loss_fn = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     inputs, labels = torch.from_numpy(x), torch.from_numpy(y)

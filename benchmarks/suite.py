@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -128,6 +129,36 @@ def _glassnet_keras_fit(train):
         yield
 
 
+def _graph_twin(framework: str):
+    """graph_gcn.py for glassnet, its PyTorch Geometric twin graph_gcn_torch.py for "pytorch"."""
+    import graph_gcn
+
+    if framework == "glassnet":
+        return graph_gcn
+    import graph_gcn_torch
+
+    return graph_gcn_torch
+
+
+def _graph_epoch(model: str):
+    def build(framework: str, steps: int):
+        import graph_gcn
+
+        return _graph_twin(framework).epoch_runner(graph_gcn.cora(), model), 1
+
+    return build
+
+
+def _graph_ops(edges: int):
+    def build(framework: str, steps: int):
+        import graph_gcn
+
+        arrays = graph_gcn.random_graph(graph_gcn.OPS_NODES, edges)
+        return _graph_twin(framework).ops_runner(arrays), edges
+
+    return build
+
+
 WORKLOADS = {
     "mlp_train": Workload(
         "MLP 784-256-128-10 train, batch 128, SGD momentum",
@@ -146,7 +177,35 @@ WORKLOADS = {
     ),
     "lstm_infer": Workload("LSTM inference, batch 64", "samples/s", _lstm(1), 20),
     "char_lm": Workload("Char-LM 2xLSTM(256), 100 chars, batch 64, Adam", "chars/s", _char_lm, 4, 2),
+    # Graphs: the "pytorch" side is PyTorch Geometric (benchmarks/graph_gcn_torch.py).
+    "gcn_cora": Workload(
+        "GCN epoch on Cora, full batch, train mode, Adam (vs PyG)", "epochs/s", _graph_epoch("gcn"), 20
+    ),
+    "gat_cora": Workload(
+        "GAT epoch on Cora, 8 heads, full batch, train mode, Adam (vs PyG)",
+        "epochs/s",
+        _graph_epoch("gat"),
+        10,
+    ),
+    "graph_ops_100k": Workload(
+        "message passing fwd+bwd, 100k nodes, 100k edges (vs PyG)", "edges/s", _graph_ops(100_000), 10
+    ),
+    "graph_ops_300k": Workload(
+        "message passing fwd+bwd, 100k nodes, 300k edges (vs PyG)", "edges/s", _graph_ops(300_000), 10
+    ),
+    "graph_ops_1m": Workload(
+        "message passing fwd+bwd, 100k nodes, 1M edges (vs PyG)", "edges/s", _graph_ops(1_000_000), 5
+    ),
 }
+
+
+def _perf_control(command: bytes) -> None:
+    """Tell ``perf record --control`` (benchmarks/profile.py) to sample only the timed steps."""
+    fifo = os.environ.get("GLASSNET_PERF_CONTROL")
+    if fifo:
+        descriptor = os.open(fifo, os.O_WRONLY)
+        os.write(descriptor, command)
+        os.close(descriptor)
 
 
 def worker(name: str, framework: str, steps: int, repeats: int) -> dict:
@@ -160,45 +219,58 @@ def worker(name: str, framework: str, steps: int, repeats: int) -> dict:
     else:
         timed_steps = 2
     best = float("inf")
+    _perf_control(b"enable\n")
     for _ in range(repeats):
         start = time.perf_counter()
         run(timed_steps)
         best = min(best, time.perf_counter() - start)
+    _perf_control(b"disable\n")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"items_per_s": timed_steps * per_step / best, "peak_mb": peak_mb}
 
 
-def _spawn(name: str, framework: str, steps: int, repeats: int) -> dict | None:
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", name, framework]
-    command += ["--steps", str(steps), "--repeats", str(repeats)]
-    result = subprocess.run(command, capture_output=True, text=True)
+def spawn(argv: list, label: str) -> dict | None:
+    """Run one worker process (``python argv...``) and return the JSON line it printed last, or None (the
+    failure is reported on stderr) when it failed."""
+    result = subprocess.run([sys.executable, *argv], capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"  {name} {framework}: failed ({last})", file=sys.stderr)
+        print(f"  {label}: failed ({last})", file=sys.stderr)
         return None
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def alternate(argv_for, frameworks: tuple, pairs: int, label: str = "") -> dict:
+    """Start a fresh process per framework and turn, alternating (glassnet, PyTorch, glassnet, ...),
+    ``pairs`` times; ``argv_for(framework)`` is the worker's command line, whose JSON has ``items_per_s``
+    and ``peak_mb``. Returns each framework's median items/s and peak MB, and the median pair ratio of the
+    first framework to the second."""
+    runs = {framework: [] for framework in frameworks}
+    for _ in range(pairs):
+        for framework in frameworks:
+            runs[framework].append(spawn(argv_for(framework), f"{label} {framework}"))
+    row = {}
+    for framework, outcomes in runs.items():
+        done = [o for o in outcomes if o is not None]
+        row[framework] = statistics.median(o["items_per_s"] for o in done) if done else None
+        row[f"{framework}_mb"] = statistics.median(o["peak_mb"] for o in done) if done else None
+    first, second = frameworks[:2]
+    ratios = [a["items_per_s"] / b["items_per_s"] for a, b in zip(runs[first], runs[second]) if a and b]
+    row["ratio"] = statistics.median(ratios) if ratios else None
+    row["pairs"] = len(ratios)
+    return row
 
 
 def measure(name: str, pairs: int) -> dict:
     """Alternate fresh processes (glassnet, PyTorch, ...) ``pairs`` times: medians, median pair ratio."""
     workload = WORKLOADS[name]
-    runs = {framework: [] for framework in workload.frameworks}
-    for _ in range(pairs):
-        for framework in workload.frameworks:
-            outcome = _spawn(name, framework, workload.steps, workload.repeats)
-            runs[framework].append(outcome)
+
+    def argv_for(framework: str) -> list:
+        command = [str(Path(__file__).resolve()), "--worker", name, framework]
+        return command + ["--steps", str(workload.steps), "--repeats", str(workload.repeats)]
+
     row = {"workload": name, "title": workload.title, "unit": workload.unit}
-    for framework, outcomes in runs.items():
-        done = [o for o in outcomes if o is not None]
-        row[framework] = statistics.median(o["items_per_s"] for o in done) if done else None
-        row[f"{framework}_mb"] = statistics.median(o["peak_mb"] for o in done) if done else None
-    ratios = [
-        g["items_per_s"] / t["items_per_s"]
-        for g, t in zip(runs["glassnet"], runs["pytorch"])
-        if g is not None and t is not None
-    ]
-    row["ratio"] = statistics.median(ratios) if ratios else None
-    row["pairs"] = len(ratios)
+    row.update(alternate(argv_for, workload.frameworks, pairs, label=name))
     return row
 
 

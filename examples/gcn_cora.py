@@ -3,7 +3,7 @@ papers' setups, over several seeds; with ``--torch`` the same models in PyTorch 
 split and the same seeds, for comparison.
 
     python examples/gcn_cora.py [--dataset cora|citeseer] [--model gcn|gat|sage] [--seeds 10] [--torch]
-                                [--data DIR] [--no-glassnet]
+                                [--data DIR] [--no-glassnet] [--plot PREFIX]
 
 Setups (the fixed Planetoid split: 20 labelled nodes per class, 500 validation, 1,000 test; features
 divided by their row sums, as the GCN code does):
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 import glassnet as gn
-from glassnet import nn, optim
+from glassnet import models, nn, optim
 from glassnet.data import load_planetoid
 from glassnet.train.callbacks import EarlyStopping
 
@@ -50,50 +50,20 @@ SETUPS = {
 }
 
 
-class GCN(nn.Module):
-    """x -> dropout -> GCNConv(16) -> ReLU -> dropout -> GCNConv(classes) (logits)."""
-
-    def __init__(self, classes: int, hidden: int = 16, dropout: float = 0.5, kind: str = "gcn"):
-        super().__init__()
-        layer = nn.GCNConv if kind == "gcn" else nn.SAGEConv
-        self.drop_input, self.drop_hidden = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.conv1 = layer(hidden, weight_regularizer=nn.L2(5e-4 / 2))
-        self.conv2 = layer(classes)
-
-    def forward(self, graph):
-        hidden = self.conv1(self.drop_input(graph.x), graph.edge_index).relu()
-        return self.conv2(self.drop_hidden(hidden), graph.edge_index)
-
-
-class GAT(nn.Module):
-    """x -> dropout -> GATConv(8, heads=8) -> ELU -> dropout -> GATConv(classes, heads=1) (logits)."""
-
-    def __init__(self, classes: int, hidden: int = 8, heads: int = 8, dropout: float = 0.6):
-        super().__init__()
-        self.drop_input, self.drop_hidden = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.conv1 = nn.GATConv(hidden, heads=heads, dropout=dropout)
-        self.conv2 = nn.GATConv(classes, heads=1, concat=False, dropout=dropout)
-        self.activation = nn.ELU()
-
-    def forward(self, graph):
-        hidden = self.activation(self.conv1(self.drop_input(graph.x), graph.edge_index))
-        return self.conv2(self.drop_hidden(hidden), graph.edge_index)
-
-
 def run_glassnet(graph, kind: str, seed: int, epochs: int) -> tuple:
-    """Test accuracy and epochs run, for one seed."""
+    """Test accuracy, epochs run and the trained model, for one seed."""
     gn.manual_seed(seed)
     classes, setup = int(graph.y.max()) + 1, SETUPS[kind]
     if kind == "gat":
-        model = GAT(classes, dropout=setup["dropout"])
+        model = models.GAT(classes, dropout=setup["dropout"])
         optimizer = optim.Adam(lr=setup["lr"], weight_decay=5e-4, convention="pytorch")
     else:
-        model = GCN(classes, dropout=setup["dropout"], kind=kind)
+        model = (models.GCN if kind == "gcn" else models.GraphSAGE)(classes, dropout=setup["dropout"])
         optimizer = optim.Adam(lr=setup["lr"], convention="pytorch")
     model.compile(optimizer, loss=nn.SparseCategoricalCrossEntropy(from_logits=True), metrics=["accuracy"])
     stop = EarlyStopping(monitor="val_loss", patience=setup["patience"], restore_best_weights=True)
     history = model.fit(graph, epochs=epochs, validation_data=graph, callbacks=[stop], verbose=0)
-    return model.evaluate(graph, return_dict=True)["accuracy"], len(history.history["loss"])
+    return model.evaluate(graph, return_dict=True)["accuracy"], len(history.history["loss"]), model
 
 
 def run_torch(graph, kind: str, seed: int, epochs: int) -> tuple:
@@ -147,7 +117,22 @@ def run_torch(graph, kind: str, seed: int, epochs: int) -> tuple:
     model.load_state_dict(best_state)
     with torch.no_grad():
         predicted = forward(False).argmax(dim=1)
-    return (predicted[masks[2]] == y[masks[2]]).double().mean().item(), ran
+    return (predicted[masks[2]] == y[masks[2]]).double().mean().item(), ran, None
+
+
+def plot(graph, model, prefix: str, name: str) -> None:
+    """The graph coloured by true and predicted class, and the t-SNE of the hidden layer's embeddings."""
+    from glassnet.explain import plot_graph, plot_node_embeddings  # noqa: PLC0415 - matplotlib, optional
+
+    predicted = model.predict(graph).argmax(axis=1)
+    print(f"wrote {plot_graph(graph, predicted, f'{prefix}-graph.png', title=name)}", flush=True)
+    model.eval()
+    with gn.no_grad():
+        embedding = model.embed(graph.astype(model.parameters()[0].dtype)).data
+    title = f"{name}: t-SNE of the hidden layer, test nodes"
+    path = plot_node_embeddings(embedding[graph.test_mask], graph.y[graph.test_mask], f"{prefix}-tsne.png",
+                                title=title)
+    print(f"wrote {path}", flush=True)
 
 
 def main() -> None:
@@ -161,6 +146,9 @@ def main() -> None:
     parser.add_argument("--torch", action="store_true", help="also run PyTorch Geometric on the same seeds")
     parser.add_argument("--no-glassnet", action="store_true", help="with --torch: PyTorch Geometric only")
     parser.add_argument("--data", default=None, help="a directory holding the ind.NAME.* files")
+    parser.add_argument("--plot", default=None, metavar="PREFIX",
+                        help="draw seed 0's glassnet model: PREFIX-graph.png, PREFIX-tsne.png (matplotlib, "
+                             "scikit-learn; networkx for the layout if installed)")
     args = parser.parse_args()
     path = args.data or (SHARED_COPY if SHARED_COPY.is_dir() else None)
     graph = load_planetoid(args.dataset, path=path, normalize_features=True)
@@ -170,7 +158,9 @@ def main() -> None:
     for label, runner in runners:
         accuracies, started = [], time.perf_counter()
         for seed in range(args.seeds):
-            accuracy, ran = runner(graph, args.model, seed, args.epochs)
+            accuracy, ran, model = runner(graph, args.model, seed, args.epochs)
+            if args.plot and model is not None and seed == 0:
+                plot(graph, model, args.plot, f"{args.model.upper()} on {args.dataset}")
             accuracies.append(accuracy)
             print(f"  {label} seed {seed}: test accuracy {accuracy:.3f} ({ran} epochs)", flush=True)
         scores = 100 * np.array(accuracies)

@@ -8,14 +8,16 @@ features are one-hot member numbers, as in Kipf & Welling's demonstration) and t
 it predicts the faction of the 30 others. With the defaults it places 29 of 30: member 8, whose friends
 are mostly on the administrator's side but who followed the instructor (Zachary's own model misplaced
 him too). Model: GCNConv(4) -> tanh -> GCNConv(2) -> tanh -> GCNConv(2)
-(logits), Adam lr 0.01. With ``--plot`` (matplotlib) the graph is drawn twice, coloured by the true and
-by the predicted faction, at the 2-D embedding the last hidden layer gives each member.
+(logits), Adam lr 0.01. With ``--plot karate.png`` (matplotlib) the graph is drawn twice, coloured by the
+true and by the predicted faction (karate.png), and each member at the 2-D embedding the last hidden layer
+gives it, coloured by faction (karate-embedding.png).
 Needs networkx (``pip install glassnet[graph]``).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -38,24 +40,14 @@ class ClubGCN(nn.Module):
 
 
 def plot(graph, predicted, embedding, path: str) -> None:
-    import matplotlib  # noqa: PLC0415 - an optional extra
+    """The club drawn twice (true and predicted faction) and the members' 2-D embedding, by faction."""
+    from glassnet.explain import plot_graph, plot_node_embeddings  # noqa: PLC0415 - matplotlib, optional
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    figure, axes = plt.subplots(1, 2, figsize=(10, 5))
-    for ax, colours, title in ((axes[0], graph.y, "true faction"), (axes[1], predicted, "predicted")):
-        for source, target in graph.edge_index.T:
-            ax.plot(*embedding[[source, target]].T, color="0.85", linewidth=0.6, zorder=1)
-        ax.scatter(*embedding.T, c=colours, cmap="coolwarm", s=80, zorder=2, edgecolors="black")
-        labelled = np.flatnonzero(graph.train_mask)
-        ax.scatter(*embedding[labelled].T, s=260, facecolors="none", edgecolors="green", linewidths=2)
-        for member, (u, v) in enumerate(embedding):
-            ax.annotate(str(member), (u, v), fontsize=7, ha="center", va="center", zorder=3)
-        ax.set_title(f"{title} (circled: the 4 labelled members)")
-    figure.suptitle("Karate club: GCN embedding (hidden layer, 2-D)")
-    figure.savefig(path, dpi=120, bbox_inches="tight")
-    print(f"wrote {path}")
+    stem = Path(path)
+    embedding_path = stem.with_name(f"{stem.stem}-embedding{stem.suffix or '.png'}")
+    print(f"wrote {plot_graph(graph, predicted, path, title='Karate club: the two factions')}")
+    title = "Karate club: GCN embedding (hidden layer, 2-D)"
+    print(f"wrote {plot_node_embeddings(embedding, graph.y, embedding_path, title=title)}")
 
 
 def main() -> None:

@@ -34,3 +34,29 @@ def test_segment_softmax_sums_to_one_per_target_even_for_huge_scores():
 def test_a_bad_segment_index_is_refused_in_one_line(index, message):
     with pytest.raises(ValueError, match=message):
         graph.scatter_sum(gn.tensor(np.ones((index.size, 2))), index, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(50,), (50, 3), (50, 2, 4), (0, 3)], ids=str)
+def test_segment_sum_is_add_at_in_the_values_dtype(dtype, shape):
+    from glassnet.ops._util import segment_sum
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(shape).astype(dtype)
+    index = rng.integers(0, 7, shape[0])
+    index[index == 3] = 4  # segment 3 stays empty
+    expected = np.zeros((9,) + shape[1:])
+    np.add.at(expected, index, values.astype(np.float64))
+    out = segment_sum(values, index, 9)
+    assert out.dtype == dtype and out.shape == (9,) + shape[1:]
+    np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-6)
+    assert not out[3].any() and not out[7:].any()
+
+
+def test_segments_sort_only_when_a_max_is_asked_for():
+    segments = graph.Segments(np.array([2, 0, 2]), 3)
+    segments.sum(np.ones((3, 1)))
+    assert "_sorted" not in vars(segments)  # sums need no sort
+    np.testing.assert_array_equal(segments.reduce(np.maximum, np.array([[1.0], [5.0], [3.0]])),
+                                  [[5.0], [0.0], [3.0]])
+    assert "_sorted" in vars(segments)

@@ -12,6 +12,12 @@ Kinds of file (``kind = ...``, "network" by default):
 - "bptt": a SimpleRNN (``units``, ``activation``, ``w_i``, ``w_h``, ``b``) and a dense head (``w_o``, ``b_o``,
   ``output_activation``) on a ``sequence`` with a ``target`` and ``loss``: backpropagation through time,
   ∂L/∂W_h and ∂L/∂W_i as sums over the time steps.
+- "gcn": one GCN layer on a small graph (``x``, ``edges`` as pairs [j, i], made undirected unless
+  ``directed``, ``weight``, ``target``, ``loss``): A, A + I, the degree matrix, the normalized adjacency,
+  each node's aggregated message, the output, and ∂L/∂W[``grad_weight``] as a sum over the nodes.
+- "gat": one GAT attention coefficient (``x``, ``edges``, ``weight``, ``attention_source``,
+  ``attention_target``, ``target``, ``node``, ``neighbour``): the scores with LeakyReLU 0.2, the softmax
+  over the node's neighbourhood, and the gradient of the coefficient and of its score.
 - "optimizer": an ``optimizer`` (type and hyperparameters) over given ``gradients`` from ``w0``: the table of
   its state and effective learning rate, step by step.
 
@@ -30,6 +36,7 @@ from glassnet.cli.help import plain
 from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
+from glassnet.explain.gnn import worked_gat, worked_gcn
 from glassnet.io.config import read_toml
 from glassnet.models.exercises import perceptron_document
 
@@ -79,6 +86,8 @@ def explain_document(spec: dict, source: str = "<spec>") -> Document:
         "derivative": _derivative,
         "optimizer": _optimizer_table,
         "bptt": _bptt,
+        "gcn": _gcn,
+        "gat": _gat,
     }
     if kind not in builders:
         raise ValueError(f"{source}: kind {kind!r}; valid: {', '.join(builders)}")
@@ -207,6 +216,37 @@ def _bptt(spec: dict, source: str) -> Document:
         solution = worked_bptt(rnn, head, sequence, spec["target"], loss=spec.get("loss", "mse"))
     finally:
         backend.set_default_dtype(previous)
+    if "title" in spec:
+        solution.document.title = spec["title"]
+    return solution.document
+
+
+def _graph_spec(spec: dict, source: str, kind: str, keys: tuple) -> dict:
+    missing = [key for key in ("x", "edges", "weight", "target", *keys) if key not in spec]
+    if missing:
+        raise ValueError(f"{source}: a {kind} explanation needs {', '.join(missing)} (see examples/explain/)")
+    return {key: spec[key] for key in ("x", "edges", "weight", "target", *keys)}
+
+
+def _gcn(spec: dict, source: str) -> Document:
+    arguments = _graph_spec(spec, source, "gcn", ())
+    solution = worked_gcn(**arguments, grad_weight=tuple(spec.get("grad_weight", (0, 0))),
+                          directed=spec.get("directed", False), loss=spec.get("loss", "mse"))
+    if "title" in spec:
+        solution.document.title = spec["title"]
+    return solution.document
+
+
+def _gat(spec: dict, source: str) -> Document:
+    arguments = _graph_spec(spec, source, "gat", ("attention_source", "attention_target"))
+    solution = worked_gat(
+        **arguments,
+        node=spec.get("node", 0),
+        neighbour=spec.get("neighbour"),
+        directed=spec.get("directed", False),
+        negative_slope=spec.get("negative_slope", 0.2),
+        loss=spec.get("loss", "mse"),
+    )
     if "title" in spec:
         solution.document.title = spec["title"]
     return solution.document

@@ -14,7 +14,7 @@ import re
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, summary, train, tune
+from glassnet.cli import exercise, explain, playground, summary, train, tune
 from glassnet.nn.serialization import known_classes
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
@@ -34,6 +34,7 @@ EXAMPLES = """examples:
   glassnet exercise --kind backprop --seed 7 --solution
                                          a fresh backpropagation exercise and its worked solution
   glassnet exercise check answers.toml   mark a student's answers
+  glassnet playground --port 8765        a page in the browser: watch a network learn, click a weight
 """
 
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_parser(commands)
     exercise.add_parser(commands)
     tune.add_parser(commands)
+    playground.add_parser(commands)
     return parser
 
 

@@ -48,4 +48,4 @@ def input_shape(config) -> tuple:
         flat, images = _KNOWN_SHAPES[source]
         return images if not config.data.get("flatten", not config.convolutional) else flat
     (x_train, _), _ = load_run_data(config)
-    return x_train.shape[1:]
+    return None if config.graph is not None else x_train.shape[1:]

@@ -20,7 +20,9 @@ default: an MLP on scikit-learn's bundled digits (needs scikit-learn: pip instal
 It prints progress and the test accuracy, and writes NAME.glassnet (the model, loadable with
 nn.load_model) and NAME-loss.png (the loss curve, with matplotlib) to --output. A text run also writes
 NAME.tokenizer.json and prints generated text; a series run prints the test MAE beside the naive
-forecast's."""
+forecast's. A graph run (a planetoid, karate_club or stochastic_block_model source and a GCN, GAT or
+GraphSAGE) trains full-batch on the training mask's nodes, validates on the validation mask's and tests
+on the test mask's."""
 
 SAMPLE_LENGTH = 300  # ids of generated text after a text run
 
@@ -57,7 +59,7 @@ def run(args) -> int:
         output_file(output, config.name, suffix, config.source)
         for suffix in (".glassnet", ".tokenizer.json", "-loss.png")
     )
-    fit_args = {"epochs": 10, "batch_size": 32, **config.fit}
+    fit_args = config.fit_arguments()
     if args.epochs is not None:
         fit_args["epochs"] = args.epochs
     if args.quiet:
@@ -65,11 +67,15 @@ def run(args) -> int:
     say = (lambda *a: None) if args.quiet else print
     start = time.perf_counter()
     (x_train, y_train), test = load_run_data(config)
-    model = config.build_model(x_train.shape[1:])
+    if config.graph is not None:
+        model = config.build_model(None)
+        _graph_fit_arguments(config, fit_args)
+        say(f"{config.name}: {graph_report(config.graph)}")
+    else:
+        model = config.build_model(x_train.shape[1:])
+        say(f"{config.name}: {len(x_train)} training samples"
+            + (f", {len(test[0])} test samples" if test else ""))
     model.compile(**config.compile_arguments())
-    say(
-        f"{config.name}: {len(x_train)} training samples" + (f", {len(test[0])} test samples" if test else "")
-    )
     model.summary(print_fn=say)
     history = model.fit(x_train, y_train, **fit_args)
     results = model.evaluate(*(test or (x_train, y_train)), return_dict=True)
@@ -92,6 +98,34 @@ def run(args) -> int:
         say(f"no loss curve: {error}")
     say(f"done in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def graph_report(graph) -> str:
+    """The graph's size and how many nodes each mask holds.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet.data import Graph
+        >>> mask = np.array([True, False, False])
+        >>> print(graph_report(Graph(np.eye(3), [[0, 1], [1, 2]], y=[0, 1, 1], train_mask=mask)))
+        a graph of 3 nodes, 2 edges, 3 features; 1 training nodes
+    """
+    counts = [f"{int(getattr(graph, f'{part}_mask').sum())} {word} nodes"
+              for part, word in (("train", "training"), ("val", "validation"), ("test", "test"))
+              if getattr(graph, f"{part}_mask") is not None]
+    return (f"a graph of {graph.num_nodes} nodes, {graph.num_edges} edges, {graph.num_features} features; "
+            + ", ".join(counts))
+
+
+def _graph_fit_arguments(config, fit_args: dict) -> None:
+    """Full batch: the whole graph each step, validated on its validation mask (no split of nodes)."""
+    if fit_args.pop("validation_split", None):
+        raise RunFileError(f"{config.source}: [fit] validation_split: a graph is validated on its own "
+                           "validation mask; remove validation_split")
+    fit_args.pop("batch_size", None)
+    fit_args.pop("shuffle", None)
+    if config.graph.val_mask is not None:
+        fit_args["validation_data"] = config.graph
 
 
 def read_run_file(path) -> object:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from glassnet import tune
 from glassnet.cli.train import output_file
-from glassnet.io.config import SEARCH_DOMAINS, RunFileError, load_config
+from glassnet.io.config import GRAPH_SOURCES, SEARCH_DOMAINS, RunFileError, load_config
 
 HELP = """Search the hyperparameters that RUN.toml's [search] section lists: each trial is the run with the
 trial's values put in place (its [model], [compile] and [fit] keys, or the hidden-layer keys), trained
@@ -92,6 +92,11 @@ def run(args) -> int:
         raise RunFileError(
             f"{config.source}: no [search] section: nothing to tune (see glassnet tune --help)"
         )
+    if config.data.get("source") in GRAPH_SOURCES:
+        raise RunFileError(
+            f"{config.source}: glassnet tune searches over arrays split by validation_split; a graph source "
+            f"({config.data['source']}) is not supported (train it with glassnet train)"
+        )
     settings = dict(config.search)
     space = search_space(settings["space"], config.source)
     for point in tune.random_points(space, 1, 0):  # a key that leads nowhere: refused before any trial
@@ -99,7 +104,7 @@ def run(args) -> int:
     output = (
         Path(args.output) if args.output else output_file(Path("."), config.name, "-search", config.source)
     )
-    fit_args = {"epochs": 10, "batch_size": 32, **config.fit, "verbose": 0}
+    fit_args = {**config.fit_arguments(), "verbose": 0}
     if args.epochs is not None:
         fit_args["epochs"] = args.epochs
     if not fit_args.get("validation_split"):

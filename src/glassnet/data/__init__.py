@@ -50,6 +50,7 @@ from glassnet.data.datasets import (
     stochastic_block_model,
 )
 from glassnet.data.download import ChecksumError, DownloadError, cache_dir
+from glassnet.data.features import FEATURES, feature_columns
 from glassnet.data.graph import Graph, GraphLoader, batch_graphs
 from glassnet.data.loader import DataLoader, Dataset, TensorDataset
 from glassnet.data.scalers import MinMaxScaler, NotFittedError, StandardScaler
@@ -132,4 +133,4 @@ __all__ = [
     "WindowedSeries",
 ]
 __all__ += ["Graph", "GraphLoader", "batch_graphs", "load_planetoid", "PlanetoidFileError"]
-__all__ += ["stochastic_block_model", "karate_club"]
+__all__ += ["stochastic_block_model", "karate_club", "FEATURES", "feature_columns"]

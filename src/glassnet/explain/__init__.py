@@ -10,6 +10,7 @@ and plots.
 from glassnet.explain.derivatives import Derivation, derive
 from glassnet.explain.document import Document
 from glassnet.explain.graph import render_graph, to_dot, to_mermaid
+from glassnet.explain.graph_plots import plot_graph, plot_node_embeddings
 from glassnet.explain.optimizer_table import OptimizerTable, optimizer_table
 from glassnet.explain.plots import (
     GradientNormRecorder,
@@ -26,6 +27,6 @@ from glassnet.explain.worked import WorkedStep, worked_step
 
 __all__ = ["Document", "record", "Trace", "worked_step", "WorkedStep", "plot_history"]
 __all__ += ["derive", "Derivation", "optimizer_table", "OptimizerTable"]
-__all__ += ["to_dot", "to_mermaid", "render_graph"]
+__all__ += ["to_dot", "to_mermaid", "render_graph", "plot_graph", "plot_node_embeddings"]
 __all__ += ["gradient_norms_by_layer", "vanishing_gradient_demo", "GradientNormRecorder", "plot_activations"]
 __all__ += ["plot_decision_boundary", "plot_gradient_norms", "plot_weight_histograms", "plot_tsne"]

@@ -35,6 +35,7 @@ __all__ = [
     "decision_grid",
     "layer_outputs",
     "tsne_embedding",
+    "tsne_2d",
     "GradientNormRecorder",
 ]
 
@@ -524,13 +525,20 @@ def layer_outputs(model, x, layer=None) -> np.ndarray:
 
 
 def tsne_embedding(model, x, layer=None, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
-    """A 2-D t-SNE (scikit-learn's ``TSNE``; exact up to 500 points, Barnes-Hut beyond) of
-    ``layer_outputs(model, x, layer)``; shape (n, 2)."""
+    """A 2-D t-SNE (``tsne_2d``) of ``layer_outputs(model, x, layer)``; shape (n, 2)."""
+    return tsne_2d(layer_outputs(model, x, layer), perplexity, seed)
+
+
+def tsne_2d(features, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """A 2-D t-SNE of the rows of ``features`` (n, d) (scikit-learn's ``TSNE``, PCA start; exact up to 500
+    points, Barnes-Hut beyond; the perplexity lowered to (n - 1)/3 for few points); shape (n, 2)."""
     try:
         from sklearn.manifold import TSNE  # noqa: PLC0415 - an optional extra, imported when asked for
     except ImportError:
         raise ImportError('t-SNE needs scikit-learn: pip install "glassnet[sklearn]"') from None
-    features = layer_outputs(model, x, layer)
+    features = _as_array(features).reshape(len(features), -1)
+    if len(features) < 4:
+        raise ValueError(f"t-SNE needs at least 4 points, got {len(features)}")
     perplexity = min(perplexity, (len(features) - 1) / 3)
     # Exact t-SNE up to a few hundred points: faster there than Barnes-Hut, whose threads can stall.
     method = "exact" if len(features) <= 500 else "barnes_hut"

@@ -138,6 +138,7 @@ def worked_step(
     lr: float = 0.01,
     precision: int = 6,
     title: str | None = None,
+    focus: tuple | None = None,
 ) -> WorkedStep:
     """Take one training step of ``model`` on one example and write it out as the notes do.
 
@@ -149,6 +150,10 @@ def worked_step(
         optimizer: the optimizer to step with (bound to the model's parameters, or not yet bound); by
             default plain gradient descent with learning rate ``lr`` (the notes' η).
         precision: decimals printed.
+        focus: one parameter element, ``(name, index)`` as ``("1.weight", (0, 2))`` (0-based, the names of
+            ``model.named_parameters()``): the chain rule and the update are written for it alone (the
+            forward pass and the local derivatives stay whole: its paths need them). Every gradient is
+            still computed and checked.
 
     Returns:
         A ``WorkedStep``; the model's parameters are updated, as in a real step.
@@ -164,6 +169,7 @@ def worked_step(
         >>> gn.set_default_dtype("float32")
     """
     layers = _dense_layers(model)
+    focus = _check_focus(model, focus)
     loss_fn = losses_module.get(loss)
     dtype = layers[0].weight.dtype
     x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype).reshape(1, -1)
@@ -229,10 +235,35 @@ def worked_step(
     _write_forward(document, numbers, x)
     _write_loss(document, loss_fn, numbers[-1].a, target, loss_tensor.item())
     _write_local_derivatives(document, loss_fn, numbers, target, dloss)
-    step.path_gradients = _write_chain_rule(document, numbers, x, dloss)
+    step.path_gradients = _write_chain_rule(document, numbers, x, dloss, focus)
     _write_delta_rule(document, numbers, x, dloss)
-    _write_update(document, trace, model, optimizer)
+    _write_update(document, trace, model, optimizer, focus)
     return step
+
+
+def _check_focus(model, focus):
+    """``focus`` as (name, index tuple), or a ValueError naming the parameters and their shapes."""
+    if focus is None:
+        return None
+    shapes = {name: p.shape for name, p in model.named_parameters()}
+    try:
+        name, index = focus
+        index = tuple(int(i) for i in np.atleast_1d(index))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"focus must be (parameter name, index), e.g. ('0.weight', (1, 0)); got {focus!r}"
+        ) from None
+    if name not in shapes:
+        raise ValueError(f"focus names parameter {name!r}; the model has {', '.join(shapes)}")
+    shape = shapes[name]
+    if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+        raise ValueError(f"focus index {index} is outside {name} of shape {tuple(shape)} (0-based indices)")
+    return name, index
+
+
+def _shown(focus, name: str, index: tuple) -> bool:
+    """Whether the element ``index`` of parameter ``name`` is written out (all are without a focus)."""
+    return focus is None or (focus[0] == name and tuple(focus[1]) == tuple(index))
 
 
 def _widths(numbers) -> list:
@@ -409,32 +440,33 @@ def _path_terms(numbers, layer: int, path, dloss):
     return factors
 
 
-def _write_chain_rule(document, numbers, x, dloss) -> dict:
-    section = document.section("Backward pass: the chain rule for each weight")
+def _write_chain_rule(document, numbers, x, dloss, focus=None) -> dict:
+    section = document.section(
+        "Backward pass: the chain rule for each weight" if focus is None else "Backward pass: the chain rule"
+    )
     gradients = {}
+    deltas = _deltas(numbers, dloss)
     for l in range(len(numbers), 0, -1):
         info = numbers[l - 1]
         inputs = _activations(numbers, x, l - 1)
         grad_w = np.zeros_like(info.weight, dtype=np.float64)
         grad_b = np.zeros(info.weight.shape[1])
         for j in range(info.weight.shape[1]):
-            paths = list(_paths(numbers, l, j))
-            if len(paths) > MAX_PATHS:
-                section.add(
-                    Text(
-                        f"unit {j + 1} of layer {l} reaches the loss by {len(paths)} paths: "
-                        "see the matrix form"
-                    )
-                )
-            per_path = []
-            for path in paths:
-                factors = _path_terms(numbers, l, path, dloss)
-                per_path.append(factors)
-            delta = sum(float(np.prod([v for _, v in factors])) for factors in per_path)
+            count = _path_count(numbers, l, j)
+            if count > MAX_PATHS:
+                # too many paths to write (or to enumerate): δ by the matrix form, still not autograd's
+                per_path, delta = None, float(deltas[l][j])
+                # a focus on a weight into this unit, or on its bias: both end in index j
+                if focus is None or (focus[0].startswith(f"{l - 1}.") and focus[1][-1] == j):
+                    note = f"unit {j + 1} of layer {l} reaches the loss by {count} paths: see the matrix form"
+                    section.add(Text(note))
+            else:
+                per_path = [_path_terms(numbers, l, path, dloss) for path in _paths(numbers, l, j)]
+                delta = sum(float(np.prod([v for _, v in factors])) for factors in per_path)
             grad_b[j] = delta
             for i in range(info.weight.shape[0]):
                 grad_w[i, j] = delta * float(inputs[i])
-                if len(paths) <= MAX_PATHS:
+                if per_path is not None and _shown(focus, f"{l - 1}.weight", (i, j)):
                     section.add(
                         _chain_equation(
                             sym("w", l, (i + 1, j + 1)),
@@ -443,7 +475,8 @@ def _write_chain_rule(document, numbers, x, dloss) -> dict:
                             grad_w[i, j],
                         )
                     )
-            if info.bias is not None and len(paths) <= MAX_PATHS:
+            shown = _shown(focus, f"{l - 1}.bias", (j,))
+            if info.bias is not None and per_path is not None and shown:
                 section.add(
                     _chain_equation(
                         sym("b", l, j + 1),
@@ -456,6 +489,27 @@ def _write_chain_rule(document, numbers, x, dloss) -> dict:
         if info.bias is not None:
             gradients[f"{l - 1}.bias"] = grad_b
     return gradients
+
+
+def _path_count(numbers, layer: int, unit: int) -> int:
+    """How many paths ``_paths`` would list, counted without listing them."""
+    count = 1
+    for l in range(layer, len(numbers) + 1):
+        info = numbers[l - 1]
+        units = info.a.size
+        fan = 1 if _is_diagonal(info.jacobian) else units
+        count *= fan if l == layer else units * fan
+    return count
+
+
+def _deltas(numbers, dloss) -> dict:
+    """δ⁽ˡ⁾ = dL/dz⁽ˡ⁾ for each layer by the delta rule: δ⁽ᴸ⁾ = dL/dŷ · J⁽ᴸ⁾, δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾ᵀ) J⁽ˡ⁾."""
+    delta = dloss @ numbers[-1].jacobian
+    deltas = {len(numbers): delta}
+    for l in range(len(numbers) - 1, 0, -1):
+        delta = (delta @ numbers[l].weight.T) @ numbers[l - 1].jacobian
+        deltas[l] = delta
+    return deltas
 
 
 def _chain_equation(parameter: Sym, per_path, last_factor, value: float) -> Equation:
@@ -475,11 +529,7 @@ def _chain_equation(parameter: Sym, per_path, last_factor, value: float) -> Equa
 
 def _write_delta_rule(document, numbers, x, dloss) -> None:
     section = document.section("The same in matrix form (delta rule)")
-    delta = dloss @ numbers[-1].jacobian
-    deltas = {len(numbers): delta}
-    for l in range(len(numbers) - 1, 0, -1):
-        delta = (delta @ numbers[l].weight.T) @ numbers[l - 1].jacobian
-        deltas[l] = delta
+    deltas = _deltas(numbers, dloss)
     for l in range(len(numbers), 0, -1):
         d_sym = Sym(f"δ{_sup(l)}", r"\delta^{[" + str(l) + "]}")
         if l == len(numbers):
@@ -519,7 +569,7 @@ def _sup(layer: int) -> str:
     return f"({layer})".translate(str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾"))
 
 
-def _write_update(document, trace, model, optimizer) -> None:
+def _write_update(document, trace, model, optimizer, focus=None) -> None:
     section = document.section("Update")
     names = {id(p): name for name, p in model.named_parameters()}
     plain_sgd = isinstance(optimizer, SGD) and all(
@@ -534,6 +584,8 @@ def _write_update(document, trace, model, optimizer) -> None:
         layer, kind = name.split(".")
         letter = "w" if kind == "weight" else "b"
         for index in np.ndindex(step.value_before.shape):
+            if not _shown(focus, name, index):
+                continue
             unit = tuple(i + 1 for i in index)
             symbol = sym(letter, int(layer) + 1, unit)
             old, grad, new = step.value_before[index], step.grad[index], step.value_after[index]

@@ -27,6 +27,18 @@ Example (the embedded default of ``glassnet train``, an MLP on scikit-learn's bu
     batch_size = 32
     validation_split = 0.1
 
+A learning-rate schedule (``glassnet.optim.schedules``) goes in ``[compile.schedule]``: its type and its
+arguments; the optimizer steps it with every update, so its steps count batches (iterations), and its base
+rate is the optimizer's ``lr``::
+
+    [compile.schedule]
+    type = "WarmupCosine"       # nanoGPT's: 100 warm-up iterations, cosine to min_lr at iteration 2000
+    warmup_steps = 100
+    decay_steps = 2000
+    min_lr = 1e-4
+
+(``SequentialLR`` takes ``schedulers = [{ type = "LinearLR", ... }, ...]`` and ``milestones``.)
+
 Instead of ``layers``, ``[model]`` may name a ready architecture from ``glassnet.models`` with its keyword
 arguments (the input shape comes from the data)::
 
@@ -40,7 +52,10 @@ Other sources: ``mnist`` / ``fashion_mnist`` (``path`` optional; pixels divided 
 the model is convolutional (an ``architecture``, or a first layer Conv2D or a pooling layer) and gives
 (N, 1, 28, 28); the test set is the dataset's own), ``csv`` (``path``, ``target``, ``categorical``),
 ``gate`` (``name`` = and, or, nand, nor, xor; no test split), ``moons``/``circles``/``spirals``/``blobs``
-(``n_samples``, ``noise``).
+(``n_samples``, ``noise``). These 2-D sources take ``features`` (default the two coordinates): the inputs
+computed from the points, as TensorFlow Playground and ``glassnet playground`` offer them::
+
+    features = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2"]
 
 Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
 the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
@@ -79,6 +94,28 @@ glassnet[timeseries]``)::
 ``glassnet train`` then reports the test MAE in the series' own units beside the naive forecast's (the
 last value of each window).
 
+Graphs. A graph source gives one ``Graph`` with train, validation and test masks: node classification,
+trained full-batch as the papers do (the loss on the training nodes, ``val_`` logs on the validation ones,
+the test accuracy on the test ones). ``planetoid`` reads Cora or Citeseer (``name``; ``path`` a folder of
+the ``ind.NAME.*`` files, else ``$GLASSNET_DATA`` and the cache, downloaded and checksummed on first
+use; ``normalize_features``, true by default, divides each node's features by their sum);
+``karate_club`` (``labelled``: the members whose faction is known; needs networkx);
+``stochastic_block_model`` (``sizes``, ``p_in``, ``p_out``, ``features``, ``noise``,
+``train_per_class``, ``validation``: communities to recover). The model is a ready graph network,
+``GCN``, ``GAT`` or ``GraphSAGE`` (``glassnet.models``), sized from the graph (``num_classes`` and the
+features); ``[fit] early_stopping`` stops on the validation loss and keeps the best epoch's weights::
+
+    [data]
+    source = "planetoid"
+    name = "cora"
+
+    [model]
+    architecture = "GCN"        # 16 hidden units, dropout 0.5, L2 5e-4 on the first layer
+
+    [fit]
+    epochs = 200
+    early_stopping = { monitor = "val_loss", patience = 10, restore_best_weights = true }
+
 Searches. ``glassnet tune`` reads a ``[search]`` section: which values of the run's own keys to try
 (``glassnet.tune``). A key of ``[search.space]`` is a dotted path into the run (``compile.optimizer.lr``,
 ``fit.batch_size``, ``model.layers.0.units``) or one of the hidden-layer keys, which act on every layer
@@ -116,9 +153,11 @@ import numpy as np
 from glassnet import data as datasets
 from glassnet import models, nn, optim
 from glassnet.backend import manual_seed
+from glassnet.data.graph import Graph
 from glassnet.data.schema import Field, FileFormatError, Schema, TextFileError, read_text_file
 from glassnet.nn.serialization import known_classes
 from glassnet.train import metrics as metrics_module
+from glassnet.train.callbacks import EarlyStopping
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -175,6 +214,8 @@ ARCHITECTURES = {
 }
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
 SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN, "TransformerLM": models.TransformerLM}
+# Ready graph networks: built from the graph's number of classes and features.
+GRAPH_ARCHITECTURES = {"GCN": models.GCN, "GAT": models.GAT, "GraphSAGE": models.GraphSAGE}
 VOCAB_SIZE = "vocab_size"  # a layer argument with this value is the text source's number of ids
 _RUN_FILE_LIMIT = 1 << 20  # bytes: a run file is a screenful of TOML
 # A name becomes file names in the output folder: a plain name, no folders, not hidden.
@@ -209,6 +250,8 @@ _FRACTION = Field((float,), minimum=0, maximum=1, label="a number in [0, 1)")
 # a layer's other keys are its class's arguments, checked by the class
 _LAYER = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 _OPTIMIZER_OR_LOSS = Field((str, dict), label="a name or a table with a type")
+# a learning-rate schedule: its other keys are the class's arguments, checked by the class
+_SCHEDULE = Field((dict,), table=Schema({"type": Field((str,), required=True)}, open=True))
 SEARCH_DOMAINS = ("choice", "grid", "uniform", "loguniform", "randint")
 HIDDEN_KEYS = ("hidden_layers", "hidden_units", "hidden_activation")
 _SEARCH = Schema(
@@ -270,6 +313,7 @@ RUN_SCHEMA = Schema(
                     "optimizer": _OPTIMIZER_OR_LOSS,
                     "loss": _OPTIMIZER_OR_LOSS,
                     "metrics": Field((list,), items=Field((str,))),
+                    "schedule": _SCHEDULE,
                 }
             ),
         ),
@@ -282,6 +326,18 @@ RUN_SCHEMA = Schema(
                     "validation_split": _FRACTION,
                     "shuffle": Field((bool,)),
                     "verbose": Field((int,), choices=(0, 1, 2)),
+                    "early_stopping": Field(
+                        (dict,),
+                        table=Schema(
+                            {
+                                "monitor": Field((str,), minimum=1),
+                                "patience": Field((int,), minimum=0),
+                                "min_delta": Field((float,), minimum=0),
+                                "mode": Field((str,), choices=("auto", "min", "max")),
+                                "restore_best_weights": Field((bool,)),
+                            }
+                        ),
+                    ),
                 }
             ),
         ),
@@ -352,9 +408,32 @@ class RunConfig:
         first = self.layers[0].get("type") if self.layers else None
         return self.architecture is not None or first in _IMAGE_LAYERS
 
+    @property
+    def graph(self) -> Graph | None:
+        """The graph of a graph source, once ``load_data`` has read it."""
+        return self.prepared.get("graph")
+
+    def fit_arguments(self) -> dict:
+        """The keyword arguments of ``model.fit`` from ``[fit]`` (10 epochs and batches of 32 by default;
+        ``early_stopping`` as an ``EarlyStopping`` callback)."""
+        arguments = {"epochs": 10, "batch_size": 32, **self.fit}
+        stopping = arguments.pop("early_stopping", None)
+        if stopping is not None:
+            with _blame(self.source, "fit.early_stopping"):
+                arguments["callbacks"] = [EarlyStopping(**stopping)]
+        return arguments
+
     def build_model(self, input_shape) -> nn.Module:
         """The model of ``[model]`` (its ``layers`` as a Sequential, or its ``architecture`` from
-        ``glassnet.models``), built for ``input_shape`` (without the batch axis)."""
+        ``glassnet.models``), built for ``input_shape`` (without the batch axis; a graph network is
+        sized from the graph ``load_data`` read)."""
+        kind = (self.architecture or {}).get("architecture")
+        if self.graph is not None and kind not in GRAPH_ARCHITECTURES:
+            raise RunFileError(
+                f"{self.source}: [model]: a graph source ({self.data.get('source')}) needs a graph network: "
+                f'architecture = "GCN", "GAT" or "GraphSAGE", found '
+                + (f"architecture {kind!r}" if kind else "layers")
+            )
         with _blame(self.source, "model"):
             if self.architecture is not None:
                 return self._build_architecture(input_shape)
@@ -372,7 +451,11 @@ class RunConfig:
                 f"{self.source}: {where} has type {kind!r}; valid types: {', '.join(layer_names)}"
             )
         for key, value in spec.items():
-            if isinstance(value, dict) and "type" in value:
+            if isinstance(value, dict) and _regularizer_class(value.get("type")) is not None:
+                options = dict(value)
+                with _blame(self.source, f"{where} ({kind}.{key})"):
+                    spec[key] = _regularizer_class(options.pop("type"))(**options)
+            elif isinstance(value, dict) and "type" in value:
                 spec[key] = self._layer(dict(value), f"{where} ({kind}.{key})")
             elif value == VOCAB_SIZE:
                 spec[key] = self._vocab_size(f"{where} ({kind}.{key})")
@@ -393,10 +476,13 @@ class RunConfig:
     def _build_architecture(self, input_shape) -> nn.Module:
         options = dict(self.architecture)
         kind = options.pop("architecture")
-        if kind not in ARCHITECTURES and kind not in SEQUENCE_ARCHITECTURES:
-            valid = ", ".join(sorted({*ARCHITECTURES, *SEQUENCE_ARCHITECTURES}))
+        known = {*ARCHITECTURES, *SEQUENCE_ARCHITECTURES, *GRAPH_ARCHITECTURES}
+        if kind not in known:
+            valid = ", ".join(sorted(known))
             raise RunFileError(f"{self.source}: [model] architecture {kind!r}; valid: {valid}")
         try:
+            if kind in GRAPH_ARCHITECTURES:
+                return self._graph_network(kind, options)
             if kind in SEQUENCE_ARCHITECTURES:
                 vocab_size = options.pop("vocab_size", VOCAB_SIZE)
                 if vocab_size == VOCAB_SIZE:
@@ -406,11 +492,25 @@ class RunConfig:
         except (TypeError, ValueError) as error:
             raise RunFileError(f"{self.source}: [model] architecture {kind}: {error}") from None
 
+    def _graph_network(self, kind: str, options: dict) -> nn.Module:
+        graph = self.graph
+        if graph is None:
+            raise RunFileError(
+                f"{self.source}: [model] architecture {kind} is a graph network: it needs a graph source "
+                '([data] source = "planetoid", "karate_club" or "stochastic_block_model")'
+            )
+        options.setdefault("num_classes", int(graph.y.max()) + 1)
+        options.setdefault("num_features", graph.num_features)
+        return GRAPH_ARCHITECTURES[kind](**options)
+
     def compile_arguments(self) -> dict:
         """The keyword arguments of ``model.compile``."""
         settings = dict(self.compile)
         with _blame(self.source, "compile.optimizer"):
             optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
+        if "schedule" in settings:
+            with _blame(self.source, "compile.schedule"):
+                optimizer.attach_schedule(_schedule(settings["schedule"], self.source))
         with _blame(self.source, "compile.loss"):
             loss = _loss(settings.get("loss"), self.source)
         metrics = list(settings.get("metrics", []))
@@ -432,6 +532,11 @@ class RunConfig:
             spec.pop("source")
             (x_train, y_train), test, self.prepared = _SEQUENCE_SOURCES[kind](spec, self.source)
             return (x_train, y_train), test
+        if kind in GRAPH_SOURCES:
+            spec.pop("source")
+            graph = GRAPH_SOURCES[kind](spec, self.source)
+            self.prepared = {"graph": graph}
+            return (graph, None), (graph, None) if graph.test_mask is not None else None
         spec.setdefault("flatten", not self.convolutional)
         (x_train, y_train), test = _load(spec, self.source)
         scale = self.data.get("scale", "none")
@@ -449,6 +554,12 @@ class RunConfig:
         return (x_train, y_train), test
 
 
+def _regularizer_class(kind):
+    """The weight penalty class a nested table names (``{ type = "L2", l2 = 0.001 }``), or None."""
+    cls = getattr(nn.regularizers, kind, None) if isinstance(kind, str) else None
+    return cls if isinstance(cls, type) and issubclass(cls, nn.regularizers.Regularizer) else None
+
+
 def _optimizer(spec, source: str):
     if isinstance(spec, str):
         return optim.get(spec)
@@ -460,6 +571,36 @@ def _optimizer(spec, source: str):
             f"{source}: [compile] optimizer type {kind!r}; valid: SGD, Adagrad, Adadelta, RMSProp, Adam"
         )
     return cls(**spec)
+
+
+# The schedules a run file may name: those whose arguments are numbers (not functions).
+SCHEDULES = tuple(
+    name
+    for name in optim.schedules.__all__
+    if isinstance(getattr(optim.schedules, name), type) and name not in ("Schedule", "LambdaLR", "FunctionLR")
+)
+
+
+def _schedule(spec: dict, source: str) -> optim.schedules.Schedule:
+    """A schedule from its table (``SequentialLR``'s ``schedulers``: a list of such tables), to be stepped
+    with the updates by the optimizer."""
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in SCHEDULES:
+        raise RunFileError(f"{source}: [compile.schedule] type {kind!r}; valid: {', '.join(SCHEDULES)}")
+    if "optimizer" in spec:
+        raise RunFileError(f"{source}: [compile.schedule] takes no optimizer: it steps [compile]'s")
+    if isinstance(spec.get("schedulers"), list):
+        spec["schedulers"] = [_schedule(_as_table(item, source), source) for item in spec["schedulers"]]
+    return getattr(optim.schedules, kind)(**spec)
+
+
+def _as_table(item, source: str) -> dict:
+    if not isinstance(item, dict):
+        raise RunFileError(
+            f"{source}: [compile.schedule] schedulers: expected tables with a type, found {item!r}"
+        )
+    return item
 
 
 def _loss(spec, source: str):
@@ -483,6 +624,12 @@ def _load(spec: dict, source: str):
     spec.pop("scale", None)
     flatten = spec.pop("flatten", True)
     test_size = spec.pop("test_size", 0.2)
+    features = spec.pop("features", None)
+    if features is not None and kind not in _PLANE_SOURCES:
+        raise RunFileError(
+            f"{source}: [data] features are computed from 2-D points: sources {', '.join(_PLANE_SOURCES)}; "
+            f"this source is {kind!r}"
+        )
     if kind in ("mnist", "fashion_mnist"):
         normalize = spec.pop("normalize", True)
         loader = datasets.load_mnist if kind == "mnist" else datasets.load_fashion_mnist
@@ -502,17 +649,27 @@ def _load(spec: dict, source: str):
         x, y, _ = datasets.read_csv(spec.pop("path"), spec.pop("target"), **spec)
     elif kind == "gate":
         x, y = datasets.logic_gate(spec.pop("name", "xor"))
-        return (x, y), None
+        return (_features(x, features), y), None
     elif kind in ("moons", "circles", "spirals", "blobs"):
         x, y = getattr(datasets, f"make_{kind}")(**spec)
+        x = _features(x, features)
     else:
         raise RunFileError(
             f"{source}: [data] source {kind!r}; valid: sklearn, mnist, fashion_mnist, csv, gate, "
-            "moons, circles, spirals, blobs, text, series"
+            "moons, circles, spirals, blobs, text, series, planetoid, karate_club, stochastic_block_model"
         )
     stratify = y if y.dtype.kind in "iu" else None
     x_train, x_test, y_train, y_test = datasets.train_test_split(x, y, test_size=test_size, stratify=stratify)
     return (x_train, y_train), (x_test, y_test)
+
+
+_PLANE_SOURCES = ("gate", "moons", "circles", "spirals", "blobs")
+
+
+def _features(x, features):
+    """The 2-D points as the ``features`` chosen (``glassnet.data.features``: "x1", "x1^2", "sin_x1", ...),
+    or as they are without the key."""
+    return x if features is None else datasets.feature_columns(x, features)
 
 
 def _take(spec: dict, source: str, kind: str, **defaults) -> dict:
@@ -638,6 +795,35 @@ def _shipped_series(name: str, source: str):
 
 
 _SEQUENCE_SOURCES = {"text": _load_text, "series": _load_series}
+
+
+def _load_planetoid(spec: dict, source: str) -> Graph:
+    """Cora or Citeseer with the GCN paper's split (``data.load_planetoid``)."""
+    options = _take(spec, source, "planetoid", name="cora", path=None, normalize_features=True)
+    return datasets.load_planetoid(**options)
+
+
+def _load_karate_club(spec: dict, source: str) -> Graph:
+    """Zachary's karate club; ``labelled`` members train, the others test."""
+    options = _take(spec, source, "karate_club", labelled=[0, 33, 1, 32])
+    try:
+        return datasets.karate_club(**options)
+    except ImportError as error:
+        raise RunFileError(f"{source}: {error}") from None
+
+
+def _load_block_model(spec: dict, source: str) -> Graph:
+    """Communities of a stochastic block model, drawn from the run's seed."""
+    options = _take(spec, source, "stochastic_block_model", sizes=[30, 30, 30], p_in=0.2, p_out=0.02,
+                    features=8, noise=1.0, train_per_class=5, validation=30)
+    return datasets.stochastic_block_model(**options)
+
+
+GRAPH_SOURCES = {
+    "planetoid": _load_planetoid,
+    "karate_club": _load_karate_club,
+    "stochastic_block_model": _load_block_model,
+}
 
 
 def parse_config(text: str, source: str = "<text>") -> RunConfig:

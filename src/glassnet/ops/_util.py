@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module
 
@@ -21,6 +23,28 @@ def unbroadcast(grad, shape: tuple):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def segment_sum(values, index, num_segments: int):
+    """The rows of ``values`` (E, ...) summed by the integer ``index`` (E,) into (num_segments, ...) rows,
+    0 where no row lands: out[s] = Σ_{e: index_e = s} values_e. One ``bincount`` per column (summed in
+    float64, then cast to the values' dtype): several times faster than ``np.add.at``, which it replaces
+    wherever gradients of gathered rows add up (the embedding lookup, scatter sums, degrees).
+
+    Example:
+        >>> import numpy as np
+        >>> segment_sum(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([2, 0, 2]), 3)
+        array([[3., 4.],
+               [0., 0.],
+               [6., 8.]])
+    """
+    xp = get_array_module(values)
+    width = math.prod(values.shape[1:])
+    columns = xp.ascontiguousarray(values.reshape(len(values), width).T)  # one contiguous row per column
+    out = xp.empty((num_segments, len(columns)), dtype=values.dtype)
+    for k, column in enumerate(columns):
+        out[:, k] = xp.bincount(index, weights=column, minlength=num_segments)
+    return out.reshape((num_segments,) + values.shape[1:])
 
 
 def as_operand(value, like: Tensor):

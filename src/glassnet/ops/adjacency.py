@@ -62,9 +62,8 @@ def to_undirected(edge_index, num_nodes: int, edge_weight=None):
     if edge_weight is None:
         return edges, None
     weights = xp.concatenate([edge_weight, edge_weight])
-    summed = xp.zeros(len(unique), dtype=weights.dtype)
-    xp.add.at(summed, inverse.reshape(-1), weights)
-    return edges, summed
+    summed = xp.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique))
+    return edges, summed.astype(weights.dtype)
 
 
 def gcn_normalization(edge_index, num_nodes: int, edge_weight=None, add_self_loops=True, dtype=None):
@@ -76,8 +75,7 @@ def gcn_normalization(edge_index, num_nodes: int, edge_weight=None, add_self_loo
     if add_self_loops:
         edge_index, weight = add_remaining_self_loops(edge_index, num_nodes, weight)
     sources, targets = edge_index[0], edge_index[1]
-    degree = xp.zeros(num_nodes, dtype=weight.dtype)
-    xp.add.at(degree, targets, weight)
+    degree = xp.bincount(targets, weights=weight, minlength=num_nodes).astype(weight.dtype)
     inv_sqrt = xp.zeros_like(degree)
     positive = degree > 0
     inv_sqrt[positive] = 1 / xp.sqrt(degree[positive])

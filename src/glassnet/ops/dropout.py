@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_rng
@@ -18,8 +20,12 @@ class Dropout(Function):
 
     def forward(self, x):
         rate = self.params["rate"]
+        # The draws stay float64 whatever x's dtype, so that a seed gives the same mask in float32 and in
+        # float64 (and the results measured before stay reproducible); the mask is scaled straight into
+        # x's dtype, without the float64 copy a division would make.
         keep = get_rng().random(x.shape) >= rate
-        self.saved["scale"] = scale = (keep / (1 - rate)).astype(x.dtype)
+        scale = np.multiply(keep, 1 / (1 - rate), dtype=x.dtype)
+        self.saved["scale"] = scale
         return x * scale
 
     def backward(self, grad):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
-from glassnet.backend import get_array_module
+from glassnet.ops._util import segment_sum
 
 __all__ = ["EmbeddingLookup", "embedding"]
 
@@ -29,11 +29,8 @@ class EmbeddingLookup(Function):
         return weight[ids]
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         ids, (vocab, dim) = self.saved["ids"], self.saved["shape"]
-        grad_w = xp.zeros((vocab, dim), dtype=grad.dtype)
-        xp.add.at(grad_w, ids.reshape(-1), grad.reshape(-1, dim))
-        return grad_w, None
+        return segment_sum(grad.reshape(-1, dim), ids.reshape(-1), vocab), None
 
 
 def embedding(weight, ids):

@@ -13,15 +13,19 @@ node with a segment reduction over the targets:
 A node with no incoming edge gets 0 from sum, mean and max (PyTorch Geometric's convention). A fixed
 adjacency (GCN's normalized D^-1/2 (A + I) D^-1/2) multiplies features through ``sparse_matmul``.
 
-Every reduction runs on NumPy alone: the edges are sorted by segment once (a stable argsort), and each
-segment is one slice of ``ufunc.reduceat``; no Python loop over nodes or edges.
+Every reduction runs on NumPy alone, with no Python loop over nodes or edges: sums go through one
+``bincount`` per feature (``ops._util.segment_sum``); the max sorts the edges by segment once (a stable
+argsort, made only when a max is asked for) and reduces each segment as one slice of ``ufunc.reduceat``.
 """
 
 from __future__ import annotations
 
+import functools
+
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
+from glassnet.ops._util import segment_sum
 from glassnet.ops.embedding import EmbeddingLookup
 
 __all__ = [
@@ -41,8 +45,9 @@ __all__ = [
 
 
 class Segments:
-    """Edges grouped by the segment (node) each belongs to: the sort order, where each segment starts,
-    and which segments are not empty. Made once per index array; every reduction below runs through it.
+    """Edges grouped by the segment (node) each belongs to: how many each segment has and, for the max,
+    the sort order, where each segment starts and which segments are not empty (sorted on first use).
+    Made once per index array; every reduction below runs through it.
 
     Args:
         index: integer array (E,) with values in [0, num_segments).
@@ -60,24 +65,32 @@ class Segments:
                 f"to {int(index.max())}"
             )
         self.index, self.num_segments = index, int(num_segments)
-        self.order = xp.argsort(index, kind="stable")
-        ordered = index[self.order]
+        self.counts = xp.bincount(index, minlength=self.num_segments)
+
+    @functools.cached_property
+    def _sorted(self) -> tuple:
+        """(order, starts, present): the stable sort of the edges by segment, where each run starts, and
+        the segment of each run."""
+        xp = get_array_module(self.index)
+        order = xp.argsort(self.index, kind="stable")
+        ordered = self.index[order]
         first = xp.ones(ordered.shape, dtype=bool)  # True where a segment's run starts
         first[1:] = ordered[1:] != ordered[:-1]
-        self.starts = xp.flatnonzero(first)
-        self.present = ordered[self.starts]
-        self.counts = xp.bincount(index, minlength=self.num_segments)
+        starts = xp.flatnonzero(first)
+        return order, starts, ordered[starts]
 
     def reduce(self, ufunc, src, fill=0.0):
         """``ufunc`` (add, maximum) over each segment's rows of ``src`` (E, ...); ``fill`` for empty ones."""
         xp = get_array_module(src)
         out = xp.full((self.num_segments,) + src.shape[1:], fill, dtype=src.dtype)
-        if self.starts.size:
-            out[self.present] = ufunc.reduceat(src[self.order], self.starts, axis=0)
+        if self.index.size:
+            order, starts, present = self._sorted
+            out[present] = ufunc.reduceat(src[order], starts, axis=0)
         return out
 
     def sum(self, src):
-        return self.reduce(get_array_module(src).add, src)
+        """Σ of each segment's rows of ``src`` (E, ...); 0 for an empty segment."""
+        return segment_sum(src, self.index, self.num_segments)
 
 
 def _counts_like(segments: Segments, like):

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from glassnet.optim import hooks
+from glassnet.optim import hooks, schedules
 from glassnet.optim.adadelta import Adadelta
 from glassnet.optim.adagrad import Adagrad
 from glassnet.optim.adam import Adam, AdamW
@@ -24,7 +24,7 @@ RMSprop = RMSProp
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "RMSprop", "Adam", "AdamW", "Nadam"]
 __all__ += ["CONVENTIONS"]
-__all__ += ["get", "hooks"]
+__all__ += ["get", "hooks", "schedules"]
 
 _OPTIMIZERS = {
     "sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSProp,

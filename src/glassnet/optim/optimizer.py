@@ -41,6 +41,7 @@ from functools import cache
 
 from glassnet.backend import get_array_module
 from glassnet.optim import hooks
+from glassnet.optim.schedules import Schedule
 
 __all__ = ["Optimizer", "CONVENTIONS", "UNUSED"]
 
@@ -166,11 +167,15 @@ class Optimizer:
             1e-6). At most one of ``clipnorm`` and ``global_clipnorm``; ``clipvalue`` applies first.
         *positional, **hyperparameters: the subclass's hyperparameters (``lr``, ``weight_decay``, ...), by
             name or by position in the order of its ``hyperparameters`` table; ``None`` means the
-            convention's default. Aliases such as ``learning_rate`` (Keras) are accepted.
+            convention's default. Aliases such as ``learning_rate`` (Keras) are accepted. ``lr`` may be a
+            schedule with its own initial rate (Keras's way: ``Adam(lr=schedules.CosineDecay(1e-3, 1000))``):
+            update k then runs at the schedule's rate of step k.
 
     Attributes:
         param_groups: list of dicts, each with ``"params"`` and every hyperparameter; a learning-rate
-            schedule sets ``group["lr"]``.
+            schedule (``optim.schedules``) sets ``group["lr"]`` and keeps its base rate as
+            ``group["initial_lr"]``, which ``state_dict`` saves with the group.
+        schedule: the schedule given as ``lr``, or ``None``. iterations: ``step()`` calls so far.
         defaults: the hyperparameters given at construction, defaults filled in.
         state: per-parameter state, keyed by ``id(param)``: ``{"step": t, <state_names>: arrays}``.
     """
@@ -231,6 +236,10 @@ class Optimizer:
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.convention = convention
         given = self._canonical({**self._by_position(positional, hyperparameters), **hyperparameters})
+        self.schedule, self.iterations = None, 0
+        schedule = given.get("lr")
+        if isinstance(schedule, Schedule):
+            given["lr"] = self._scheduled_start(schedule)
         self.defaults = {}
         for key, (notes, pytorch, keras, _rule) in self.hyperparameters.items():
             default = {"notes": notes, "pytorch": pytorch, "keras": keras}[convention]
@@ -244,6 +253,27 @@ class Optimizer:
         self.state: dict[int, dict] = {}
         if params is not None:
             self.bind(params)
+        if isinstance(schedule, Schedule):
+            self.attach_schedule(schedule)
+
+    def _scheduled_start(self, schedule: Schedule) -> float:
+        """The rate of step 0 of a schedule given as ``lr``; it must carry its own initial rate."""
+        if getattr(schedule, "initial_learning_rate", None) is None:
+            raise ValueError(
+                f"{type(self).__name__}: a schedule given as lr needs its own initial rate "
+                f"(CosineDecay(initial_learning_rate, ...)); bind {type(schedule).__name__} to the "
+                "optimizer instead: schedule = " + type(schedule).__name__ + "(optimizer, ...)"
+            )
+        return schedule(0)
+
+    def attach_schedule(self, schedule: Schedule) -> Schedule:
+        """Step ``schedule`` with the updates: update k (from 0, counted by ``iterations``) runs at the
+        schedule's rate of step k, as ``lr=schedule`` does; a schedule without its own initial rate takes
+        each group's rate as its base. Returns the schedule (bound to this optimizer)."""
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"{type(self).__name__}.attach_schedule expects a schedule, got {schedule!r}")
+        self.schedule = schedule.bind(self)
+        return schedule
 
     # --- hyperparameters: validated once, at the edge ---
     def _by_position(self, positional: tuple, by_keyword: dict) -> dict:
@@ -386,6 +416,9 @@ class Optimizer:
             raise RuntimeError(
                 f"{type(self).__name__} has no parameters: pass them to the constructor or call bind(params)"
             )
+        if self.schedule is not None:
+            self.schedule.step_to(self.iterations)
+        self.iterations += 1
         clipped = self._clipped_gradients()
         if hooks._step_listeners:
             self._step_and_record(clipped)
@@ -574,7 +607,9 @@ class Optimizer:
                     f"the state dict has {len(saved['params'])}"
                 )
             param_of_index.update(zip(saved["params"], group["params"]))
-            resolved = {**group, **self._validated({k: v for k, v in saved.items() if k != "params"})}
+            saved = {k: v for k, v in saved.items() if k != "params"}
+            base = {"initial_lr": saved.pop("initial_lr")} if "initial_lr" in saved else {}  # a schedule's
+            resolved = {**group, **self._validated(saved), **self._validated_base(base)}
             self._check_group(resolved)
             hyperparameters.append(resolved)
         new_state = {}
@@ -607,10 +642,21 @@ class Optimizer:
             group.update(resolved)
         self.state = new_state
 
+    def _validated_base(self, base: dict) -> dict:
+        """A schedule's base rate ``initial_lr`` (``optim.schedules``) saved with a group: a number >= 0."""
+        value = base.get("initial_lr")
+        if value is None:
+            return {}
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+            raise ValueError(
+                f"{type(self).__name__}: a group's initial_lr must be a number >= 0, got {value!r}"
+            )
+        return {"initial_lr": float(value)}
+
     def __repr__(self) -> str:
         groups = self.param_groups or [self.defaults]
         lines = [
-            ", ".join(f"{key}={value!r}" for key, value in group.items() if key != "params")
+            ", ".join(f"{k}={v!r}" for k, v in group.items() if k not in ("params", "initial_lr"))
             for group in groups
         ]
         if len(lines) == 1:

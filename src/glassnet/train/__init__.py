@@ -7,6 +7,7 @@ hands them their implementations (``train/model.py``).
 from glassnet.train import metrics
 from glassnet.train.callbacks import (
     Callback,
+    CSVLogger,
     EarlyStopping,
     History,
     LambdaCallback,
@@ -14,6 +15,7 @@ from glassnet.train.callbacks import (
     ModelCheckpoint,
     ProgressBar,
     ReduceLROnPlateau,
+    TensorBoard,
     TerminateOnNaN,
 )
 from glassnet.train.loop import run_epoch
@@ -37,4 +39,6 @@ __all__ = [
     "TerminateOnNaN",
     "LambdaCallback",
     "ReduceLROnPlateau",
+    "CSVLogger",
+    "TensorBoard",
 ]

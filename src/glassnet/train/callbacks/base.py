@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["Callback", "CallbackList"]
+__all__ = ["Callback", "CallbackList", "batches_per_epoch"]
+
+
+def batches_per_epoch(model) -> int | None:
+    """The batches in one epoch of the running ``fit`` (``model.history.params["steps"]``), or None: what
+    callbacks that count batches across epochs (step = epoch × batches per epoch + batch) multiply by."""
+    params = getattr(getattr(model, "history", None), "params", None) or {}
+    return params.get("steps") or None
 
 
 class Callback:

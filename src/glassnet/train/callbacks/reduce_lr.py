@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from glassnet.optim.schedules import scale_lr
 from glassnet.train.callbacks.base import Callback
 from glassnet.train.callbacks.early_stopping import improvement_sign
 
@@ -30,7 +31,9 @@ class ReduceLROnPlateau(Callback):
         min_lr: the rate is never set below this.
         verbose: print each reduction.
 
-    The rate of each epoch is recorded in the logs as "lr"; ``reductions`` lists (epoch, new lr).
+    The rate of each epoch is recorded in the logs as "lr"; ``reductions`` lists (epoch, new lr). With a
+    schedule running (``LearningRateScheduler``), a reduction also scales the schedule's base rate
+    (``optim.schedules.scale_lr``), so the schedule goes on from the lowered rate instead of undoing it.
     """
 
     def __init__(
@@ -81,9 +84,7 @@ class ReduceLROnPlateau(Callback):
             self.wait, self.cooling = 0, self.cooldown
             old = groups[0]["lr"]
             if old > self.min_lr:
-                new = max(old * self.factor, self.min_lr)
-                for group in groups:
-                    group["lr"] = new
+                new = scale_lr(self.model.optimizer, self.factor, self.min_lr)
                 self.reductions.append((epoch, new))
                 if self.verbose:
                     print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowers the learning rate to {new:.6g}")
