@@ -257,3 +257,13 @@ def test_damaged_keras_files_are_refused(tmp_path, float64):
         out.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
     with pytest.raises(KerasFileError, match="model.weights.h5 is not an HDF5 file"):
         load_keras_weights(g, tmp_path / "bad.keras")
+    import h5py
+
+    with h5py.File(tmp_path / "linked.h5", "w") as weights:
+        weights["layers/dense/vars/0"] = h5py.ExternalLink("/etc/secrets.h5", "/data")
+    linked = tmp_path / "link.keras"
+    with zipfile.ZipFile(tmp_path / "model.keras") as source, zipfile.ZipFile(linked, "w") as out:
+        out.writestr("config.json", source.read("config.json"))
+        out.writestr("model.weights.h5", (tmp_path / "linked.h5").read_bytes())
+    with pytest.raises(KerasFileError, match="layers/dense/vars/0: expected an array or group of this file"):
+        load_keras_weights(g, linked)

@@ -90,9 +90,11 @@ def _arrays(group, config, path: Path, budget: list, where: str, depth: int = 0)
     h5py = _h5py()
     if depth > _MAX_DEPTH:
         raise KerasFileError(f"{path}: {where}: nested deeper than {_MAX_DEPTH} groups")
+    _check_links(group, path, where, h5py)
     out = []
     if "vars" in group:
         variables = group["vars"]
+        _check_links(variables, path, f"{where}/vars", h5py)
         keys = sorted(variables, key=lambda k: int(k) if re.fullmatch(r"\d{1,6}", k) else -1)
         for key in keys:
             out.append(_read_dataset(variables[key], path, f"{where}/vars/{key}", budget, h5py))
@@ -110,6 +112,17 @@ def _arrays(group, config, path: Path, budget: list, where: str, depth: int = 0)
     return out
 
 
+def _check_links(group, path: Path, where: str, h5py) -> None:
+    """Only the file's own objects: an external or soft link would make h5py open another file."""
+    for name in group:
+        link = group.get(name, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            raise KerasFileError(
+                f"{path}: {where}/{name}: expected an array or group of this file, found a "
+                f"{type(link).__name__} (a link to somewhere else)"
+            )
+
+
 def _natural(name: str) -> tuple:
     """ "dense_10" after "dense_2"."""
     found = re.fullmatch(r"(.*?)(?:_(\d{1,6}))?", name)
@@ -119,6 +132,8 @@ def _natural(name: str) -> tuple:
 def _read_dataset(dataset, path: Path, where: str, budget: list, h5py) -> np.ndarray:
     if not isinstance(dataset, h5py.Dataset):
         raise KerasFileError(f"{path}: {where}: expected an array, found a group")
+    if dataset.is_virtual:
+        raise KerasFileError(f"{path}: {where}: expected an array of this file, found a virtual dataset")
     if dataset.dtype.kind not in "fiub" or len(dataset.shape) > _MAX_RANK:
         raise KerasFileError(
             f"{path}: {where}: expected a numeric array of rank <= {_MAX_RANK}, found {dataset.dtype} "

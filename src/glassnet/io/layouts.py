@@ -111,14 +111,16 @@ def _conv_keras(layer):
 
 
 def _batch_norm_torch(layer):
+    """PyTorch's num_batches_tracked goes out as 0 and is not read back: glassnet does not count batches
+    (it matters to PyTorch only with momentum=None, its cumulative average)."""
     counter = Slot(("num_batches_tracked",), (), lambda: (np.zeros((), np.int64),), lambda v: ())
-    names = [("weight", "gamma"), ("bias", "beta"), ("running_mean", "running_mean")]
-    return [same(t, o) for t, o in names] + [same("running_var", "running_var"), counter]
+    names = {"weight": "gamma", "bias": "beta", "running_mean": "running_mean", "running_var": "running_var"}
+    return [same(theirs, ours) for theirs, ours in names.items()] + [counter]
 
 
 def _batch_norm_keras(layer):
-    names = [("gamma", "gamma"), ("beta", "beta"), ("moving_mean", "running_mean")]
-    return [same(t, o) for t, o in names] + [same("moving_variance", "running_var")]
+    names = {"gamma": "gamma", "beta": "beta", "moving_mean": "running_mean"}
+    return [same(theirs, ours) for theirs, ours in names.items()] + [same("moving_variance", "running_var")]
 
 
 def _layer_norm(weight: str, bias: str):
@@ -168,13 +170,14 @@ def _recurrent_torch(layer, suffix: str = "_l0"):
     return slots
 
 
+def _gated(theirs: str, ours: str, order: tuple) -> Slot:
+    """The array with its gate blocks (last axis) in ``order``; ``order`` is its own inverse (a swap)."""
+    return Slot((theirs,), (ours,), lambda a: (_blocks(a, order),), lambda v: (_blocks(v, order),))
+
+
 def _recurrent_keras(layer):
     order = _gate_order(layer, "keras")
-    slots = [
-        Slot(("kernel",), ("kernel",), lambda a: (_blocks(a, order),), lambda v: (_blocks(v, order),)),
-        Slot(("recurrent_kernel",), ("recurrent_kernel",), lambda a: (_blocks(a, order),),
-             lambda v: (_blocks(v, order),)),
-    ]  # fmt: skip
+    slots = [_gated("kernel", "kernel", order), _gated("recurrent_kernel", "recurrent_kernel", order)]
     if not layer.use_bias:
         return slots
     two = getattr(layer, "recurrent_bias", None) is not None
@@ -187,9 +190,7 @@ def _recurrent_keras(layer):
         slots.append(Slot(("bias",), ("bias", "recurrent_bias"), lambda b, r: (_blocks(b + r, order),),
                           lambda v: (_blocks(v, order), np.zeros_like(v))))  # fmt: skip
     else:
-        slots.append(
-            Slot(("bias",), ("bias",), lambda b: (_blocks(b, order),), lambda v: (_blocks(v, order),))
-        )
+        slots.append(_gated("bias", "bias", order))
     return slots
 
 
