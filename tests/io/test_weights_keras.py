@@ -93,9 +93,18 @@ def convolutions():
 
 
 def conv1d():
-    k = keras.Sequential([keras.Input((8, 3)), keras.layers.Conv1D(4, 3), keras.layers.Dense(2)])
-    g = nn.Sequential([nn.Conv1D(4, 3, data_format="channels_last"), nn.Dense(2)])
+    k = keras.Sequential([keras.Input((8, 3)), keras.layers.Conv1D(4, 3),
+                          keras.layers.TimeDistributed(keras.layers.Dense(2))])  # fmt: skip
+    g = nn.Sequential([nn.Conv1D(4, 3, data_format="channels_last"), nn.TimeDistributed(nn.Dense(2))])
     return k, g, (8, 3)
+
+
+def dense_prelu():
+    """PReLU's slopes: one per feature of a (N, F) input in both (Keras's alpha has the input's shape)."""
+    layers = keras.layers
+    k = keras.Sequential([keras.Input((6,)), layers.Dense(4), layers.PReLU(), layers.Dense(2)])
+    g = nn.Sequential([nn.Dense(4), nn.PReLU(4), nn.Dense(2)])
+    return k, g, (6,)
 
 
 def attention(convention):
@@ -116,7 +125,8 @@ MODELS = {
     "recurrent": recurrent,
     "embedding_lstm": embedding_lstm,
     "conv2d_transpose_channels_last": convolutions,
-    "conv1d": conv1d,
+    "conv1d_time_distributed": conv1d,
+    "dense_prelu": dense_prelu,
     "attention_keras": attention("keras"),
     "attention_pytorch_convention": attention("pytorch"),
 }
