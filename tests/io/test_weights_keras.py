@@ -24,6 +24,8 @@ torch = pytest.importorskip("torch")
 
 TOLERANCE = 1e-9
 BATCH = 3
+# Keras 3.15's variables and torch tensors implement __array__ without NumPy 2's copy keyword.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept:DeprecationWarning")
 
 
 @pytest.fixture(autouse=True, scope="module")
