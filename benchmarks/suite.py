@@ -1,6 +1,6 @@
 """The benchmark suite as users see it: each framework alone in its own process, one table.
 
-    python benchmarks/suite.py [--pairs 3] [--only mlp_train lstm_train ...] [--markdown FILE]
+    python benchmarks/suite.py [--pairs 3] [--only mlp_train lstm_train dcgan_train ...] [--markdown FILE]
 
 For every workload the runner starts one fresh process per framework and turn, alternating (glassnet,
 PyTorch, glassnet, PyTorch, ...), at least three pairs. Inside a process, the framework warms up and then
@@ -87,6 +87,17 @@ def _char_lm(framework: str, steps: int):
     x, y = char_lm.make_data(steps)
     factory = char_lm.glassnet_runner if framework == "glassnet" else char_lm.torch_runner
     return factory(x, y), char_lm.BATCH * char_lm.SEQ_LEN
+
+
+def _dcgan(mode: int):
+    def build(framework: str, steps: int):
+        import dcgan
+
+        data = dcgan.make_data(steps)
+        factory = dcgan.glassnet_runners if framework == "glassnet" else dcgan.torch_runners
+        return factory(data)[mode], dcgan.BATCH
+
+    return build
 
 
 def _fashion_fit(framework: str, steps: int):
@@ -177,6 +188,10 @@ WORKLOADS = {
     ),
     "lstm_infer": Workload("LSTM inference, batch 64", "samples/s", _lstm(1), 20),
     "char_lm": Workload("Char-LM 2xLSTM(256), 100 chars, batch 64, Adam", "chars/s", _char_lm, 4, 2),
+    "dcgan_train": Workload("DCGAN (width 64) train, D + G step, batch 64, Adam", "images/s", _dcgan(0), 10),
+    "conv_transpose": Workload(
+        "Conv2DTranspose x2 fwd+bwd at the DCGAN's shapes, batch 64", "images/s", _dcgan(1), 20
+    ),
     # Graphs: the "pytorch" side is PyTorch Geometric (benchmarks/graph_gcn_torch.py).
     "gcn_cora": Workload(
         "GCN epoch on Cora, full batch, train mode, Adam (vs PyG)", "epochs/s", _graph_epoch("gcn"), 20
@@ -200,7 +215,7 @@ WORKLOADS = {
 
 
 def _perf_control(command: bytes) -> None:
-    """Tell ``perf record --control`` (benchmarks/profile.py) to sample only the timed steps."""
+    """Tell ``perf record --control`` (benchmarks/cpu_profile.py) to sample only the timed steps."""
     fifo = os.environ.get("GLASSNET_PERF_CONTROL")
     if fifo:
         descriptor = os.open(fifo, os.O_WRONLY)

@@ -47,6 +47,7 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
     assert "glassnet DCGAN on mnist: 1 epochs" in ours and "pytorch DCGAN on mnist" in theirs
     for out in (ours, theirs):
         assert out.count("Frechet distance to the test set") == 2 and "real training images:" in out
+        assert out.count("classifier score >= 9.0 and every class within 5-15 %: ") == 2  # the verdicts
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["dcgan_mnist.glassnet", "samples_epoch001.png", "torch_samples_epoch001.png"]
     assert gn.load_model(tmp_path / "out" / "dcgan_mnist.glassnet").latent_dim == 8

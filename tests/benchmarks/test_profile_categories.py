@@ -1,4 +1,4 @@
-"""benchmarks/profile.py puts each sampled function in the category its docstring promises."""
+"""benchmarks/cpu_profile.py puts each sampled function in the category its docstring promises."""
 
 import sys
 from pathlib import Path
@@ -7,12 +7,11 @@ import pytest
 
 
 def _profile():
-    """benchmarks/profile.py, imported by path (its folder is not a package; ``profile`` is also a
-    standard-library name)."""
+    """benchmarks/cpu_profile.py, imported by path (its folder is not a package)."""
     import importlib.util
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "profile.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "cpu_profile.py"
     spec = importlib.util.spec_from_file_location("glassnet_benchmarks_profile", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

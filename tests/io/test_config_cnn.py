@@ -69,8 +69,8 @@ def test_image_data_keeps_its_channel_axis_for_convolutional_models():
     [
         (
             'architecture = "LeNet6"',
-            "'LeNet6'; valid: AlexNet, CharRNN, GAT, GCN, GraphSAGE, LeNet5, ResNet18, ResNet34, "
-            "TransformerLM, VGG16, ViT",
+            "'LeNet6'; valid: AlexNet, CharRNN, DCGAN, GAT, GCN, GraphSAGE, LeNet5, MLPGAN, ResNet18, "
+            "ResNet34, TransformerLM, VGG16, ViT",
         ),
         ('architecture = "LeNet5"\nunits = 3', "architecture LeNet5: .*unexpected keyword argument 'units'"),
         ('architecture = "LeNet5"\nlayers = []', "both layers and architecture"),

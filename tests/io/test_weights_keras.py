@@ -84,14 +84,23 @@ def convolutions():
     k = keras.Sequential([
         keras.Input((7, 6, 2)),
         keras.layers.Conv2D(3, (3, 2), activation="relu"),
+        keras.layers.BatchNormalization(),
         keras.layers.Conv2DTranspose(2, 3, strides=2),
         keras.layers.Flatten(),
         keras.layers.Dense(2),
     ])  # fmt: skip
     last = {"data_format": "channels_last"}
     g = nn.Sequential([nn.Conv2D(3, (3, 2), activation="relu", **last),
+                       nn.BatchNorm(convention="keras", axis=-1),  # channels last, as Keras's
                        nn.Conv2DTranspose(2, 3, strides=2, **last), nn.Flatten(), nn.Dense(2)])  # fmt: skip
     return k, g, (7, 6, 2)
+
+
+def gru_reset_before():
+    """Keras's older GRU (reset gate before the recurrent product): one bias (3·units,)."""
+    k = keras.Sequential([keras.Input((5, 3)), keras.layers.GRU(4, reset_after=False), keras.layers.Dense(2)])
+    g = nn.Sequential([nn.GRU(4, reset_after=False), nn.Dense(2)])
+    return k, g, (5, 3)
 
 
 def conv1d():
@@ -128,6 +137,7 @@ MODELS = {
     "embedding_lstm": embedding_lstm,
     "conv2d_transpose_channels_last": convolutions,
     "conv1d_time_distributed": conv1d,
+    "gru_reset_before": gru_reset_before,
     "dense_prelu": dense_prelu,
     "attention_keras": attention("keras"),
     "attention_pytorch_convention": attention("pytorch"),
@@ -191,7 +201,7 @@ def test_keras_weights_move_to_glassnet_and_back(name, float64):
     assert_close(keras_outputs(k, x), glass_outputs(g, x), f"{name}: Keras's outputs with glassnet's weights")
 
 
-@pytest.mark.parametrize("name", ["dense_batchnorm", "recurrent", "attention_keras"])
+@pytest.mark.parametrize("name", ["dense_batchnorm", "recurrent", "gru_reset_before", "attention_keras"])
 def test_gradients_agree_in_keras_layout(name, float64):
     """The gradient of the sum of the outputs with respect to every trainable weight, glassnet's mapped
     through the same layout (the layouts are linear: a copy holding the gradients maps them)."""

@@ -22,7 +22,11 @@ from glassnet.nn.module import Module  # noqa: E402
 
 RTOL, ATOL = 1e-10, 1e-12
 # Rows whose layer has no PyTorch layout, and the error that says why.
-NO_PYTORCH_LAYOUT = {"MultiHeadAttention_keras": "needs key_dim = value_dim = embed_dim / num_heads = 2"}
+NO_PYTORCH_LAYOUT = {
+    "MultiHeadAttention_keras": "needs key_dim = value_dim = embed_dim / num_heads = 2",
+    "GRU_keras_reset_before_go_backwards": "reset_after=False .* which torch.nn.GRU does not compute",
+    "PReLU_keras_shared_axes": r"slopes of shape \(1, 3\) \(Keras's, one per element\)",
+}
 
 
 def _decoder_layer():
@@ -196,11 +200,12 @@ def test_layout_table_is_the_readme_section():
     assert layouts.layout_table() in readme, "README's 'Weights in and out' table is not layout_table()'s"
 
 
-def test_a_gru_without_pytorch_counterpart_says_so(float64):
-    layer = nn.GRU(3)
-    layer(gn.ones(2, 4, 5))
-    layer.reset_after = False  # the option Keras's GRU(reset_after=False) brings (its bias then one row)
-    layer.recurrent_bias = None
-    with pytest.raises(ValueError, match="reset_after=False.*torch.nn.GRU"):
+def test_keras_prelu_slopes_per_element_have_no_pytorch_layout(float64):
+    layer = nn.PReLU(convention="keras")
+    layer(gn.ones(2, 3, 4))
+    assert [w.shape for w in layer.get_weights()] == [(3, 4)]  # Keras's alpha: the example's shape
+    with pytest.raises(ValueError, match=r"slopes of shape \(3, 4\).*torch.nn.PReLU"):
         layer.to_torch_state_dict()
-    assert [w.shape for w in layer.get_weights()] == [(5, 9), (3, 9), (9,)]
+    shared = nn.PReLU(convention="keras", shared_axes=[2, 3])  # one per channel, as PyTorch's
+    shared(gn.ones(2, 3, 4, 5))
+    assert shared.to_torch_state_dict()["weight"].shape == (3,)

@@ -410,6 +410,12 @@ LAYERS = [
     LayerRow("BatchNorm_2d", lambda: nn.BatchNorm(convention="pytorch"), (4,), torch=torch_batch_norm),
     LayerRow("BatchNorm_4d", lambda: nn.BatchNorm(convention="pytorch"), (2, 3, 2), torch=torch_batch_norm),
     LayerRow("BatchNorm_notes", nn.BatchNorm, (3,), no_torch="Keras's running update; see BatchNorm_2d"),
+    LayerRow(
+        "BatchNorm_channels_last_keras",
+        lambda: nn.BatchNorm(convention="keras", axis=-1),
+        (2, 3, 4),
+        no_torch="Keras's axis=-1; tests/nn/test_keras_conventions.py checks it against Keras 3",
+    ),
     LayerRow("LayerNorm", nn.LayerNorm, (2, 5), torch=torch_layer_norm),
     LayerRow("LayerNorm_no_bias", lambda: nn.LayerNorm(bias=False), (2, 5), torch=torch_layer_norm_no_bias),
     LayerRow("LayerNorm_two_axes", lambda: nn.LayerNorm((2, 3)), (2, 3), torch=torch_layer_norm),
@@ -433,6 +439,12 @@ LAYERS = [
         torch=TorchRecurrent("GRU"),
     ),
     LayerRow("LSTM_keras_last_state", lambda: nn.LSTM(3), (4, 2), no_torch="Keras's gate layout; see LSTM"),
+    LayerRow(
+        "GRU_keras_reset_before_go_backwards",
+        lambda: nn.GRU(3, reset_after=False, go_backwards=True, return_sequences=True),
+        (4, 2),
+        no_torch="PyTorch has no reset_after=False GRU; tests/nn/test_keras_conventions.py checks Keras 3",
+    ),
     LayerRow(
         "Bidirectional",
         lambda: nn.Bidirectional(nn.GRU(2, return_sequences=True, convention="pytorch")),
@@ -497,6 +509,12 @@ LAYERS = [
         no_torch="PyTorch draws its own slopes; see RReLU (evaluation)",
     ),
     LayerRow("PReLU", lambda: nn.PReLU(2, init=0.3), (2, 3), torch=torch_prelu),
+    LayerRow(
+        "PReLU_keras_shared_axes",
+        lambda: nn.PReLU(init=0.2, convention="keras", shared_axes=[1]),
+        (2, 3),
+        no_torch="Keras's layout; tests/nn/test_keras_conventions.py checks it against Keras 3",
+    ),
     LayerRow("ELU", lambda: nn.ELU(0.7), (5,), torch=TorchModule("ELU", {"alpha": 0.7})),
     LayerRow("SELU", nn.SELU, (5,), torch=TorchModule("SELU")),
     LayerRow("SiLU", nn.activations.SiLU, (5,), torch=TorchModule("SiLU")),

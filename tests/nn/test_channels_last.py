@@ -18,6 +18,7 @@ IMAGE_LAYERS = [
     lambda fmt: nn.Cropping2D(((0, 1), (2, 1)), data_format=fmt),
     lambda fmt: nn.Conv2DTranspose(2, 3, strides=2, padding=1, output_padding=1, data_format=fmt),
     lambda fmt: nn.UpSampling2D((2, 1), interpolation="bilinear", data_format=fmt),
+    lambda fmt: nn.BatchNorm(convention="pytorch", data_format=fmt),
 ]
 SIGNAL_LAYERS = [
     lambda fmt: nn.Conv1D(4, 3, strides=2, padding="causal", dilation=2, activation="tanh", data_format=fmt),
@@ -26,7 +27,7 @@ SIGNAL_LAYERS = [
     lambda fmt: nn.GlobalAvgPool1D(data_format=fmt),
 ]
 NAMES = ["conv2d_same", "conv2d_dilated", "max_pool2d", "avg_pool2d", "global_avg_pool2d", "zero_padding2d"]
-NAMES += ["cropping2d", "conv2d_transpose", "upsampling2d_bilinear"]
+NAMES += ["cropping2d", "conv2d_transpose", "upsampling2d_bilinear", "batch_norm"]
 NAMES += ["conv1d_causal", "max_pool1d", "avg_pool1d", "global_avg_pool1d"]
 
 

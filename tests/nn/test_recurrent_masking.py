@@ -50,13 +50,30 @@ def test_padding_changes_nothing(kind, padding, bidirectional):
         np.testing.assert_allclose(together, one_by_one, rtol=1e-10, atol=1e-13)
 
 
-def test_masked_steps_output_zero_and_carry_the_state():
+@pytest.mark.parametrize("options", [{"convention": "pytorch"}, {"zero_output_for_mask": True}])
+def test_masked_steps_output_zero_and_carry_the_state(options):
     gn.manual_seed(0)
-    layer = nn.LSTM(3, return_sequences=True, return_state=True, dtype="float64")
+    layer = nn.LSTM(3, return_sequences=True, return_state=True, dtype="float64", **options)
     x = np.random.default_rng(0).standard_normal((1, 4, 2))
     out, h, c = layer(x, mask=np.array([[True, True, False, False]]))
     np.testing.assert_array_equal(out.data[0, 2:], 0.0)
     np.testing.assert_allclose(h.data[0], out.data[0, 1], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_keras_masked_steps_repeat_the_last_real_output_and_zeros_before_the_first(kind):
+    """Keras (convention="keras", zero_output_for_mask=False): a padded step outputs the last real output;
+    steps before the first real one output 0, even from a nonzero initial state."""
+    gn.manual_seed(0)
+    layer = LAYERS[kind](3, return_sequences=True, dtype="float64")
+    x = np.random.default_rng(0).standard_normal((2, 5, 2))
+    mask = np.array([[True, True, False, True, False], [False, False, True, True, True]])
+    states = [np.full((2, 3), 0.5)] * (2 if kind == "lstm" else 1)
+    out = layer(x, initial_state=states, mask=mask).data
+    np.testing.assert_array_equal(out[0, 2], out[0, 1])
+    np.testing.assert_array_equal(out[0, 4], out[0, 3])
+    np.testing.assert_array_equal(out[1, :2], 0.0)
+    assert np.all(out[1, 2:] != 0) and np.all(out[0, 3] != out[0, 1])
 
 
 @pytest.mark.parametrize(

@@ -244,6 +244,26 @@ def torch_categorical_ce(probabilities, target):
     return -(target * probabilities.log()).sum(-1)
 
 
+def _keras_clip(p):
+    return p.clamp(loss.KERAS_EPSILON, 1 - loss.KERAS_EPSILON)
+
+
+def torch_bce_keras(p, y):
+    # Keras 3's binary_crossentropy on the torch backend: clip, then the log.
+    c = _keras_clip(p)
+    return -(y * c.log() + (1 - y) * (1 - c).log())
+
+
+def torch_categorical_ce_keras(p, y):
+    # Keras 3's categorical_crossentropy: rows divided by their sum, clipped, then the log.
+    return -(y * _keras_clip(p / p.sum(-1, keepdim=True)).log()).sum(-1)
+
+
+def torch_sparse_ce_keras(p, labels):
+    one_hot = torch_fn("F.one_hot")(labels, p.shape[-1]).to(p.dtype)
+    return torch_categorical_ce_keras(p, one_hot)
+
+
 def _classes_second(x):
     """PyTorch's losses want classes on axis 1; glassnet's sit on the last axis."""
     return x.movedim(-1, 1) if x.ndim > 2 else x
@@ -256,6 +276,11 @@ def torch_cross_entropy(logits, target):
 
 def torch_nll_of_probabilities(probabilities, labels):
     return torch_fn("F.nll_loss", reduction="none")(_classes_second(probabilities.log()), labels)
+
+
+def torch_prelu_keras(x, slope):
+    # Keras's PReLU layout: a slope per element of an example (1 along shared axes); F.prelu takes vectors.
+    return torch_fn("torch.where")(x > 0, x, slope * x)
 
 
 def torch_dropout_seeded(x):
@@ -567,6 +592,8 @@ ACTIVATION = [
     Row("prelu_shared", (nonzero("N", "C"), positive(1)), ops.prelu, torch_fn("F.prelu")),
     Row("prelu_channels", (nonzero("N", "C"), positive("C")), ops.prelu, torch_fn("F.prelu")),
     Row("prelu_channels_3d", (nonzero("N", "C", "K"), positive("C")), ops.prelu, torch_fn("F.prelu")),
+    Row("prelu_keras_per_element", (nonzero("N", "C", "K"), normal("C", "K")), ops.prelu, torch_prelu_keras),
+    Row("prelu_keras_shared_axis", (nonzero("N", "C", "K"), normal(1, "K")), ops.prelu, torch_prelu_keras),
     Row("elu", (nonzero("N", "C"),), ops.elu, torch_fn("F.elu")),
     Row("elu_alpha0.5", (nonzero("N", "C"),), partial(ops.elu, alpha=0.5), torch_fn("F.elu", alpha=0.5)),
     Row("selu", (nonzero("N", "C"),), ops.selu, torch_fn("F.selu")),
@@ -601,6 +628,8 @@ LOSS = [
         torch_fn("F.binary_cross_entropy", reduction="none"), constants=(1,)),
     Row("bce_soft_targets_3d", (unit("N", "T", "C"), unit("N", "T", "C")), loss.BinaryCrossEntropy.apply,
         torch_fn("F.binary_cross_entropy", reduction="none"), constants=(1,)),
+    Row("bce_keras", (unit("N", "C"), unit("N", "C")),
+        partial(loss.BinaryCrossEntropy.apply, convention="keras"), torch_bce_keras, constants=(1,)),
     Row("bce_logits", (normal("N", "C"), bits("N", "C")), loss.BinaryCrossEntropyWithLogits.apply,
         torch_fn("F.binary_cross_entropy_with_logits", reduction="none"), constants=(1,)),
     Row("bce_logits_soft_targets_3d", (normal("N", "T", "C"), unit("N", "T", "C")),
@@ -612,6 +641,12 @@ LOSS = [
         loss.CategoricalCrossEntropy.apply, torch_categorical_ce, constants=(1,)),
     Row("categorical_ce_3d", (probabilities("N", "T", "C"), one_hot("N", "T", "C")),
         loss.CategoricalCrossEntropy.apply, torch_categorical_ce, constants=(1,)),
+    Row("categorical_ce_keras_unnormalized", (unit("N", "C"), one_hot("N", "C")),
+        partial(loss.CategoricalCrossEntropy.apply, convention="keras"), torch_categorical_ce_keras,
+        constants=(1,)),
+    Row("categorical_ce_keras_soft_3d", (probabilities("N", "T", "C"), probabilities("N", "T", "C")),
+        partial(loss.CategoricalCrossEntropy.apply, convention="keras"), torch_categorical_ce_keras,
+        constants=(1,)),
     Row("softmax_ce_one_hot", (normal("N", "C"), one_hot("N", "C")), loss.SoftmaxCrossEntropy.apply,
         torch_cross_entropy, constants=(1,)),
     Row("softmax_ce_soft", (normal("N", "C"), probabilities("N", "C")), loss.SoftmaxCrossEntropy.apply,
@@ -623,6 +658,8 @@ LOSS = [
         loss.SparseCategoricalCrossEntropy.apply, torch_nll_of_probabilities),
     Row("sparse_ce_3d", (probabilities("N", "T", "C"), labels("N", "T", classes="C")),
         loss.SparseCategoricalCrossEntropy.apply, torch_nll_of_probabilities),
+    Row("sparse_ce_keras_unnormalized", (unit("N", "T", "C"), labels("N", "T", classes="C")),
+        partial(loss.SparseCategoricalCrossEntropy.apply, convention="keras"), torch_sparse_ce_keras),
     Row("sparse_softmax_ce", (normal("N", "C"), labels("N", classes="C")),
         loss.SparseSoftmaxCrossEntropy.apply,
         torch_cross_entropy),

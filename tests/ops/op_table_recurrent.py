@@ -24,10 +24,17 @@ H, T, F = 3, 4, 2
 GRU_BLOCKS = {"rzn": (0, 1), "zrn": (1, 0)}
 
 
-def _cell(kind: str, x, h, c, w, b, activation="tanh", order="rzn"):
+def _cell(kind: str, x, h, c, w, b, activation="tanh", order="rzn", reset_after=True):
     """One step in PyTorch; returns the new (h, c)."""
     import torch
 
+    if kind == "gru" and not reset_after:  # Keras's reset_after=False: r scales h before W_hn
+        r_block, z_block = GRU_BLOCKS[order]
+        gh = h @ w[:, : 2 * H] + (b[: 2 * H] if b is not None else 0)
+        r = torch.sigmoid(x[:, r_block * H : (r_block + 1) * H] + gh[:, r_block * H : (r_block + 1) * H])
+        z = torch.sigmoid(x[:, z_block * H : (z_block + 1) * H] + gh[:, z_block * H : (z_block + 1) * H])
+        n = torch.tanh(x[:, 2 * H :] + (r * h) @ w[:, 2 * H :] + (b[2 * H :] if b is not None else 0))
+        return (1 - z) * n + z * h, None
     if kind == "gru":
         gh = h @ w + (b if b is not None else 0)
         r_block, z_block = GRU_BLOCKS[order]
@@ -58,6 +65,7 @@ class Sequence:
     masked: bool = False
     bias: bool = True
     order: str = "rzn"
+    reset_after: bool = True
     torch_side: bool = False
 
     def split(self, inputs):
@@ -80,7 +88,8 @@ class Sequence:
             h, c = R.LSTMSequence.apply(x, h, c, w_ih, b_ih, w, b, m, **params)
             return shape.concatenate([h, c], axis=-1) if self.with_cell else h
         if self.kind == "gru":
-            return R.GRUSequence.apply(x, h, w_ih, b_ih, w, b, m, order=self.order, **params)
+            op = R.GRUSequence if self.reset_after else R.GRUResetBeforeSequence
+            return op.apply(x, h, w_ih, b_ih, w, b, m, order=self.order, **params)
         return R.RNNSequence.apply(x, h, w_ih, b_ih, w, b, m, activation="tanh", **params)
 
     def torch(self, x, h, c, w_ih, b_ih, w, b, m):
@@ -89,7 +98,7 @@ class Sequence:
         outputs = [None] * T
         for t in range(T - 1, -1, -1) if self.reverse else range(T):
             x_t = x[:, t] @ w_ih + (b_ih if b_ih is not None else 0)
-            h_new, c_new = _cell(self.kind, x_t, h, c, w, b, order=self.order)
+            h_new, c_new = _cell(self.kind, x_t, h, c, w, b, order=self.order, reset_after=self.reset_after)
             if m is not None:
                 keep = m[:, t : t + 1]
                 h_new = torch.where(keep, h_new, h)
@@ -183,5 +192,11 @@ ROWS = [
     sequence_row("gru_sequence", "gru"),
     sequence_row("gru_sequence_keras_order_reverse_masked", "gru", order="zrn", reverse=True, masked=True),
     sequence_row("gru_sequence_no_bias_last", "gru", bias=False, sequence=False),
+    sequence_row("gru_reset_before_keras", "gru", order="zrn", reset_after=False),
+    sequence_row(
+        "gru_reset_before_reverse_masked_last", "gru", order="zrn", reset_after=False, reverse=True,
+        masked=True, sequence=False,
+    ),
+    sequence_row("gru_reset_before_no_bias_masked", "gru", reset_after=False, bias=False, masked=True),
     Row("embedding_repeated_ids", (normal(5, "C"), labels("N", 6, classes=5)), E.embedding, torch_embedding),
 ]

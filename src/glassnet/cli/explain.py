@@ -12,6 +12,10 @@ Kinds of file (``kind = ...``, "network" by default):
 - "bptt": a SimpleRNN (``units``, ``activation``, ``w_i``, ``w_h``, ``b``) and a dense head (``w_o``, ``b_o``,
   ``output_activation``) on a ``sequence`` with a ``target`` and ``loss``: backpropagation through time,
   ∂L/∂W_h and ∂L/∂W_i as sums over the time steps.
+- "gan": the GAN objective on a 1-D toy: data x from N(``mu``, ``sigma``) (``m`` points drawn with ``seed``,
+  or given as ``x``), noise ``z`` (drawn, or given), a generator g(z) = ``a`` z + ``b`` and a logistic
+  discriminator σ(``w`` x + ``c``): one discriminator step and one generator step (``loss``, ``lr_d``,
+  ``lr_g``, ``label_smoothing``), each loss and gradient with its factors.
 - "gcn": one GCN layer on a small graph (``x``, ``edges`` as pairs [j, i], made undirected unless
   ``directed``, ``weight``, ``target``, ``loss``): A, A + I, the degree matrix, the normalized adjacency,
   each node's aggregated message, the output, and ∂L/∂W[``grad_weight``] as a sum over the nodes.
@@ -36,6 +40,7 @@ from glassnet.cli.help import plain
 from glassnet.explain import Document, derive, optimizer_table, worked_step
 from glassnet.explain.bptt import worked_bptt
 from glassnet.explain.document import Table, Text
+from glassnet.explain.gan import worked_gan_step
 from glassnet.explain.gnn import worked_gat, worked_gcn
 from glassnet.io.config import read_toml
 from glassnet.models.exercises import perceptron_document
@@ -86,6 +91,7 @@ def explain_document(spec: dict, source: str = "<spec>") -> Document:
         "derivative": _derivative,
         "optimizer": _optimizer_table,
         "bptt": _bptt,
+        "gan": _gan,
         "gcn": _gcn,
         "gat": _gat,
     }
@@ -218,6 +224,27 @@ def _bptt(spec: dict, source: str) -> Document:
         backend.set_default_dtype(previous)
     if "title" in spec:
         solution.document.title = spec["title"]
+    return solution.document
+
+
+def _gan(spec: dict, source: str) -> Document:
+    rng = np.random.default_rng(int(spec.get("seed", 0)))
+    m = int(spec.get("m", 4))
+    x = spec.get("x")
+    if x is None:
+        x = rng.normal(float(spec.get("mu", 2.0)), float(spec.get("sigma", 0.5)), m)
+    z = spec.get("z")
+    if z is None:
+        z = rng.standard_normal(np.size(x))
+    try:
+        parameters = [float(spec.get(name, default)) for name, default in zip("abwc", (1.0, 0.0, 0.5, 0.0))]
+        solution = worked_gan_step(
+            *parameters, x=np.round(x, 4), z=np.round(z, 4), loss=spec.get("loss", "non_saturating"),
+            lr_d=float(spec.get("lr_d", 0.1)), lr_g=float(spec.get("lr_g", 0.1)),
+            label_smoothing=float(spec.get("label_smoothing", 0.0)), title=spec.get("title"),
+        )  # fmt: skip
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{source}: {error}") from None
     return solution.document
 
 

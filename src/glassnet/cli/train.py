@@ -12,6 +12,7 @@ from glassnet.data import DownloadError
 from glassnet.explain import plot_history
 from glassnet.io.config import DEFAULT_CONFIG, RunFileError, load_config
 from glassnet.models import sample_ids
+from glassnet.train.callbacks import GANMonitor, save_image_grid
 
 HELP = """Train the model that RUN.toml describes: its data, layers, optimizer, loss, metrics and epochs
 (the format is the default run's; print it with --show-default). With no file, train the embedded
@@ -22,7 +23,10 @@ nn.load_model) and NAME-loss.png (the loss curve, with matplotlib) to --output. 
 NAME.tokenizer.json and prints generated text; a series run prints the test MAE beside the naive
 forecast's. A graph run (a planetoid, karate_club or stochastic_block_model source and a GCN, GAT or
 GraphSAGE) trains full-batch on the training mask's nodes, validates on the validation mask's and tests
-on the test mask's."""
+on the test mask's. A GAN run (architecture = "DCGAN" or "MLPGAN") trains on the images alone, prints the
+last epoch's d_loss, g_loss, mean D(x) and D(G(z)), warns when the discriminator wins, and writes
+NAME-samples.png (a grid of 64 generated images) beside the model (both networks, both optimizers) and the
+loss curves."""
 
 SAMPLE_LENGTH = 300  # ids of generated text after a text run
 
@@ -55,9 +59,9 @@ def run(args) -> int:
     if args.seed is not None:
         config.seed = args.seed
     output = Path(args.output)  # every file this run writes, checked before an hour of training
-    model_file, tokenizer_file, plot_file = (
+    model_file, tokenizer_file, plot_file, samples_file = (
         output_file(output, config.name, suffix, config.source)
-        for suffix in (".glassnet", ".tokenizer.json", "-loss.png")
+        for suffix in (".glassnet", ".tokenizer.json", "-loss.png", "-samples.png")
     )
     fit_args = config.fit_arguments()
     if args.epochs is not None:
@@ -77,10 +81,15 @@ def run(args) -> int:
             + (f", {len(test[0])} test samples" if test else ""))
     model.compile(**config.compile_arguments())
     model.summary(print_fn=say)
-    history = model.fit(x_train, y_train, **fit_args)
-    results = model.evaluate(*(test or (x_train, y_train)), return_dict=True)
-    where = "test" if test else "training"
-    say(f"{where}: " + "  ".join(f"{key} {value:.4f}" for key, value in results.items()))
+    if config.gan:
+        history = _fit_gan(model, x_train, config, fit_args)
+        last = {key: values[-1] for key, values in history.history.items()}
+        say("last epoch: " + "  ".join(f"{key} {value:.4f}" for key, value in last.items()))
+    else:
+        history = model.fit(x_train, y_train, **fit_args)
+        results = model.evaluate(*(test or (x_train, y_train)), return_dict=True)
+        where = "test" if test else "training"
+        say(f"{where}: " + "  ".join(f"{key} {value:.4f}" for key, value in results.items()))
     if "series" in config.prepared:
         say(_forecast_report(model, config.prepared["series"]))
     model_path = model.save(model_file)
@@ -91,6 +100,12 @@ def run(args) -> int:
         prompt = (test or (x_train, y_train))[0][0]
         sample = sample_ids(model, prompt, SAMPLE_LENGTH, temperature=0.8, window=len(prompt))
         say(sample_report(tokenizer.decode(prompt), tokenizer.decode(sample)))
+    if config.gan and len(model.image_shape) == 3:
+        try:
+            grid = save_image_grid(model.generate(64), samples_file, value_range=model.output_range)
+            say(f"saved a grid of samples to {grid}")
+        except ImportError as error:
+            say(f"no sample grid: {error}")
     try:
         plot_path = plot_history(history, plot_file)
         say(f"saved the loss curve to {plot_path}")
@@ -98,6 +113,21 @@ def run(args) -> int:
         say(f"no loss curve: {error}")
     say(f"done in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def _fit_gan(model, images, config, fit_args):
+    """A GAN trains on the images alone, mapped from the run's stated range; a GANMonitor warns when the
+    discriminator wins. Images outside the generator's range name the run file's key that states theirs."""
+    fit_args = dict(fit_args)
+    callbacks = [GANMonitor(), *fit_args.pop("callbacks", [])]  # with [fit] early_stopping's, if any
+    try:
+        return model.fit(images, input_range=config.gan_input_range(), callbacks=callbacks, **fit_args)
+    except ValueError as error:
+        if "input_range" not in str(error):
+            raise
+        raise RunFileError(
+            f"{config.source}: [data]: {error}; in a run file: input_range = [low, high] in [data]"
+        ) from None
 
 
 def graph_report(graph) -> str:

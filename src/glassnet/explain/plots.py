@@ -7,7 +7,9 @@ from helpers that need no matplotlib, so they can be checked and printed on thei
 - ``activation_curve(name, x)``: an activation and its derivative, the derivative taken by autograd;
 - ``decision_grid(model, x)``: the class a 2-D classifier predicts on a grid around the data;
 - ``GradientNormRecorder``: a ``fit`` callback keeping each layer's gradient norm per batch and epoch;
-- ``layer_outputs(model, x, layer)``: what a layer of a ``Sequential`` outputs (for t-SNE).
+- ``layer_outputs(model, x, layer)``: what a layer of a ``Sequential`` outputs (for t-SNE);
+- ``GANGameRecorder``: a ``fit`` callback keeping a 1-D GAN's generated density and discriminator curve
+  at chosen steps (``game_snapshot``, ``density_on_grid``), drawn by ``plot_gan_game``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ __all__ = [
     "tsne_embedding",
     "tsne_2d",
     "GradientNormRecorder",
+    "GANGameRecorder",
+    "game_snapshot",
+    "density_on_grid",
+    "plot_gan_game",
 ]
 
 
@@ -571,4 +577,103 @@ def plot_tsne(model, x, y, layer=None, path=None, perplexity: float = 30.0, seed
     axis.set_title(f"t-SNE of the outputs of '{name}'")
     axis.set_xticks([])
     axis.set_yticks([])
+    return _save(plt, figure, path)
+
+
+# --- the picture of the GAN game (a 1-D toy) ---
+
+
+def density_on_grid(samples, edges) -> np.ndarray:
+    """The density of 1-D ``samples`` as a histogram over the bins ``edges``: the share of all samples in
+    each bin divided by its width (samples outside the edges count in the whole, so the integral over the
+    grid is the share inside it).
+
+    Example:
+        >>> density_on_grid([0.1, 0.2, 0.7, 5.0], [0.0, 0.5, 1.0]).tolist()
+        [1.0, 0.5]
+    """
+    samples, edges = np.asarray(samples, dtype=np.float64).reshape(-1), np.asarray(edges, dtype=np.float64)
+    counts, _ = np.histogram(samples, bins=edges)
+    return counts / (max(samples.size, 1) * np.diff(edges))
+
+
+def game_snapshot(gan, edges, noise) -> dict:
+    """One picture's numbers for a 1-D GAN (images of shape (1,)): the density of the generator's samples
+    from ``noise`` (a histogram over ``edges``) and the discriminator's D(x) at the bins' centres (σ of its
+    logit; its output itself for the least-squares loss), both in evaluation mode."""
+    if tuple(gan.image_shape) != (1,):
+        raise ValueError(f"the picture of the game is drawn for 1-D data, shape (1,); got {gan.image_shape}")
+    edges = np.asarray(edges, dtype=np.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    generated = _run(gan.generator, np.asarray(noise)).reshape(-1)
+    output = _run(gan.discriminator, centres.reshape(-1, 1)).reshape(-1).astype(np.float64)
+    loss = (getattr(gan, "compile_settings", None) or {}).get("loss")
+    judged = output if loss == "least_squares" else 1.0 / (1.0 + np.exp(-output))
+    return {"centres": centres, "generated": density_on_grid(generated, edges), "discriminator": judged}
+
+
+class GANGameRecorder(Callback):
+    """A ``fit`` callback for a 1-D GAN: snapshots of the generated density and the discriminator's curve at
+    the given steps (generator updates; 0 is before training), from fixed noise, for ``plot_gan_game``.
+
+    Args:
+        edges: the bins' edges on the x axis (e.g. ``np.linspace(-3, 5, 81)``).
+        steps: the steps to take a snapshot after.
+        samples: how many generated points make each density.
+        seed: the fixed noise's own generator (the training's random stream is not touched).
+
+    Attributes:
+        snapshots: one ``game_snapshot`` dict per step taken, with its "step".
+    """
+
+    def __init__(self, edges, steps=(0, 10, 100, 1000), samples: int = 5000, seed: int = 0):
+        self.edges, self.steps, self.samples, self.seed = np.asarray(edges, float), set(steps), samples, seed
+        self.snapshots: list = []
+
+    def on_train_begin(self, logs=None):
+        noise = np.random.default_rng(self.seed).standard_normal((self.samples, self.model.latent_dim))
+        self.noise, self.step, self.snapshots = noise, 0, []
+        self._take()
+
+    def on_batch_end(self, batch, logs=None):
+        self.step += 1
+        self._take()
+
+    def _take(self):
+        if self.step in self.steps:
+            self.snapshots.append({"step": self.step, **game_snapshot(self.model, self.edges, self.noise)})
+
+
+def plot_gan_game(snapshots, real, path=None, title=None):
+    """The picture of the GAN game: for each snapshot, the real data's density (filled), the generator's
+    density (line) and the discriminator's D(x) (dashed, right axis, with D = ½ dotted), side by side.
+
+    Args:
+        snapshots: a ``GANGameRecorder`` or its ``snapshots``.
+        real: the real 1-D data (its histogram over the recorder's bins is drawn).
+        path: where to write the picture; without it the figure is returned.
+    """
+    snapshots = getattr(snapshots, "snapshots", snapshots)
+    if not snapshots:
+        raise ValueError("plot_gan_game needs at least one snapshot (fit with a GANGameRecorder first)")
+    plt = _pyplot()
+    centres = snapshots[0]["centres"]
+    width = centres[1] - centres[0] if len(centres) > 1 else 1.0
+    edges = np.concatenate([centres - width / 2, centres[-1:] + width / 2])
+    real_density = density_on_grid(real, edges)
+    figure, axes = plt.subplots(1, len(snapshots), figsize=(3.2 * len(snapshots), 3.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    for axis, snapshot in zip(axes, snapshots):
+        axis.fill_between(centres, real_density, color="tab:blue", alpha=0.3, label="real data")
+        axis.plot(centres, snapshot["generated"], color="tab:green", label="generated")
+        right = axis.twinx()
+        right.plot(centres, snapshot["discriminator"], "--", color="tab:red", label="D(x)")
+        right.axhline(0.5, color="tab:red", lw=0.6, ls=":")
+        right.set_ylim(-0.02, 1.02)
+        axis.set_title(f"step {snapshot['step']}")
+        axis.set_xlabel("x")
+    axes[0].set_ylabel("density")
+    handles = [*axes[0].get_legend_handles_labels()[0], *right.get_legend_handles_labels()[0]]
+    axes[0].legend(handles, ["real data", "generated", "D(x)"], loc="upper left", fontsize=7)
+    figure.suptitle(title or "the GAN game: real and generated densities and the discriminator")
     return _save(plt, figure, path)

@@ -57,6 +57,30 @@ computed from the points, as TensorFlow Playground and ``glassnet playground`` o
 
     features = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2"]
 
+GANs. ``architecture = "DCGAN"`` (28x28 images) or ``"MLPGAN"`` (any shape) trains a ``models.GAN`` on the
+images alone (``[fit]`` without ``validation_split``); ``[compile]`` names the two optimizers and the GAN
+loss, and ``[data] input_range`` states the range of the loaded values, mapped onto the generator's [-1, 1]
+(by default (0, 1) for normalized MNIST pixels, (0, 255) without ``normalize``, (0, 1) after ``scale =
+"minmax"``); ``limit`` keeps the first N images of an MNIST source::
+
+    [data]
+    source = "mnist"
+    limit = 60000
+
+    [model]
+    architecture = "DCGAN"      # or "MLPGAN"
+    latent_dim = 100
+    width = 64
+
+    [compile]
+    generator_optimizer = { type = "Adam", lr = 0.0002, beta_1 = 0.5, convention = "pytorch" }
+    discriminator_optimizer = { type = "Adam", lr = 0.0002, beta_1 = 0.5, convention = "pytorch" }
+    loss = "non_saturating"     # or "minimax", "least_squares"
+    label_smoothing = 0.0       # one-sided: the real images' target is 1 - label_smoothing
+    discriminator_steps = 1
+
+``glassnet train`` then saves the GAN (both networks and both optimizers) and a grid of samples.
+
 Sequences. ``text`` trains a language model on any UTF-8 file: windows of ``seq_len`` ids and, as targets,
 the same windows shifted by one; the last ``test_size`` of the text tests (never shuffled into training),
 and the tokenizer is fitted on the training part only. A layer argument written ``"vocab_size"`` is the
@@ -155,6 +179,7 @@ from glassnet import models, nn, optim
 from glassnet.backend import manual_seed
 from glassnet.data.graph import Graph
 from glassnet.data.schema import Field, FileFormatError, Schema, TextFileError, read_text_file
+from glassnet.nn.gan_losses import GAN_LOSSES
 from glassnet.nn.serialization import known_classes
 from glassnet.train import metrics as metrics_module
 from glassnet.train.callbacks import EarlyStopping
@@ -212,6 +237,8 @@ ARCHITECTURES = {
     "ResNet34": models.ResNet34,
     "ViT": models.ViT,
 }
+# Ready GANs: built from the data's image shape, trained on the images alone.
+GAN_ARCHITECTURES = {"DCGAN": models.DCGAN, "MLPGAN": models.MLPGAN}
 # Ready sequence models: built from the data's vocabulary (``vocab_size``) instead of an input shape.
 SEQUENCE_ARCHITECTURES = {"CharRNN": models.CharRNN, "TransformerLM": models.TransformerLM}
 # Ready graph networks: built from the graph's number of classes and features.
@@ -301,9 +328,7 @@ RUN_SCHEMA = Schema(
         "model": Field(
             (dict,),
             required=True,
-            table=Schema(
-                {"layers": Field((list,), items=_LAYER), "architecture": Field((str,))}, open=True
-            ),
+            table=Schema({"layers": Field((list,), items=_LAYER), "architecture": Field((str,))}, open=True),
         ),
         "compile": Field(
             (dict,),
@@ -313,6 +338,11 @@ RUN_SCHEMA = Schema(
                     "optimizer": _OPTIMIZER_OR_LOSS,
                     "loss": _OPTIMIZER_OR_LOSS,
                     "metrics": Field((list,), items=Field((str,))),
+                    # a GAN's
+                    "generator_optimizer": _OPTIMIZER_OR_LOSS,
+                    "discriminator_optimizer": _OPTIMIZER_OR_LOSS,
+                    "label_smoothing": _FRACTION,
+                    "discriminator_steps": Field((int,), minimum=1, maximum=1000),
                     "schedule": _SCHEDULE,
                 }
             ),
@@ -403,6 +433,24 @@ class RunConfig:
             where[last] = value
 
     @property
+    def gan(self) -> bool:
+        """A GAN run: ``[model] architecture`` is one of ``GAN_ARCHITECTURES``."""
+        return self.architecture is not None and self.architecture.get("architecture") in GAN_ARCHITECTURES
+
+    def gan_input_range(self):
+        """The range of the loaded values that a GAN maps onto its generator's outputs: ``[data]
+        input_range``, or what the source and scaling make: (0, 1) for normalized MNIST pixels or after
+        minmax scaling, (0, 255) for raw pixels; None when unknown (``fit`` then checks the values)."""
+        stated = self.data.get("input_range")
+        if stated is not None:
+            if not (isinstance(stated, list) and len(stated) == 2 and stated[0] < stated[1]):
+                raise RunFileError(f"{self.source}: [data] input_range must be [low, high], got {stated!r}")
+            return (float(stated[0]), float(stated[1]))
+        if self.data.get("source") in ("mnist", "fashion_mnist"):
+            return (0.0, 1.0) if self.data.get("normalize", True) else (0.0, 255.0)
+        return (0.0, 1.0) if self.data.get("scale") == "minmax" else None
+
+    @property
     def convolutional(self) -> bool:
         """A ready architecture, or layers that start with a convolution or pooling: images stay (C, H, W)."""
         first = self.layers[0].get("type") if self.layers else None
@@ -476,7 +524,12 @@ class RunConfig:
     def _build_architecture(self, input_shape) -> nn.Module:
         options = dict(self.architecture)
         kind = options.pop("architecture")
-        known = {*ARCHITECTURES, *SEQUENCE_ARCHITECTURES, *GRAPH_ARCHITECTURES}
+        if kind in GAN_ARCHITECTURES:
+            try:
+                return GAN_ARCHITECTURES[kind](image_shape=tuple(input_shape), **options)
+            except (TypeError, ValueError) as error:
+                raise RunFileError(f"{self.source}: [model] architecture {kind}: {error}") from None
+        known = {*ARCHITECTURES, *SEQUENCE_ARCHITECTURES, *GRAPH_ARCHITECTURES, *GAN_ARCHITECTURES}
         if kind not in known:
             valid = ", ".join(sorted(known))
             raise RunFileError(f"{self.source}: [model] architecture {kind!r}; valid: {valid}")
@@ -506,6 +559,8 @@ class RunConfig:
     def compile_arguments(self) -> dict:
         """The keyword arguments of ``model.compile``."""
         settings = dict(self.compile)
+        if self.gan:
+            return self._gan_compile_arguments(settings)
         with _blame(self.source, "compile.optimizer"):
             optimizer = _optimizer(settings.get("optimizer", "adam"), self.source)
         if "schedule" in settings:
@@ -518,6 +573,32 @@ class RunConfig:
             with _blame(self.source, f"compile.metrics[{index}]"):
                 metrics_module.get(metric, loss=loss)  # an unknown name: refused here, naming the key
         return {"optimizer": optimizer, "loss": loss, "metrics": metrics}
+
+    def _gan_compile_arguments(self, settings: dict) -> dict:
+        """``models.GAN.compile``'s keyword arguments: the two optimizers, the GAN loss and its options."""
+        for key in ("optimizer", "metrics"):
+            if key in settings:
+                raise RunFileError(
+                    f"{self.source}: [compile] {key}: a GAN takes generator_optimizer and "
+                    "discriminator_optimizer (and no metrics); found " + key
+                )
+        if "validation_split" in self.fit:
+            raise RunFileError(f"{self.source}: [fit] validation_split: a GAN trains on its images alone")
+        loss = settings.get("loss", "non_saturating")
+        if loss not in GAN_LOSSES:
+            raise RunFileError(
+                f"{self.source}: [compile] loss of a GAN must be one of {GAN_LOSSES}, got {loss!r}"
+            )
+        arguments = {"loss": loss}
+        for network in ("generator", "discriminator"):
+            with _blame(self.source, f"compile.{network}_optimizer"):
+                arguments[f"{network}_optimizer"] = _optimizer(
+                    settings.get(f"{network}_optimizer", "adam"), self.source
+                )
+        for key in ("label_smoothing", "discriminator_steps"):
+            if key in settings:
+                arguments[key] = settings[key]
+        return arguments
 
     def load_data(self):
         """((x_train, y_train), (x_test, y_test) or None), scaled as configured (fitted on training data)."""
@@ -538,6 +619,7 @@ class RunConfig:
             self.prepared = {"graph": graph}
             return (graph, None), (graph, None) if graph.test_mask is not None else None
         spec.setdefault("flatten", not self.convolutional)
+        spec.pop("input_range", None)  # a GAN's, read by ``gan_input_range``
         (x_train, y_train), test = _load(spec, self.source)
         scale = self.data.get("scale", "none")
         if scale != "none":
@@ -632,8 +714,12 @@ def _load(spec: dict, source: str):
         )
     if kind in ("mnist", "fashion_mnist"):
         normalize = spec.pop("normalize", True)
+        limit = spec.pop("limit", None)
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise RunFileError(f"{source}: [data] limit must be a positive number of images, got {limit!r}")
         loader = datasets.load_mnist if kind == "mnist" else datasets.load_fashion_mnist
         (x_train, y_train), (x_test, y_test) = loader(**spec)
+        x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
         if flatten:
             x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
         else:  # grey images with their channel axis, NCHW

@@ -313,6 +313,19 @@ def _attention_keras(layer):
     return _attention_keras_of_torch(layer, layer.embed_dim, layer.num_heads)
 
 
+def _prelu_torch(layer):
+    """PyTorch's slopes: one, or one per channel (axis 1); Keras's per-element slopes have no such form
+    unless every axis but the channels' is shared."""
+    shape = layer.slope.shape
+    if len(shape) > 1 and any(size != 1 for size in shape[1:]):
+        raise ValueError(
+            f"PReLU '{layer.name}' has slopes of shape {shape} (Keras's, one per element); torch.nn.PReLU "
+            "keeps one slope or one per channel: share the other axes (shared_axes) or save with "
+            "layout='glassnet'"
+        )
+    return [Slot(("weight",), ("slope",), lambda a: (a.reshape(-1),), lambda v: (v.reshape(shape),))]
+
+
 def _graph(pairs):
     """PyTorch Geometric's names: (theirs, ours, transposed)."""
     return lambda layer: _present(
@@ -361,8 +374,8 @@ LAYOUTS: dict = {
                                      None, lambda layer: [same("embeddings", "weight")]),
     attention.PositionalEncoding: Row(_NO_TORCH.format("table (a constant buffer)"),
                                       "(none: a constant, no weights)", None, lambda layer: []),
-    nn.PReLU: Row("nn.PReLU: weight", "PReLU: alpha",
-                  lambda layer: [same("weight", "slope")], lambda layer: [same("alpha", "slope")]),
+    nn.PReLU: Row("nn.PReLU: weight (1 or channels,)", "PReLU: alpha (the example's shape, 1 on shared_axes)",
+                  _prelu_torch, lambda layer: [same("alpha", "slope")]),
     recurrent.SimpleRNN: Row(_RECURRENT_TORCH.format("RNN", "-"),
                              _RECURRENT_KERAS.format("SimpleRNN", "(u,) = b_ih + b_hh", "-"),
                              _recurrent_torch, _recurrent_keras),

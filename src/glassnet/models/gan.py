@@ -3,21 +3,14 @@ images, a discriminator D maps an image to one logit l (D(x) = σ(l), the probab
 the two are trained against each other, each with its own optimizer, through the one fit loop (``GAN``
 defines ``train_step``). ``DCGAN`` and ``MLPGAN`` build the two networks for 28x28 images.
 
-The losses (``GAN_LOSSES``), per batch of m real images x and m generated G(z), l = D's logit,
-BCE(l, t) = -t log σ(l) - (1 - t) log(1 - σ(l)), t_real = 1 - label_smoothing (one-sided):
-
-    "minimax" (the paper's game min_G max_D E log D(x) + E log(1 - D(G(z)))):
-        L_D = mean BCE(l_real, t_real) + mean BCE(l_fake, 0),
-        L_G = -mean BCE(l_fake, 0) = mean log(1 - D(G(z)))
-    "non_saturating" (the paper's practical choice, the default): L_D as above,
-        L_G = mean BCE(l_fake, 1) = -mean log D(G(z))   (strong gradients while D rejects the fakes)
-    "least_squares" (Mao et al., 2017, LSGAN; l is D's output, no sigmoid):
-        L_D = ½ mean (l_real - t_real)² + ½ mean l_fake²,   L_G = ½ mean (l_fake - 1)²
+The losses (``GAN_LOSSES``: "non_saturating", the default, "minimax", "least_squares") are written once, as
+terms, in ``glassnet.nn.gan_losses``.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -25,36 +18,12 @@ from glassnet import nn, optim
 from glassnet.autograd.grad_mode import no_grad
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_rng
+from glassnet.nn.gan_losses import GAN_LOSSES, discriminator_loss, generator_loss
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.nn.utils import clip_grad_norm_
 from glassnet.train.generative_metrics import rescale
 
 __all__ = ["GAN", "DCGAN", "MLPGAN", "GAN_LOSSES", "discriminator_loss", "generator_loss"]
-
-GAN_LOSSES = ("non_saturating", "minimax", "least_squares")
-
-
-def _bce(logits, target: float):
-    """mean BCE(l, t) over the batch, from logits (the fused, stable op)."""
-    targets = Tensor(np.full(logits.shape, target, logits.dtype))
-    return nn.BinaryCrossEntropy(from_logits=True)(logits, targets)
-
-
-def discriminator_loss(kind: str, real_logits, fake_logits, label_smoothing: float = 0.0):
-    """L_D for ``kind`` (see the module docstring): the real images' term plus the fakes'."""
-    real_target = 1.0 - label_smoothing
-    if kind == "least_squares":
-        return ((real_logits - real_target) ** 2).mean() * 0.5 + (fake_logits**2).mean() * 0.5
-    return _bce(real_logits, real_target) + _bce(fake_logits, 0.0)
-
-
-def generator_loss(kind: str, fake_logits):
-    """L_G for ``kind`` (see the module docstring)."""
-    if kind == "least_squares":
-        return ((fake_logits - 1.0) ** 2).mean() * 0.5
-    if kind == "minimax":
-        return -_bce(fake_logits, 0.0)
-    return _bce(fake_logits, 1.0)
 
 
 class GAN(nn.Module):
@@ -115,6 +84,11 @@ class GAN(nn.Module):
         return (input_shape[0],) + self.image_shape
 
     def forward(self, z):
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"GAN '{self.name}': the noise z must have shape (N, {self.latent_dim}) (latent_dim "
+                f"{self.latent_dim}), got {tuple(z.shape)}; draw it with sample_latent(n)"
+            )
         return self.generator(z)
 
     def sample_latent(self, n: int) -> Tensor:
@@ -180,9 +154,10 @@ class GAN(nn.Module):
             d_loss.backward()
             d_grad_norm = clip_grad_norm_(self.discriminator.parameters(), math.inf)  # measured, not clipped
             d_opt.step()
-        g_loss = generator_loss(settings["loss"], self.discriminator(fake))
-        g_opt.zero_grad()
-        g_loss.backward()
+        with _frozen(self.discriminator):  # G's step needs ∂L_G/∂G(z) through D, not D's own gradients
+            g_loss = generator_loss(settings["loss"], self.discriminator(fake))
+            g_opt.zero_grad()
+            g_loss.backward()
         g_grad_norm = clip_grad_norm_(self.generator.parameters(), math.inf)
         g_opt.step()
         return {
@@ -244,6 +219,21 @@ class GAN(nn.Module):
 
     def extra_repr(self):
         return f"latent_dim={self.latent_dim}"
+
+
+@contextmanager
+def _frozen(module):
+    """``module``'s parameters left out of the graph for a while: the generator's backward then computes no
+    gradients for the discriminator's weights (which its next step would zero unused), only the input
+    gradients that lead back to G."""
+    parameters = [p for p in module.parameters() if p.requires_grad]
+    for parameter in parameters:
+        parameter.requires_grad = False
+    try:
+        yield
+    finally:
+        for parameter in parameters:
+            parameter.requires_grad = True
 
 
 def _probability(logits, loss: str):

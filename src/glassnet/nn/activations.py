@@ -4,9 +4,29 @@ Each module is a thin wrapper of its op in ``glassnet.ops.activation`` (its ``op
 and its derivative live: the module's docstring, ``glassnet explain``'s derivations and the worked
 solutions read them from there. Names: step, identity (or linear), sigmoid, tanh, relu, leaky_relu, rrelu,
 prelu, elu, selu, silu (or swish), gelu, softmax.
+
+Defaults, side by side (Keras 3.15 read from its source and checked against it in
+tests/nn/test_keras_conventions.py). ``get(name, convention="keras")`` builds a name with Keras's defaults for
+that name (``keras.activations``, what ``activation="..."`` means in Keras); a module built with
+``convention="keras"`` takes the default of Keras's layer of that name (``keras.layers``):
+
+| default            | notes | PyTorch (``"pytorch"``) | Keras name / function  | Keras layer          |
+|--------------------|-------|-------------------------|------------------------|----------------------|
+| leaky ReLU slope α | 0.01  | 0.01                    | 0.2 (``"leaky_relu"``) | 0.3 (``LeakyReLU``)  |
+| ELU α              | 1     | 1                       | 1                      | 1                    |
+| GELU               | -     | exact                   | exact (``"gelu"``)     | -                    |
+| softmax axis       | last  | ``dim`` required        | -1                     | -1                   |
+| PReLU slopes       | -     | one, initial 0.25       | -                      | one per element, 0   |
+
+(``keras.ops.gelu`` defaults to the tanh approximation, ``keras.activations.gelu`` and the name "gelu" to
+the exact form. SELU's λ and α, SiLU, sigmoid, tanh and ReLU agree everywhere.)
+
+``PReLU(convention="keras", shared_axes=...)`` is ``keras.layers.PReLU``'s layout.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from glassnet.nn.initializers import Constant
 from glassnet.nn.module import Module
@@ -33,6 +53,11 @@ __all__ = [
 ]
 
 registry = Registry("activation")
+
+CONVENTIONS = ("notes", "pytorch", "keras")
+# The keyword arguments that make a name mean what Keras's keras.activations function of that name does.
+KERAS_NAME_DEFAULTS = {"leaky_relu": {"alpha": 0.2}}
+LEAKY_RELU_SLOPES = {"notes": 0.01, "pytorch": 0.01, "keras": 0.3}  # keras.layers.LeakyReLU: 0.3
 
 
 class Activation(Module):
@@ -119,13 +144,18 @@ class ReLU(Activation):
 
 @registry.register("leaky_relu")
 class LeakyReLU(Activation):
-    """α = ``alpha``, 0.01 by default (no dead neurons)."""
+    """α = ``alpha`` (no dead neurons); None takes the convention's: 0.01 ("notes", the default, and
+    "pytorch": ``torch.nn.LeakyReLU``) or 0.3 ("keras": ``keras.layers.LeakyReLU``, whose
+    ``negative_slope`` default differs from the 0.2 of Keras's ``"leaky_relu"`` name, which
+    ``get("leaky_relu", convention="keras")`` gives)."""
 
     op = F.LeakyReLU
 
-    def __init__(self, alpha: float = 0.01, name=None):
+    def __init__(self, alpha: float | None = None, name=None, convention: str = "notes"):
         super().__init__(name=name)
-        self.alpha = alpha
+        if convention not in CONVENTIONS:
+            raise ValueError(f"LeakyReLU: convention must be one of {CONVENTIONS}, got {convention!r}")
+        self.alpha = LEAKY_RELU_SLOPES[convention] if alpha is None else alpha
 
     def forward(self, x):
         return F.leaky_relu(x, self.alpha)
@@ -156,16 +186,45 @@ class RReLU(Activation):
 
 @registry.register("prelu")
 class PReLU(Activation):
-    """Parametric ReLU, the slope a learned: one shared slope
-    (``num_parameters=1``, PyTorch's default) or one per channel on axis 1; initial value 0.25."""
+    """Parametric ReLU, the slope a learned: by default (``convention="notes"`` or "pytorch") one shared
+    slope (``num_parameters=1``, PyTorch's default) or one per channel on axis 1, initial value 0.25
+    (``init``); with ``convention="keras"`` Keras's ``PReLU()``: one slope per element of an example
+    (the input's shape without the batch axis), initial value 0, shared along ``shared_axes`` (Keras's
+    numbering: 1 is the first axis after the batch's)."""
 
     op = F.PReLU
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, name=None):
+    def __init__(
+        self, num_parameters: int = 1, init: float | None = None, name=None, convention: str = "notes",
+        shared_axes=None,
+    ):  # fmt: skip
         super().__init__(name=name)
-        self.num_parameters, self.init = num_parameters, init
+        if convention not in CONVENTIONS:
+            raise ValueError(f"PReLU: convention must be one of {CONVENTIONS}, got {convention!r}")
+        if convention != "keras" and shared_axes is not None:
+            raise ValueError("PReLU: shared_axes is Keras's layout; give convention='keras' with it")
+        if convention == "keras" and num_parameters != 1:
+            raise ValueError(
+                "PReLU: num_parameters is PyTorch's layout; with convention='keras' use shared_axes"
+            )
+        self.num_parameters, self.convention = num_parameters, convention
+        self.init = (0.0 if convention == "keras" else 0.25) if init is None else init
+        if shared_axes is not None:
+            shared_axes = sorted({int(a) for a in np.atleast_1d(shared_axes)})
+        self.shared_axes = shared_axes
 
     def build(self, input_shape):
+        if self.convention == "keras":
+            shape = [int(n) if n is not None else 1 for n in input_shape[1:]]
+            for axis in self.shared_axes or ():
+                if not 1 <= axis <= len(shape):
+                    raise ValueError(
+                        f"PReLU '{self.name}': shared axis {axis} is not an axis of inputs "
+                        f"{tuple(input_shape)} (1 .. {len(shape)}, after the batch's)"
+                    )
+                shape[axis - 1] = 1
+            self.add_weight("slope", tuple(shape), initializer=Constant(self.init))
+            return super().build(input_shape)
         if self.num_parameters > 1 and (len(input_shape) < 2 or input_shape[1] != self.num_parameters):
             raise ValueError(
                 f"PReLU '{self.name}' has {self.num_parameters} slopes but its input of shape "
@@ -178,7 +237,10 @@ class PReLU(Activation):
         return F.prelu(x, self.slope)
 
     def _config(self):
-        return {"num_parameters": self.num_parameters, "init": self.init}
+        config = {"num_parameters": self.num_parameters, "init": self.init}
+        if self.convention == "keras":
+            config.update(convention="keras", shared_axes=self.shared_axes)
+        return config
 
 
 @registry.register("elu")
@@ -255,8 +317,19 @@ class Softmax(Activation):
         return {"axis": self.axis}
 
 
-def get(identifier) -> Module:
-    """An activation module from a name ("relu"), a module, or None (the identity)."""
+def get(identifier, convention: str = "notes") -> Module:
+    """An activation module from a name ("relu"), a module, or None (the identity). A name takes the
+    defaults of ``convention``: "notes" and "pytorch" the modules' own, "keras" those of Keras's function of
+    that name (``KERAS_NAME_DEFAULTS``: "leaky_relu" has slope 0.2 there).
+
+    Example:
+        >>> get("leaky_relu").alpha, get("leaky_relu", convention="keras").alpha
+        (0.01, 0.2)
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"activations.get: convention must be one of {CONVENTIONS}, got {convention!r}")
     if identifier is None:
         return Identity()
+    if convention == "keras" and isinstance(identifier, str):
+        return registry.get(identifier, **KERAS_NAME_DEFAULTS.get(identifier.lower(), {}))
     return registry.get(identifier)

@@ -12,6 +12,20 @@ z and applies sigmoid/softmax itself, in the stable log-sum-exp form (dL/dz = ŷ
 ``reduction="none"`` returns one value per element for MSE, MAE, Huber and BCE (PyTorch's behaviour) and
 one per example for the categorical losses. Targets must have the prediction's shape; the one exception
 is a vector of N targets for an (N, 1) output, read as that column (never broadcast to (N, N)).
+
+``convention=`` "pytorch" (default) or "keras" reproduces each framework's loss exactly, values and
+gradients (the formulas of the Keras variants are in ``glassnet.ops.crossentropy``):
+
+| what                        | notes         | PyTorch (default)        | Keras 3 (``convention="keras"``) |
+|-----------------------------|---------------|--------------------------|----------------------------------|
+| log ŷ at ŷ = 0 or 1         | infinite      | log clamped at -100      | ŷ clipped to [1e-7, 1 - 1e-7]    |
+| gradient there              | -             | 0 where clamped          | 0 outside [1e-7, 1 - 1e-7]       |
+| categorical/sparse ŷ rows   | softmax output| as given                 | divided by their sum first       |
+| per-example loss of MSE,    | the mean      | one value per element;   | the mean over the last axis;     |
+| MAE, Huber, BCE             |               | ``"sum"`` sums them all  | ``"sum"`` sums those means       |
+
+With ``reduction="mean"`` the per-example difference cancels (a mean of means of equal rows); the
+``from_logits`` losses are the same in both.
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ import numpy as np
 from glassnet.autograd.tensor import Tensor
 from glassnet.nn.registry import Registry
 from glassnet.ops import loss as L
+from glassnet.ops.loss import LOSS_CONVENTIONS
 from glassnet.ops.reduction import mean
 from glassnet.ops.reduction import sum as sum_
 
@@ -44,16 +59,22 @@ class Loss:
     """Base class: ``loss(prediction, target)`` returns a scalar tensor (or per-item values for "none").
 
     ``op`` is the op that computes the loss of each element or example (``logits_op`` with
-    ``from_logits=True``): the one home of its formula and derivative, which explain reads."""
+    ``from_logits=True``): the one home of its formula and derivative, which explain reads.
+    ``convention``: "pytorch" (default) or "keras" (see the module)."""
 
     op = logits_op = None
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean", convention: str = "pytorch"):
         if reduction not in _REDUCTIONS:
             raise ValueError(
                 f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
             )
+        if convention not in LOSS_CONVENTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: convention must be one of {LOSS_CONVENTIONS}, got {convention!r}"
+            )
         self.reduction = reduction
+        self.convention = convention
 
     def __call__(self, prediction, target):
         if not isinstance(prediction, Tensor):
@@ -61,7 +82,10 @@ class Loss:
                 f"{type(self).__name__} expects the prediction as a Tensor, got {type(prediction).__name__}"
             )
         target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
-        return self._reduce(self.compute(prediction, target_array))
+        values = self.compute(prediction, target_array)
+        if self.convention == "keras" and values.ndim == prediction.ndim and values.ndim >= 1:
+            values = mean(values, axis=-1)  # Keras's per-example loss: the mean over the last axis
+        return self._reduce(values)
 
     def compute(self, prediction: Tensor, target):
         raise NotImplementedError
@@ -132,8 +156,8 @@ class Huber(Loss):
 
     op = L.HuberError
 
-    def __init__(self, delta: float = 1.0, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, delta: float = 1.0, reduction: str = "mean", convention: str = "pytorch"):
+        super().__init__(reduction, convention)
         if not delta > 0:
             raise ValueError(f"Huber: delta must be > 0, got {delta}")
         self.delta = delta
@@ -158,8 +182,8 @@ class BinaryCrossEntropy(Loss):
     op = L.BinaryCrossEntropy
     logits_op = L.BinaryCrossEntropyWithLogits
 
-    def __init__(self, from_logits: bool = False, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, from_logits: bool = False, reduction: str = "mean", convention: str = "pytorch"):
+        super().__init__(reduction, convention)
         self.from_logits = from_logits
 
     def compute(self, prediction, target):
@@ -173,7 +197,7 @@ class BinaryCrossEntropy(Loss):
             prediction.data,
             "; pass raw scores with from_logits=True, or end the model with a sigmoid",
         )
-        return L.BinaryCrossEntropy.apply(prediction, target)
+        return L.BinaryCrossEntropy.apply(prediction, target, convention=self.convention)
 
 
 def _check_classes(loss: Loss, prediction: Tensor) -> None:
@@ -191,8 +215,8 @@ class CategoricalCrossEntropy(Loss):
     op = L.CategoricalCrossEntropy
     logits_op = L.SoftmaxCrossEntropy
 
-    def __init__(self, from_logits: bool = False, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, from_logits: bool = False, reduction: str = "mean", convention: str = "pytorch"):
+        super().__init__(reduction, convention)
         self.from_logits = from_logits
 
     def compute(self, prediction, target):
@@ -212,7 +236,7 @@ class CategoricalCrossEntropy(Loss):
             prediction.data,
             "; pass raw scores with from_logits=True, or end the model with a softmax",
         )
-        return L.CategoricalCrossEntropy.apply(prediction, target)
+        return L.CategoricalCrossEntropy.apply(prediction, target, convention=self.convention)
 
 
 @registry.register("sparse_categorical_crossentropy", "scce")
@@ -227,8 +251,8 @@ class SparseCategoricalCrossEntropy(Loss):
     op = L.SparseCategoricalCrossEntropy
     logits_op = L.SparseSoftmaxCrossEntropy
 
-    def __init__(self, from_logits: bool = False, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, from_logits: bool = False, reduction: str = "mean", convention: str = "pytorch"):
+        super().__init__(reduction, convention)
         self.from_logits = from_logits
 
     def compute(self, prediction, labels):
@@ -261,7 +285,7 @@ class SparseCategoricalCrossEntropy(Loss):
             prediction.data,
             "; pass raw scores with from_logits=True, or end the model with a softmax",
         )
-        return L.SparseCategoricalCrossEntropy.apply(prediction, labels)
+        return L.SparseCategoricalCrossEntropy.apply(prediction, labels, convention=self.convention)
 
 
 def get(identifier, **kwargs) -> Loss:

@@ -97,28 +97,30 @@ class Conv2DTranspose(Function):
             (width - 1) * stride[1] + dilation[1] * (kw - 1) + 1,
         )
         layout = ColumnLayout((n, out_per_group) + full, (kh, kw), stride, dilation, (height, width))
-        parts = []
+        parts, x_mats = [], []
         for g in range(groups):
             inputs = slice(g * per_group, (g + 1) * per_group)
-            x_mat = layout.output_grad(x[:, inputs])  # (C_in/g, N·P), zero at the positions Conv2D drops
-            parts.append(layout.input_grad(weight[inputs], x_mat))  # (N, C_out/g, full_h, full_w)
+            x_mats.append(layout.output_grad(x[:, inputs]))  # (C_in/g, N·P), zero where Conv2D drops
+            parts.append(layout.input_grad(weight[inputs], x_mats[-1]))  # (N, C_out/g, full_h, full_w)
         y_full = parts[0] if groups == 1 else xp.concatenate(parts, axis=1)
         y_full = pad2d(y_full, ((0, extra_h), (0, extra_w)))
         y = xp.ascontiguousarray(y_full[:, :, top : y_full.shape[2] - bottom, left : y_full.shape[3] - right])
         if bias is not None:
             y += bias[:, None, None]
         if any(self.needs_input_grad):
-            self.saved.update(x=x, weight=weight, layout=layout, full=full)
+            # X_mat is kept for dL/dW (the same bytes as x, laid out for the GEMM: not rebuilt in backward)
+            kept = x_mats if self.needs_input_grad[1] else None
+            self.saved.update(x_shape=x.shape, x_mats=kept, weight=weight, layout=layout, full=full)
         return y
 
     def backward(self, grad):
-        x, weight, layout = self.saved["x"], self.saved["weight"], self.saved["layout"]
+        x_shape, weight, layout = self.saved["x_shape"], self.saved["weight"], self.saved["layout"]
         groups, full = self.params["groups"], self.saved["full"]
         xp = get_array_module(grad)
         # dL/dY placed back in the full output (the cropped pixels and the output padding get nothing)
         grad_full = pad2d(grad, self.params["crop"])[:, :, : full[0], : full[1]]
-        per_group, out_per_group = x.shape[1] // groups, weight.shape[1]
-        grad_x = xp.empty_like(x) if self.needs_input_grad[0] else None
+        per_group, out_per_group = x_shape[1] // groups, weight.shape[1]
+        grad_x = xp.empty(x_shape, dtype=grad.dtype) if self.needs_input_grad[0] else None
         grad_w = xp.empty_like(weight) if self.needs_input_grad[1] else None
         for g in range(groups):
             inputs = slice(g * per_group, (g + 1) * per_group)
@@ -127,7 +129,7 @@ class Conv2DTranspose(Function):
             if grad_x is not None:
                 layout.output(weight[inputs].reshape(per_group, -1) @ cols, None, out=grad_x[:, inputs])
             if grad_w is not None:
-                x_mat = layout.output_grad(x[:, inputs])
+                x_mat = self.saved["x_mats"][g]
                 grad_w[inputs] = layout.weight_grad(x_mat, cols).reshape(grad_w[inputs].shape)
         grad_b = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b

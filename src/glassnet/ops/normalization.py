@@ -6,7 +6,8 @@ Both standardize x over some axes, then scale and shift it:
     μ = mean of x,  σ² = mean of (x - μ)²  (biased: divided by m, the number of values in each mean)
     x̂ = (x - μ) / sqrt(σ² + ε),  y = γ x̂ + β
 
-BatchNorm takes the means over the batch (and H, W), one γ, β per feature or channel on axis 1;
+BatchNorm takes the means over the batch (and H, W), one γ, β per feature or channel on ``axis`` (1 for
+NCHW and (N, C), PyTorch's layout; -1 for NHWC, Keras's default ``axis=-1``);
 LayerNorm over the last k axes of each example, one γ, β per position of those axes.
 
 The backward, with g = dL/dy and ĝ = dL/dx̂ = γ g. Through y = γ x̂ + β: dL/dγ = Σ g x̂ and dL/dβ = Σ g,
@@ -82,6 +83,8 @@ class _Normalization:
         x_hat, inv_std, gamma = self.saved["x_hat"], self.saved["inv_std"], self.saved["gamma"]
         param_axes = self.saved["param_axes"]
         grad_x = grad_gamma = grad_beta = None
+        if self.saved["axes"] is not None and self.saved["axes"] == param_axes:
+            return self._shared_sums_backward(grad, x_hat, inv_std, gamma, param_axes)
         if self.needs_input_grad[0]:
             grad_x_hat = grad if gamma is None else grad * gamma
             if self.saved["axes"] is None:
@@ -94,10 +97,28 @@ class _Normalization:
             grad_beta = grad.sum(axis=param_axes).reshape(self.inputs[2].shape)
         return grad_x, grad_gamma, grad_beta
 
+    def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
+        """BatchNorm in training, where γ is constant along the statistics' axes: the two sums the input
+        gradient needs, Σ g and Σ g x̂, are dL/dβ and dL/dγ themselves, so each is taken once:
+        dL/dx = (γ s⁻¹) (g - Σ g / m - x̂ Σ(g x̂) / m)."""
+        sum_grad = grad.sum(axis=axes, keepdims=True)
+        sum_projection = (grad * x_hat).sum(axis=axes, keepdims=True)
+        grad_x = grad_gamma = grad_beta = None
+        if self.needs_input_grad[0]:
+            m = grad.size // sum_grad.size
+            scale = inv_std if gamma is None else inv_std * gamma
+            grad_x = (grad - sum_grad / m - x_hat * (sum_projection / m)) * scale
+        if self.needs_input_grad[1]:
+            grad_gamma = sum_projection.reshape(self.inputs[1].shape)
+        if self.needs_input_grad[2]:
+            grad_beta = sum_grad.reshape(self.inputs[2].shape)
+        return grad_x, grad_gamma, grad_beta
+
 
 class BatchNorm(_Normalization, Function):
-    """Batch normalization, statistics per feature/channel (axis 1) over the batch and the spatial axes:
-    s = sqrt(σ_B² + ε), m = N·H·W values per channel, g = dL/dy, sums over those axes.
+    """Batch normalization, statistics per feature/channel (param ``axis``, 1 by default; -1 for channels
+    last) over every other axis, the batch's and the spatial ones: s = sqrt(σ_B² + ε), m = N·H·W values per
+    channel, g = dL/dy, sums over those axes.
 
     In evaluation (``training=False``) the running mean and variance replace μ_B and σ_B² as constants, so
     dL/dx = γ g / sqrt(running variance + ε). The derivation is in this module's docstring; the running
@@ -113,8 +134,9 @@ class BatchNorm(_Normalization, Function):
 
     def forward(self, x, gamma, beta):
         params = self.params
-        axes = (0,) + tuple(range(2, x.ndim))
-        param_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        axis = params.get("axis", 1) % x.ndim
+        axes = tuple(i for i in range(x.ndim) if i != axis)
+        param_shape = tuple(x.shape[i] if i == axis else 1 for i in range(x.ndim))
         if params["training"]:
             x_hat, mu, variance, inv_std = _standardize(x, axes, params["epsilon"])
             if params["running_mean"] is not None:
@@ -123,7 +145,7 @@ class BatchNorm(_Normalization, Function):
                     params["running_var"],
                     mu.reshape(-1),
                     variance.reshape(-1),
-                    x.size // x.shape[1],
+                    x.size // x.shape[axis],
                     params["momentum"],
                     params["convention"],
                 )
@@ -170,8 +192,9 @@ def batch_norm(
     momentum: float = 0.1,
     epsilon: float = 1e-5,
     convention: str = "pytorch",
+    axis: int = 1,
 ):
-    """Batch normalization of x (N, C) or (N, C, H, W) over every axis but 1 (``BatchNorm``).
+    """Batch normalization of x (N, C) or (N, C, H, W) over every axis but ``axis`` (``BatchNorm``).
 
     Args:
         x: the input tensor.
@@ -181,6 +204,7 @@ def batch_norm(
         training: batch statistics (True) or the running ones (False).
         momentum, convention: the running update (``update_running_statistics``); PyTorch's by default.
         epsilon: ε, added to the variance inside the root (PyTorch 1e-5, Keras 1e-3).
+        axis: the features' axis: 1 (default; (N, C), NCHW) or -1 (channels last: NHWC, NLC, Keras's).
 
     Example:
         >>> import glassnet as gn
@@ -189,8 +213,14 @@ def batch_norm(
     """
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm in evaluation (training=False) needs running_mean and running_var")
+    valid = isinstance(axis, int) and not isinstance(axis, bool) and -x.ndim <= axis < x.ndim
+    if not valid or axis % x.ndim == 0:
+        raise ValueError(
+            f"batch_norm: axis must name a feature axis of the {x.ndim}-d input (1 .. {x.ndim - 1} or -1), "
+            f"got {axis!r}"
+        )
     unbiased = BATCH_NORM_CONVENTIONS[convention][2] == "unbiased"
-    if training and running_mean is not None and unbiased and x.size // x.shape[1] < 2:
+    if training and running_mean is not None and unbiased and x.size // x.shape[axis] < 2:
         raise ValueError(
             "batch_norm needs more than one value per feature to update the unbiased running variance "
             f"(it divides by n - 1), got shape {tuple(x.shape)}"
@@ -205,6 +235,7 @@ def batch_norm(
         momentum=momentum,
         epsilon=epsilon,
         convention=convention,
+        axis=axis,
     )
 
 

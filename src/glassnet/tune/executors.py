@@ -57,9 +57,25 @@ def _one_blas_thread() -> None:
     threadpool_limits(1)
 
 
+def _start_shielded(process) -> None:
+    """Start a worker with SIGINT held back until the fork is over. A Ctrl-C that lands during the fork
+    runs its handler inside one of Python's at-fork callbacks, which prints the KeyboardInterrupt as
+    "Exception ignored" and drops it: the search would go on to the end (seen in the SIGINT test)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        process.start()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held Ctrl-C is raised here
+
+
 def _worker(job, trial_id: int, params: dict, conn) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # the terminal's Ctrl-C goes to the search, which stops its workers itself
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back only for the fork
     _one_blas_thread()
 
     def ask(epoch, score):
@@ -85,7 +101,7 @@ def run_processes(job, pending, book, record, n_workers: int) -> None:
                 parent_end, child_end = context.Pipe()
                 arguments = (job, trial_id, params, child_end)
                 process = context.Process(target=_worker, args=arguments, daemon=True)
-                process.start()
+                _start_shielded(process)
                 child_end.close()
                 running[parent_end] = (process, trial_id, params)
             for conn in wait(list(running)):

@@ -15,7 +15,8 @@ __all__ = ["BatchNorm", "LayerNorm"]
 
 
 class BatchNorm(Module):
-    """Batch normalization over the batch (and spatial axes), one γ and β per feature/channel on axis 1:
+    """Batch normalization over the batch (and spatial axes), one γ and β per feature/channel on ``axis``
+    (1 by default, NCHW; -1 for channels last, NHWC):
 
         μ_B = mean of x,  σ_B² = mean of (x - μ_B)²   (over N, and H, W for images)
         x̂ = (x - μ_B) / sqrt(σ_B² + ε),  y = γ x̂ + β   (γ, β trainable)
@@ -33,15 +34,22 @@ class BatchNorm(Module):
     The notes give the exponentially weighted average's form but no values, so "notes" (the default, as
     for the optimizers) writes the average as they do and takes Keras's values.
 
+    The features' axis is 1 in every convention (glassnet's image layers are channels first, as PyTorch's);
+    Keras's ``BatchNormalization`` defaults to ``axis=-1`` because its images are channels last: give
+    ``axis=-1`` (or ``data_format="channels_last"``, as the image layers take it) for NHWC / NLC inputs.
+
     Args:
         momentum, epsilon: None takes the convention's value.
         convention: "notes" (default), "keras" or "pytorch".
+        axis: the features' axis, 1 (default) or -1 (channels last), or any axis but the batch's.
+        data_format: "channels_first" (axis 1) or "channels_last" (axis -1), as the image layers'; None
+            (default) leaves ``axis`` as given.
 
     ``load_torch_state_dict`` loads a ``torch.nn.BatchNorm1d/2d``'s weight, bias and running statistics
     (``glassnet.io.layouts`` has the names, for PyTorch and Keras).
 
     Shape:
-        (N, C) or (N, C, ...) -> same shape.
+        (N, C) or (N, C, ...) -> same shape; (N, ..., C) with ``axis=-1``.
 
     Example:
         >>> import glassnet as gn
@@ -54,10 +62,13 @@ class BatchNorm(Module):
         momentum: float | None = None,
         epsilon: float | None = None,
         convention: str = "notes",
+        axis: int = 1,
+        data_format: str | None = None,
         name=None,
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype)
+        self.axis = _feature_axis(axis, data_format)
         if convention not in BATCH_NORM_CONVENTIONS:
             raise ValueError(
                 f"BatchNorm: convention must be one of {sorted(BATCH_NORM_CONVENTIONS)}, got {convention!r}"
@@ -71,10 +82,19 @@ class BatchNorm(Module):
         if not self.epsilon > 0:
             raise ValueError(f"BatchNorm: epsilon must be > 0, got {self.epsilon}")
 
+    def _axis_of(self, ndim: int) -> int | None:
+        """The features' axis of an ndim-d input, counted from 0; None where it is the batch's or absent."""
+        axis = self.axis % ndim if -ndim <= self.axis < ndim else None
+        return axis if axis else None
+
+    def _layout(self) -> str:
+        return "(N, features, ...)" if self.axis == 1 else f"(N, ...) with the features on axis {self.axis}"
+
     def build(self, input_shape):
-        if input_shape is None or len(input_shape) < 2 or input_shape[1] is None:
-            raise ValueError(f"BatchNorm '{self.name}' needs inputs (N, features, ...), got {input_shape}")
-        features = int(input_shape[1])
+        axis = None if input_shape is None else self._axis_of(len(input_shape))
+        if axis is None or input_shape[axis] is None:
+            raise ValueError(f"BatchNorm '{self.name}' needs inputs {self._layout()}, got {input_shape}")
+        features = int(input_shape[axis])
         self.add_weight("gamma", (features,), "ones")
         self.add_weight("beta", (features,), "zeros")
         dtype = self.gamma.dtype
@@ -83,7 +103,7 @@ class BatchNorm(Module):
         super().build(input_shape)
 
     def explain_shape(self, input_shape) -> str:
-        features = int(input_shape[1])
+        features = int(input_shape[self._axis_of(len(input_shape)) or 1])
         return (
             f"same shape; γ and β per feature: 2·{features} = {2 * features} parameters (the running mean "
             "and variance are kept as buffers, not learned)"
@@ -91,10 +111,12 @@ class BatchNorm(Module):
 
     def forward(self, x):
         features = self.gamma.shape[0]
-        if x.ndim < 2 or x.shape[1] != features:
+        axis = self._axis_of(x.ndim)
+        if axis is None or x.shape[axis] != features:
+            hint = "; for channels-last (NHWC) inputs give axis=-1" if self.axis == 1 and x.ndim > 2 else ""
             raise ValueError(
-                f"BatchNorm '{self.name}' expects inputs with {features} features on axis 1, "
-                f"got shape {x.shape}"
+                f"BatchNorm '{self.name}' expects inputs with {features} features on axis {self.axis}, "
+                f"got shape {x.shape}{hint}"
             )
         if self.training and self.running_variance == "unbiased" and x.size // features < 2:
             raise ValueError(
@@ -111,18 +133,42 @@ class BatchNorm(Module):
             momentum=self.momentum,
             epsilon=self.epsilon,
             convention=self.convention,
+            axis=axis,
         )
 
     def get_config(self):
-        return {
+        config = {
             **super().get_config(),
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "convention": self.convention,
         }
+        if self.axis != 1:
+            config["axis"] = self.axis
+        return config
 
     def extra_repr(self):
-        return f"convention={self.convention!r}, momentum={self.momentum}, epsilon={self.epsilon}"
+        axis = f", axis={self.axis}" if self.axis != 1 else ""
+        return f"convention={self.convention!r}, momentum={self.momentum}, epsilon={self.epsilon}{axis}"
+
+
+def _feature_axis(axis, data_format) -> int:
+    """BatchNorm's features' axis from ``axis`` and the image layers' ``data_format`` alias."""
+    if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+        raise ValueError(f"BatchNorm: axis must be a nonzero int (1, or -1 for channels last), got {axis!r}")
+    if data_format is None:
+        return axis
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(
+            f"BatchNorm: data_format must be 'channels_first' or 'channels_last', got {data_format!r}"
+        )
+    implied = -1 if data_format == "channels_last" else 1
+    if axis not in (1, implied):
+        raise ValueError(
+            f"BatchNorm: axis={axis} contradicts data_format={data_format!r} (axis {implied}); "
+            "give one of them"
+        )
+    return implied
 
 
 class LayerNorm(Module):

@@ -25,9 +25,22 @@ b_hh (G·units,); G = 1 (SimpleRNN), 4 (LSTM), 3 (GRU). The kernels are stored (
 
 Calling a layer: ``layer(x, initial_state=None, mask=None)``. ``initial_state`` is h_0 (B, units) for
 SimpleRNN and GRU, [h_0, c_0] for LSTM. ``mask`` (B, T) booleans marks the real steps: at a padded step the
-state is carried over unchanged and the output is 0, so padding changes neither the outputs nor the
-gradients of the real steps (pre- and post-padding alike). ``Embedding(mask_zero=True)`` makes this mask,
-and ``Sequential`` hands it to the next layer that takes one.
+state is carried over unchanged, so padding changes neither the final states nor the gradients of the
+real steps (pre- and post-padding alike). ``Embedding(mask_zero=True)`` makes this mask, and ``Sequential``
+hands it to the next layer that takes one. What a padded step outputs follows ``zero_output_for_mask``
+(None: the convention's):
+
+| a padded step outputs       | "pytorch" (``zero_output_for_mask=True``) | "keras" (False, Keras's) |
+|-----------------------------|-------------------------------------------|--------------------------|
+| after a real step           | 0 (as packed sequences)                   | the last real output     |
+| before the first real step  | 0                                         | 0                        |
+
+``Bidirectional`` sets ``zero_output_for_mask`` on its layers that return sequences, as Keras does.
+
+Reading backwards: ``reverse=True`` returns the outputs aligned with the input's steps (output t read
+x_T .. x_t: PyTorch's backward direction, what ``Bidirectional`` uses); ``go_backwards=True`` returns them
+in reading order, output k after reading x_T .. x_{T-k} (Keras's ``go_backwards``: the reversed sequence,
+not reversed back). Both end in the same final state.
 
 Outputs: the last state h_T (B, units), or with ``return_sequences=True`` every h_t (B, T, units); with
 ``return_state=True`` a list [output, h_T] ([output, h_T, c_T] for LSTM), as Keras.
@@ -70,6 +83,8 @@ class _Recurrent(Module):
         return_state: bool = False,
         stateful: bool = False,
         reverse: bool = False,
+        go_backwards: bool = False,
+        zero_output_for_mask: bool | None = None,
         convention: str = "keras",
         fused: bool = True,
         kernel_init=None,
@@ -91,7 +106,15 @@ class _Recurrent(Module):
             bool(fused),
         )
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.stateful, self.reverse = bool(stateful), bool(reverse)
+        self.stateful, self.reverse, self.go_backwards = bool(stateful), bool(reverse), bool(go_backwards)
+        if self.reverse and self.go_backwards:
+            raise ValueError(
+                f"{kind}: give reverse=True (outputs aligned with the input's steps, as PyTorch's backward "
+                "direction) or go_backwards=True (outputs in reading order, as Keras), not both"
+            )
+        if zero_output_for_mask is None:
+            zero_output_for_mask = convention == "pytorch"
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.kernel_init, self.recurrent_init, self.bias_init = kernel_init, recurrent_init, bias_init
         self.states = None  # the carried states of a stateful layer (arrays), None = zeros
 
@@ -135,6 +158,11 @@ class _Recurrent(Module):
         if self.return_sequences:
             return (input_shape[0], input_shape[1], self.units)
         return (input_shape[0], self.units)
+
+    @property
+    def backwards(self) -> bool:
+        """Whether the layer reads time from the last step to the first (``reverse`` or ``go_backwards``)."""
+        return self.reverse or self.go_backwards
 
     def compute_mask(self, x, mask=None):
         """The mask for the next layer: the same steps when the output is a sequence, else none."""
@@ -231,15 +259,32 @@ class _Recurrent(Module):
         output = outputs[0]
         if not self.return_sequences:
             final = outputs
+            if mask is not None and not self.zero_output_for_mask and not mask.any(axis=1).all():
+                output = arithmetic.mul(output, mask.any(axis=1)[:, None].astype(output.dtype))
         else:
-            last = 0 if self.reverse else x.shape[1] - 1
+            last = 0 if self.backwards else x.shape[1] - 1
             keep_final = self.return_state or self.stateful
             final = [shape.getitem(y, (slice(None), last)) for y in outputs] if keep_final else []
             if mask is not None:
-                output = arithmetic.mul(output, mask[..., None].astype(output.dtype))
+                output = arithmetic.mul(output, self._output_mask(mask)[..., None].astype(output.dtype))
+            if self.go_backwards:
+                output = shape.getitem(output, (slice(None), slice(None, None, -1)))
         if self.stateful:
             self.states = [state.data.copy() for state in final]
         return [output, *final] if self.return_state else output
+
+    def _output_mask(self, mask):
+        """Which outputs of a masked sequence are kept (B, T), in time order. ``zero_output_for_mask``
+        (PyTorch's packed sequences): the real steps; the others are 0. Else (Keras): a padded step repeats
+        the last real output, which the carried state already is, so every step after the first real one
+        in reading order is kept and only the steps before it are 0 (Keras's output before any real step;
+        the carried state there is h_0)."""
+        if self.zero_output_for_mask:
+            return mask
+        xp = get_array_module(mask)
+        reading = mask[:, ::-1] if self.backwards else mask
+        seen = xp.logical_or.accumulate(reading, axis=1)
+        return seen[:, ::-1] if self.backwards else seen
 
     def reset_states(self, states=None) -> None:
         """Forget the carried states of a stateful layer (the next batch starts from zeros), or set them."""
@@ -255,6 +300,8 @@ class _Recurrent(Module):
             "return_state": self.return_state,
             "stateful": self.stateful,
             "reverse": self.reverse,
+            "go_backwards": self.go_backwards,
+            "zero_output_for_mask": self.zero_output_for_mask,
             "convention": self.convention,
             "fused": self.fused,
             "kernel_init": serialize(self.kernel_init),
@@ -263,7 +310,8 @@ class _Recurrent(Module):
         }
 
     def extra_repr(self):
-        flags = [f for f in ("return_sequences", "return_state", "stateful", "reverse") if getattr(self, f)]
+        flags = ("return_sequences", "return_state", "stateful", "reverse", "go_backwards")
+        flags = [f for f in flags if getattr(self, f)]
         return ", ".join([str(self.units), f"convention={self.convention!r}", *(f"{f}=True" for f in flags)])
 
     # --- PyTorch weights ---
@@ -297,7 +345,8 @@ class SimpleRNN(_Recurrent):
     Args:
         units: size of the state h.
         activation: f, "tanh" (default) or "relu".
-        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        use_bias, return_sequences, return_state, stateful, reverse, go_backwards, zero_output_for_mask,
+        convention, fused: see the module.
         kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
         name, dtype: as every layer.
 
@@ -320,10 +369,10 @@ class SimpleRNN(_Recurrent):
         w, b = self.recurrent_kernel, self._recurrent_bias_for_cell()
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
-            options = dict(activation=self.activation, reverse=self.reverse, sequence=sequence)
+            options = dict(activation=self.activation, reverse=self.backwards, sequence=sequence)
             return [R.RNNSequence.apply(x, states[0], *weights, mask, **options)]
         x_proj = self._projections(x)
-        return [rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.reverse, sequence)]
+        return [rnn_unrolled(x_proj, states[0], w, b, mask, self.activation, self.backwards, sequence)]
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}
@@ -344,7 +393,8 @@ class LSTM(_Recurrent):
         units: size of h and c.
         unit_forget_bias: with ``convention="keras"``, start b_f at 1 (Keras's default), so the cell
             remembers at first.
-        use_bias, return_sequences, return_state, stateful, reverse, convention, fused: see the module.
+        use_bias, return_sequences, return_state, stateful, reverse, go_backwards, zero_output_for_mask,
+        convention, fused: see the module.
         kernel_init, recurrent_init, bias_init: initializers (None: the convention's).
 
     Shape:
@@ -374,9 +424,9 @@ class LSTM(_Recurrent):
         h0, c0 = states
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
-            options = dict(reverse=self.reverse, sequence=sequence)
+            options = dict(reverse=self.backwards, sequence=sequence)
             return list(R.LSTMSequence.apply(x, h0, c0, *weights, mask, **options))
-        return list(lstm_unrolled(self._projections(x), h0, c0, w, b, mask, self.reverse, sequence))
+        return list(lstm_unrolled(self._projections(x), h0, c0, w, b, mask, self.backwards, sequence))
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -393,9 +443,16 @@ class GRU(_Recurrent):
 
     Both conventions have two biases here; the column order is r, z, n (PyTorch) or z, r, h (Keras).
 
+    ``reset_after=False`` (``convention="keras"`` only: PyTorch has no such GRU) is Keras's older GRU, the
+    reset gate applied to h_{t-1} before the candidate's recurrent product, with one bias (3·units,):
+
+        n_t = tanh(gx_n + (r_t ⊙ h_{t-1}) W_hn)                  (``ops.recurrent.GRUResetBeforeSequence``)
+
     Args:
-        units, use_bias, return_sequences, return_state, stateful, reverse, convention, fused,
-        kernel_init, recurrent_init, bias_init: see ``LSTM`` and the module.
+        reset_after: True (default; Keras 3's default and PyTorch's GRU) or False (see above).
+        units, use_bias, return_sequences, return_state, stateful, reverse, go_backwards,
+        zero_output_for_mask, convention, fused, kernel_init, recurrent_init, bias_init: see ``LSTM`` and
+        the module.
 
     Shape:
         input (B, T, features) -> (B, units), or (B, T, units) with ``return_sequences``.
@@ -408,8 +465,17 @@ class GRU(_Recurrent):
 
     gates = 3
 
+    def __init__(self, units: int, reset_after: bool = True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.reset_after = bool(reset_after)
+        if not self.reset_after and self.convention != "keras":
+            raise ValueError(
+                f"GRU '{self.name}': reset_after=False is Keras's older GRU and needs convention='keras' "
+                "(PyTorch's GRU applies the reset gate after the recurrent product)"
+            )
+
     def _has_recurrent_bias(self) -> bool:
-        return True
+        return self.reset_after
 
     def _folds_recurrent_bias(self) -> bool:
         return False  # b_hn sits inside r ⊙ (h W_hn + b_hn): it cannot join b_ih
@@ -419,9 +485,14 @@ class GRU(_Recurrent):
         order = "rzn" if self.convention == "pytorch" else "zrn"
         if self.fused:
             weights = (self.kernel, self._input_bias(), w, b)
-            options = dict(order=order, reverse=self.reverse, sequence=sequence)
-            return [R.GRUSequence.apply(x, states[0], *weights, mask, **options)]
-        return [gru_unrolled(self._projections(x), states[0], w, b, mask, order, self.reverse, sequence)]
+            options = dict(order=order, reverse=self.backwards, sequence=sequence)
+            op = R.GRUSequence if self.reset_after else R.GRUResetBeforeSequence
+            return [op.apply(x, states[0], *weights, mask, **options)]
+        options = dict(reverse=self.backwards, sequence=sequence, reset_after=self.reset_after)
+        return [gru_unrolled(self._projections(x), states[0], w, b, mask, order, **options)]
+
+    def get_config(self):
+        return {**super().get_config(), "reset_after": self.reset_after}
 
 
 def _to_numpy(value):

@@ -68,8 +68,11 @@ def lstm_unrolled(x_proj, h0, c0, w_hh, b_hh=None, mask=None, reverse=False, seq
     return _unrolled_output(hs, reverse, sequence), _unrolled_output(cs, reverse, sequence)
 
 
-def gru_unrolled(x_proj, h0, w_hh, b_hh=None, mask=None, order="rzn", reverse=False, sequence=True):
-    """``GRUSequence`` written with matmul, add, sigmoid, tanh, mul, sub."""
+def gru_unrolled(
+    x_proj, h0, w_hh, b_hh=None, mask=None, order="rzn", reverse=False, sequence=True, reset_after=True
+):
+    """``GRUSequence`` written with matmul, add, sigmoid, tanh, mul, sub; with ``reset_after=False``
+    ``GRUResetBeforeSequence`` (the candidate reads (r ⊙ h_{t-1}) W_hn)."""
     steps, units = x_proj.shape[0], h0.shape[-1]
     r_block, z_block = GRU_GATE_ORDERS[order]
 
@@ -84,7 +87,14 @@ def gru_unrolled(x_proj, h0, w_hh, b_hh=None, mask=None, order="rzn", reverse=Fa
             gh = arithmetic.add(gh, b_hh)
         r = activation.sigmoid(arithmetic.add(block(gx, r_block), block(gh, r_block)))
         z = activation.sigmoid(arithmetic.add(block(gx, z_block), block(gh, z_block)))
-        n = activation.tanh(arithmetic.add(block(gx, 2), arithmetic.mul(r, block(gh, 2))))
+        if reset_after:
+            n = activation.tanh(arithmetic.add(block(gx, 2), arithmetic.mul(r, block(gh, 2))))
+        else:
+            w_hn = shape.getitem(w_hh, (slice(None), slice(2 * units, None)))
+            candidate = linalg.matmul(arithmetic.mul(r, h), w_hn)
+            if b_hh is not None:
+                candidate = arithmetic.add(candidate, shape.getitem(b_hh, slice(2 * units, None)))
+            n = activation.tanh(arithmetic.add(block(gx, 2), candidate))
         new = arithmetic.add(n, arithmetic.mul(z, arithmetic.sub(h, n)))
         h = _blend(new, h, _mask_column(mask, t, x_proj))
         states.append(h)

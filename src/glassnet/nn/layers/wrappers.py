@@ -19,7 +19,9 @@ class Bidirectional(Module):
         y_t = merge(h→_t, h←_t),   h→ reads x_1..x_t,  h← reads x_T..x_t
 
     The backward copy has ``reverse=True``: its output at step t is aligned with x_t (as PyTorch's
-    bidirectional output). With a mask, each sequence is reversed over its real steps only.
+    bidirectional output, and Keras's, which flips its ``go_backwards`` copy's output back). With a mask,
+    each sequence is reversed over its real steps only, and padded steps output 0 in both directions (Keras
+    forces ``zero_output_for_mask`` on a Bidirectional's layers that return sequences; so does glassnet).
 
     Args:
         layer: a ``SimpleRNN``, ``LSTM`` or ``GRU`` (the forward direction).
@@ -49,9 +51,16 @@ class Bidirectional(Module):
             raise ValueError(f"Bidirectional: merge_mode must be one of {MERGE_MODES}, got {merge_mode!r}")
         if not hasattr(layer, "reverse"):
             raise TypeError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got {layer!r}")
+        if getattr(layer, "go_backwards", False):
+            raise ValueError(
+                f"Bidirectional: give the forward direction (go_backwards=False); got {layer.name!r} with "
+                "go_backwards=True, and the wrapper makes the backward copy itself"
+            )
         if backward_layer is None:
             config = {**layer.get_config(), "name": f"backward_{layer.name}", "reverse": not layer.reverse}
             backward_layer = type(layer).from_config(config)
+        for direction in (layer, backward_layer):  # as Keras's Bidirectional: padded steps output 0
+            direction.zero_output_for_mask = direction.return_sequences
         self.forward_layer, self.backward_layer = layer, backward_layer
         self.merge_mode = merge_mode
 

@@ -98,8 +98,9 @@ class RReLU(Function):
 
 
 class PReLU(Function):
-    """Parametric ReLU: the slope a is learned (one per channel on axis 1, or one shared); dy/da is summed
-    over all axes but the channel's."""
+    """Parametric ReLU: the slope a is learned: one shared, one per channel on axis 1 (a vector, PyTorch's
+    ``num_parameters``), or Keras's layout, an array of an example's shape (x.shape[1:], with 1 along the
+    axes that share a slope: ``shared_axes``); dy/da is summed over the axes a is broadcast along."""
 
     name = "prelu"
     formula = Formula(r"#x\text{ if }#x > 0\text{ else }a #x")
@@ -108,7 +109,14 @@ class PReLU(Function):
     def forward(self, x, slope):
         xp = get_array_module(x)
         shape = [1] * x.ndim
-        if slope.size > 1:
+        if slope.ndim > 1:  # Keras's layout: a slope per element of an example, 1 along shared axes
+            if slope.ndim != x.ndim - 1 or any(a not in (1, n) for a, n in zip(slope.shape, x.shape[1:])):
+                raise ValueError(
+                    f"PReLU's slopes of shape {slope.shape} do not fit examples of shape {x.shape[1:]} "
+                    "(each axis the example's size, or 1 where the slope is shared)"
+                )
+            shape = [1, *slope.shape]
+        elif slope.size > 1:
             if x.ndim < 2 or x.shape[1] != slope.size:
                 raise ValueError(
                     f"PReLU has {slope.size} slopes but the input of shape {x.shape} has "

@@ -82,6 +82,13 @@ class GANMonitor(Callback):
         latent = np.random.default_rng(self.seed).standard_normal((self.samples, self.model.latent_dim))
         self.fixed_noise = latent.astype(self.model.generator.parameters()[0].dtype)
         self._winning, self.warnings = 0, []
+        expected = getattr(self.classifier, "input_shape", None)
+        if expected is not None and tuple(expected[1:]) != tuple(self.model.image_shape):
+            raise ValueError(
+                f"GANMonitor: the classifier '{self.classifier.name}' takes inputs of shape "
+                f"{tuple(expected)} but the GAN '{self.model.name}' makes images of shape "
+                f"{tuple(self.model.image_shape)}; give a classifier of the data the GAN learns"
+            )
 
     def on_batch_end(self, batch, logs=None):
         logs = logs or {}

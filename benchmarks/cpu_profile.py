@@ -1,7 +1,7 @@
 """Where glassnet's time goes, per workload of the suite: matrix products, element-wise passes, copies,
 NumPy's dispatch and Python, from CPU samples of the timed steps alone.
 
-    python benchmarks/profile.py [--only mlp_train lenet_train ...] [--frequency 999]
+    python benchmarks/cpu_profile.py [--only mlp_train lenet_train ...] [--frequency 999]
                                  [--markdown benchmarks/PROFILE.md]
 
 Each workload of ``benchmarks/suite.py`` runs alone in its own process (glassnet only) under Linux
@@ -119,7 +119,7 @@ def profile(name: str, frequency: int) -> dict:
 def markdown(rows: dict) -> str:
     lines = [
         "Share of CPU samples (all threads) in the timed steps of each workload, glassnet alone in its own "
-        "process (`python benchmarks/profile.py`; categories in its docstring).",
+        "process (`python benchmarks/cpu_profile.py`; categories in its docstring).",
         "",
         "| workload | " + " | ".join(CATEGORIES) + " |",
         "|---|" + "---:|" * len(CATEGORIES),
