@@ -2,7 +2,7 @@
 weights in other layouts are declared there, each calling its implementation in glassnet.train or
 glassnet.io (layers above nn)."""
 
-from glassnet.io import model_file, weights
+from glassnet.io import model_file, onnx, weights
 from glassnet.nn.module import TRAINING, Module
 from glassnet.train import model
 
@@ -16,6 +16,7 @@ def test_training_and_saving_methods_are_declared_on_module_and_call_the_layers_
         "evaluate": model.evaluate,
         "predict": model.predict,
         "save": model_file.save_model,
+        "export_onnx": onnx.export_onnx,
         "save_weights": weights.save_weights,
         "load_weights": weights.load_weights,
         "get_weights": weights.get_weights,

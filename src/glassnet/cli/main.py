@@ -1,4 +1,4 @@
-"""``glassnet``: train a model from a small TOML file, show a model's summary.
+"""``glassnet``: train a model from a small TOML file, show a model's summary, export it to ONNX.
 
 One file per subcommand (train.py, summary.py); this one parses the arguments and dispatches, and turns
 every error that comes from the user's files or data (a damaged model file, a run file with a wrong key, a
@@ -14,7 +14,7 @@ import re
 import sys
 
 from glassnet import __version__
-from glassnet.cli import exercise, explain, playground, summary, train, tune
+from glassnet.cli import exercise, explain, export, playground, summary, train, tune
 from glassnet.nn.serialization import known_classes
 
 # What a user's files and data can raise: every FileFormatError (a ValueError), DownloadError and
@@ -35,6 +35,8 @@ EXAMPLES = """examples:
                                          a fresh backpropagation exercise and its worked solution
   glassnet exercise check answers.toml   mark a student's answers
   glassnet playground --port 8765        a page in the browser: watch a network learn, click a weight
+  glassnet export digits-mlp.glassnet --onnx digits-mlp.onnx
+                                         the saved model as an ONNX file (for ONNX Runtime)
 """
 
 
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     exercise.add_parser(commands)
     tune.add_parser(commands)
     playground.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 

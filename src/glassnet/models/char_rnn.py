@@ -70,6 +70,8 @@ class CharRNN(Module):
         (2, 5, 10)
     """
 
+    takes_token_ids = True  # fit, predict and the ONNX export keep integer inputs as they are
+
     def __init__(
         self,
         vocab_size: int,

@@ -386,6 +386,11 @@ class Module:
     def save(self, path):
         return TRAINING["save"](self, path)
 
+    def export_onnx(self, path, input_shape=None, **kwargs):
+        """Write the model as an ONNX file (``glassnet.io.onnx.export_onnx``: evaluation mode, float32, a
+        dynamic batch axis); ``input_shape`` (without the batch axis) for a model never built."""
+        return TRAINING["export_onnx"](self, path, input_shape=input_shape, **kwargs)
+
     # --- weights in other layouts (glassnet.io.weights; the table of layouts is glassnet.io.layouts) ---
     def save_weights(self, path, layout: str = "glassnet"):
         """Write the weights to a safetensors file, with glassnet's names or (``layout="pytorch"``) the
