@@ -44,11 +44,10 @@ class Case:
         module = self.make_torch(pyg).double()
         named = dict(module.named_parameters())
         assert set(named) == {theirs for _, theirs, _ in self.params}, f"{self.name}: {sorted(named)}"
-        with torch.no_grad():
-            for ours, theirs, how in self.params:
-                value = getattr(layer, ours).data
-                value = value.T if how == "T" else value if how is None else value.reshape(how)
-                named[theirs].copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        # The weights go over through glassnet's layout table (glassnet.io.layouts), strictly; ``params``
+        # says how the gradients correspond.
+        state = {name: torch.from_numpy(value) for name, value in layer.to_torch_state_dict().items()}
+        module.load_state_dict(state, strict=True)
         return module, named
 
 

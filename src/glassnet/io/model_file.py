@@ -50,9 +50,15 @@ from glassnet.nn.module import Module
 from glassnet.nn.serialization import deserialize, serialize
 from glassnet.train import metrics as metrics_module
 
-__all__ = ["save_model", "load_model", "ModelFileError", "FORMAT", "VERSION"]
+__all__ = ["save_model", "load_model", "ModelFileError", "FORMAT", "VERSION", "FORMAT_VERSIONS"]
 
 FORMAT, VERSION = "glassnet-model", 1
+# The format's versions, what each one holds (the README's table). A reader refuses a file of a version above
+# its own VERSION (written by a newer glassnet) and reads every version up to it.
+FORMAT_VERSIONS = {
+    1: "glassnet.json (format, version, model, weights, frozen, compile, arrays; shapes since the first "
+    "release, absent in the earliest files), weights/<name>.npy, optimizer/<index>.<state>.npy",
+}
 _MANIFEST = "glassnet.json"
 _MANIFEST_LIMIT = 16 << 20  # bytes; ResNet-34's manifest is about 60 kB
 _CHUNK = 1 << 20  # bytes inflated at a time
@@ -245,14 +251,16 @@ def _json_default(value):
 # --- reading: the archive, bounded ------------------------------------------------------------------
 
 
-def _members(archive: zipfile.ZipFile, path: Path) -> dict:
-    """Name -> ZipInfo, after refusing duplicated names, unknown compression and impossible sizes."""
+def _members(archive: zipfile.ZipFile, path: Path, error=None) -> dict:
+    """Name -> ZipInfo, after refusing duplicated names, unknown compression and impossible sizes (raising
+    ``error``, a ``FileFormatError`` class: ``ModelFileError`` by default)."""
+    failure = error or ModelFileError
     members = {}
     for info in archive.infolist():
         if info.filename in members:
-            raise ModelFileError(f"{path}: member {info.filename}: expected once, found it twice")
+            raise failure(f"{path}: member {info.filename}: expected once, found it twice")
         if info.compress_type not in _METHODS:
-            raise ModelFileError(
+            raise failure(
                 f"{path}: member {info.filename}: expected stored or deflated data, found compression "
                 f"method {info.compress_type}"
             )
@@ -260,7 +268,7 @@ def _members(archive: zipfile.ZipFile, path: Path) -> dict:
         if info.compress_type == zipfile.ZIP_DEFLATED:
             ceiling = info.compress_size * _DEFLATE_RATIO + 1024
         if info.file_size > ceiling:
-            raise ModelFileError(
+            raise failure(
                 f"{path}: member {info.filename}: expected at most {ceiling:,} bytes from "
                 f"{info.compress_size:,} compressed bytes, found a declared size of {info.file_size:,} "
                 "(a zip bomb?)"
@@ -269,8 +277,9 @@ def _members(archive: zipfile.ZipFile, path: Path) -> dict:
     return members
 
 
-def _read_member(archive, info, path: Path, into=None) -> bytes | bytearray:
+def _read_member(archive, info, path: Path, into=None, error=None) -> bytes | bytearray:
     """The bytes of member ``info``, inflated in chunks and never beyond its declared size."""
+    failure = error or ModelFileError
     size = info.file_size
     buffer = into if into is not None else bytearray(size)
     view, filled = memoryview(buffer), 0
@@ -283,10 +292,10 @@ def _read_member(archive, info, path: Path, into=None) -> bytes | bytearray:
                 filled += count
             extra = stream.read(1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-        raise ModelFileError(f"{path}: member {info.filename} is damaged ({error})") from None
+        raise failure(f"{path}: member {info.filename} is damaged ({error})") from None
     if filled != size or extra:
         found = f"{filled:,}" if filled < size else "more"
-        raise ModelFileError(
+        raise failure(
             f"{path}: member {info.filename}: expected {size:,} bytes (its declared size), found {found}"
         )
     return buffer

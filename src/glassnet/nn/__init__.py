@@ -46,6 +46,7 @@ from glassnet.nn.layers import (
     ZeroPadding2D,
 )
 from glassnet.nn.layers.graph import GATConv, GCNConv, GlobalMaxPool, GlobalMeanPool, GlobalSumPool, SAGEConv
+from glassnet.nn.layers.recurrent import from_torch_state_dict
 from glassnet.nn.losses import (
     MAE,
     MSE,
@@ -124,3 +125,4 @@ __all__ = [
     "utils",
 ]
 __all__ += ["GCNConv", "SAGEConv", "GATConv", "GlobalSumPool", "GlobalMeanPool", "GlobalMaxPool"]
+__all__ += ["from_torch_state_dict"]

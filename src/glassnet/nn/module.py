@@ -391,6 +391,33 @@ class Module:
         dynamic batch axis); ``input_shape`` (without the batch axis) for a model never built."""
         return TRAINING["export_onnx"](self, path, input_shape=input_shape, **kwargs)
 
+    # --- weights in other layouts (glassnet.io.weights; the table of layouts is glassnet.io.layouts) ---
+    def save_weights(self, path, layout: str = "glassnet"):
+        """Write the weights to a safetensors file, with glassnet's names or (``layout="pytorch"``) the
+        matching PyTorch modules' (``glassnet.io.weights``)."""
+        return TRAINING["save_weights"](self, path, layout)
+
+    def load_weights(self, path, layout: str | None = None, strict: bool = True):
+        """Read weights from a safetensors file (or a Keras ``.keras`` file) into this built model."""
+        return TRAINING["load_weights"](self, path, layout, strict)
+
+    def get_weights(self) -> list:
+        """The weights as Keras's ``get_weights()`` lists them: its order and shapes (NumPy arrays)."""
+        return TRAINING["get_weights"](self)
+
+    def set_weights(self, weights) -> None:
+        """Copy a Keras ``get_weights()`` list (Keras's order and shapes) into this built model."""
+        TRAINING["set_weights"](self, weights)
+
+    def to_torch_state_dict(self):
+        """The weights with the matching PyTorch modules' names and shapes (NumPy arrays)."""
+        return TRAINING["to_torch_state_dict"](self)
+
+    def load_torch_state_dict(self, state_dict, prefix: str = "", strict: bool = True) -> None:
+        """Copy a PyTorch ``state_dict()`` of the matching module into this built module; ``prefix`` picks it
+        out of a larger model's state dict ("encoder.layers.0.")."""
+        TRAINING["load_torch_state_dict"](self, state_dict, prefix, strict)
+
     def extra_repr(self) -> str:
         """The constructor arguments shown inside ``repr`` (``Dense(3, activation=relu)``)."""
         return ""

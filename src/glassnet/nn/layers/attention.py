@@ -322,18 +322,6 @@ class MultiHeadAttention(Module):
             )
         return data
 
-    # --- PyTorch's weights ---
-    def load_torch_state_dict(self, state_dict, prefix: str = "") -> None:
-        """Copy a ``torch.nn.MultiheadAttention``'s state dict (convention "pytorch", built) into this layer;
-        ``prefix`` picks it out of a larger model's ("layers.0.self_attn.")."""
-        names = {"in_proj_weight": "in_proj_weight", "in_proj_bias": "in_proj_bias",
-                 "out_proj_weight": "out_proj.weight", "out_proj_bias": "out_proj.bias"}  # fmt: skip
-        if self.convention != "pytorch":
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': PyTorch's weights need convention 'pytorch'"
-            )
-        load_named(self, state_dict, prefix, names)
-
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
@@ -354,24 +342,6 @@ class MultiHeadAttention(Module):
     def extra_repr(self):
         size = f"embed_dim={self.embed_dim}" if self.convention == "pytorch" else f"key_dim={self.key_dim}"
         return f"num_heads={self.num_heads}, {size}, convention={self.convention!r}"
-
-
-def load_named(module, state_dict, prefix: str, names: dict) -> None:
-    """Copy ``state_dict[prefix + theirs]`` into ``module``'s parameter ``ours`` for each pair in ``names``
-    (parameters the module does not have, such as absent biases, are skipped); the module must be built."""
-    kind = type(module).__name__
-    if not module.built:
-        raise RuntimeError(f"{kind} '{module.name}' is not built: call it once or build(input_shape) first")
-    own = module.state_dict()
-    state = {}
-    for ours, theirs in names.items():
-        if ours not in own:
-            continue
-        if prefix + theirs not in state_dict:
-            raise KeyError(f"{kind} '{module.name}': the PyTorch state dict has no {prefix + theirs!r}")
-        value = state_dict[prefix + theirs]
-        state[ours] = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-    module.load_state_dict(state, strict=False)
 
 
 def sinusoidal_table(length: int, dim: int, dtype=np.float64):

@@ -14,31 +14,7 @@ from glassnet.ops.normalization import BATCH_NORM_CONVENTIONS, LAYER_NORM_EPSILO
 __all__ = ["BatchNorm", "LayerNorm"]
 
 
-class _FromTorch:
-    """``load_torch_state_dict`` for a layer whose PyTorch counterpart names its state by ``torch_names``
-    (glassnet's name -> PyTorch's), as the recurrent layers load theirs."""
-
-    torch_names: dict = {}
-
-    def load_torch_state_dict(self, state_dict, prefix: str = "") -> None:
-        """Copy the weights (and buffers) of the PyTorch counterpart's ``state_dict()`` into this built layer;
-        ``prefix`` picks one module out of a larger model's state dict ("encoder.norm1.")."""
-        kind = type(self).__name__
-        if not self.built:
-            raise RuntimeError(f"{kind} '{self.name}' is not built: call it once or build(input_shape) first")
-        own = self.state_dict()
-        state = {}
-        for ours, theirs in self.torch_names.items():
-            if ours not in own:
-                continue
-            if prefix + theirs not in state_dict:
-                raise KeyError(f"{kind} '{self.name}': the PyTorch state dict has no {prefix + theirs!r}")
-            value = state_dict[prefix + theirs]
-            state[ours] = value.detach().cpu().numpy() if hasattr(value, "detach") else value
-        self.load_state_dict(state)
-
-
-class BatchNorm(_FromTorch, Module):
+class BatchNorm(Module):
     """Batch normalization over the batch (and spatial axes), one γ and β per feature/channel on ``axis``
     (1 by default, NCHW; -1 for channels last, NHWC):
 
@@ -69,7 +45,8 @@ class BatchNorm(_FromTorch, Module):
         data_format: "channels_first" (axis 1) or "channels_last" (axis -1), as the image layers'; None
             (default) leaves ``axis`` as given.
 
-    ``load_torch_state_dict`` loads a ``torch.nn.BatchNorm1d/2d``'s weight, bias and running statistics.
+    ``load_torch_state_dict`` loads a ``torch.nn.BatchNorm1d/2d``'s weight, bias and running statistics
+    (``glassnet.io.layouts`` has the names, for PyTorch and Keras).
 
     Shape:
         (N, C) or (N, C, ...) -> same shape; (N, ..., C) with ``axis=-1``.
@@ -79,13 +56,6 @@ class BatchNorm(_FromTorch, Module):
         >>> BatchNorm(epsilon=1e-12)(gn.tensor([[1.0], [3.0]])).data.ravel().round(6).tolist()
         [-1.0, 1.0]
     """
-
-    torch_names = {
-        "gamma": "weight",
-        "beta": "bias",
-        "running_mean": "running_mean",
-        "running_var": "running_var",
-    }
 
     def __init__(
         self,
@@ -201,7 +171,7 @@ def _feature_axis(axis, data_format) -> int:
     return implied
 
 
-class LayerNorm(_FromTorch, Module):
+class LayerNorm(Module):
     """Layer normalization: each example standardized over its last axes (``normalized_shape``), then
     scaled and shifted per position of those axes:
 
@@ -228,7 +198,7 @@ class LayerNorm(_FromTorch, Module):
             models without biases).
         convention: "pytorch" (default) or "keras".
 
-    ``load_torch_state_dict`` loads a ``torch.nn.LayerNorm``'s weight and bias.
+    ``load_torch_state_dict`` loads a ``torch.nn.LayerNorm``'s weight and bias (``glassnet.io.layouts``).
 
     Shape:
         (..., *normalized_shape) -> same shape.
@@ -238,8 +208,6 @@ class LayerNorm(_FromTorch, Module):
         >>> LayerNorm(eps=1e-12)(gn.tensor([[1.0, 3.0]])).data.round(6).tolist()
         [[-1.0, 1.0]]
     """
-
-    torch_names = {"gamma": "weight", "beta": "bias"}
 
     def __init__(
         self,

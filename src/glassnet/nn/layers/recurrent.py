@@ -20,7 +20,8 @@ b_hh (G·units,); G = 1 (SimpleRNN), 4 (LSTM), 3 (GRU). The kernels are stored (
   recurrent kernel orthogonal, biases zero.
 - ``"pytorch"``: ``torch.nn.RNN/LSTM/GRU`` exactly. Two biases b_ih and b_hh, LSTM gate order i, f, g, o,
   GRU gate order r, z, n with the reset gate applied after the recurrent product; every weight starts
-  U(-1/√units, 1/√units). ``from_torch_state_dict`` loads a PyTorch module's weights.
+  U(-1/√units, 1/√units). ``from_torch_state_dict`` builds glassnet layers from a PyTorch module's weights;
+  ``load_torch_state_dict`` loads them into a layer of either convention.
 
 Calling a layer: ``layer(x, initial_state=None, mask=None)``. ``initial_state`` is h_0 (B, units) for
 SimpleRNN and GRU, [h_0, c_0] for LSTM. ``mask`` (B, T) booleans marks the real steps: at a padded step the
@@ -314,35 +315,23 @@ class _Recurrent(Module):
         return ", ".join([str(self.units), f"convention={self.convention!r}", *(f"{f}=True" for f in flags)])
 
     # --- PyTorch weights ---
-    def load_torch_state_dict(self, state_dict, layer: int = 0, reverse: bool = False) -> None:
+    def load_torch_state_dict(self, state_dict, layer: int = 0, reverse: bool = False, prefix: str = "",
+                              strict: bool = False) -> None:
         """Copy the weights of layer ``layer`` (its reverse direction with ``reverse``) of a PyTorch
-        ``nn.RNN``/``nn.LSTM``/``nn.GRU`` state dict into this layer (built, ``convention="pytorch"``).
+        ``nn.RNN``/``nn.LSTM``/``nn.GRU`` state dict into this built layer, in either convention.
 
         PyTorch's weight_ih_l{k} (G·units, features) becomes ``kernel`` (transposed), weight_hh_l{k}
-        ``recurrent_kernel``, bias_ih_l{k} ``bias`` and bias_hh_l{k} ``recurrent_bias``.
+        ``recurrent_kernel``, bias_ih_l{k} ``bias`` and bias_hh_l{k} ``recurrent_bias`` (added into ``bias``
+        where the Keras convention has one bias); the gate blocks are reordered where the conventions'
+        orders differ (GRU). ``glassnet.io.layouts`` has the table.
         """
-        kind = type(self).__name__
-        if self.convention != "pytorch":
-            raise ValueError(f"{kind} '{self.name}': PyTorch weights need convention='pytorch'")
-        if not self.built:
-            raise RuntimeError(f"{kind} '{self.name}' is not built: call it once or build(input_shape) first")
         suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-        pairs = [("kernel", "weight_ih", True), ("recurrent_kernel", "weight_hh", True)]
-        if self.use_bias:
-            pairs += [("bias", "bias_ih", False), ("recurrent_bias", "bias_hh", False)]
-        for ours, theirs, transpose in pairs:
-            key = theirs + suffix
-            if key not in state_dict:
-                raise KeyError(f"{kind} '{self.name}': the PyTorch state dict has no {key!r}")
-            value = _to_numpy(state_dict[key])
-            value = value.T if transpose else value
-            target = getattr(self, ours)
-            if value.shape != target.shape:
-                raise ValueError(
-                    f"{kind} '{self.name}': PyTorch's {key} gives shape {value.shape}, "
-                    f"{ours} has {target.shape}"
-                )
-            target.data[...] = value
+        picked = {
+            key[len(prefix) : len(key) - len(suffix)] + "_l0": value
+            for key, value in state_dict.items()
+            if key.startswith(prefix) and key.endswith(suffix) and "." not in key[len(prefix) :]
+        }
+        super().load_torch_state_dict(picked, strict=strict)
 
 
 class SimpleRNN(_Recurrent):
@@ -516,14 +505,27 @@ def _to_numpy(value):
 _TORCH_KINDS = {1: SimpleRNN, 4: LSTM, 3: GRU}
 
 
-def from_torch_state_dict(state_dict, nonlinearity: str = "tanh", return_sequences: bool = True, dtype=None):
-    """A ``Sequential`` of glassnet layers (``convention="pytorch"``) with the weights of a PyTorch
-    ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``batch_first=True``), giving the same outputs.
+def from_torch_state_dict(
+    source,
+    state_dict=None,
+    nonlinearity: str = "tanh",
+    return_sequences: bool = True,
+    dtype=None,
+    prefix: str = "",
+    strict: bool = True,
+):
+    """PyTorch's weights in glassnet, two ways.
 
-    The kind, the number of layers, the sizes, bias and bidirectionality are read from the state dict
-    (``module.state_dict()``); a bidirectional layer becomes ``Bidirectional(..., merge_mode="concat")``.
-    The last layer returns every step with ``return_sequences=True`` (PyTorch's ``output``), else only
-    the final state. ``nonlinearity`` is nn.RNN's ("tanh" or "relu"; the state dict does not say).
+    ``from_torch_state_dict(model, state_dict, prefix="", strict=True)``: copy a PyTorch ``state_dict()``
+    into the built glassnet ``model`` of any layer families (``model.load_torch_state_dict``, through the
+    layout table ``glassnet.io.layouts``: names, transposes, gate orders); returns the model.
+
+    ``from_torch_state_dict(state_dict)``: a new ``Sequential`` of glassnet layers (``convention="pytorch"``)
+    with the weights of a PyTorch ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``batch_first=True``), giving the
+    same outputs. The kind, the number of layers, the sizes, bias and bidirectionality are read from the
+    state dict; a bidirectional layer becomes ``Bidirectional(..., merge_mode="concat")``. The last layer
+    returns every step with ``return_sequences=True`` (PyTorch's ``output``), else only the final state.
+    ``nonlinearity`` is nn.RNN's ("tanh" or "relu"; the state dict does not say).
 
     Example:
         >>> import numpy as np
@@ -531,6 +533,17 @@ def from_torch_state_dict(state_dict, nonlinearity: str = "tanh", return_sequenc
         >>> from_torch_state_dict(sd, dtype="float64")(np.ones((1, 4, 3))).shape
         (1, 4, 2)
     """
+    if isinstance(source, Module):
+        if state_dict is None:
+            raise TypeError("from_torch_state_dict(model, state_dict): the state dict is missing")
+        source.load_torch_state_dict(state_dict, prefix=prefix, strict=strict)
+        return source
+    if state_dict is not None:
+        raise TypeError(
+            f"from_torch_state_dict takes (model, state_dict) or (state_dict); got a {type(source).__name__} "
+            "and a second argument"
+        )
+    state_dict = source
     from glassnet.nn.containers import Sequential  # noqa: PLC0415 - containers imports the layers package
     from glassnet.nn.layers.wrappers import Bidirectional  # noqa: PLC0415 - wrappers imports this module
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from glassnet.nn import activations
 from glassnet.nn.containers import ModuleList
-from glassnet.nn.layers.attention import MultiHeadAttention, load_named
+from glassnet.nn.layers.attention import MultiHeadAttention
 from glassnet.nn.layers.dense import Dense
 from glassnet.nn.layers.normalization import LayerNorm
 from glassnet.nn.layers.regularization import Dropout
@@ -106,21 +106,6 @@ class _Block(Module):
     def _ff(self, x):
         return self.linear2(self.dropout(self.activation(self.linear1(x))))
 
-    def load_torch_state_dict(self, state_dict, prefix: str = "") -> None:
-        """Copy the weights of PyTorch's counterpart (``nn.TransformerEncoderLayer`` or
-        ``nn.TransformerDecoderLayer``) into this built layer; ``prefix`` picks one out of a larger model
-        ("layers.0."). PyTorch's linear weights (out, in) are transposed into glassnet's (in, out)."""
-        if not self.built:
-            raise RuntimeError(f"{type(self).__name__} '{self.name}' is not built: call it once first")
-        for attention in self._attention_names:
-            getattr(self, attention).load_torch_state_dict(state_dict, prefix + attention + ".")
-        for linear in ("linear1", "linear2"):
-            transposed = {f"{prefix}{linear}.weight": _numpy(state_dict[f"{prefix}{linear}.weight"]).T}
-            load_named(getattr(self, linear), transposed, f"{prefix}{linear}.", {"weight": "weight"})
-            load_named(getattr(self, linear), state_dict, f"{prefix}{linear}.", {"bias": "bias"})
-        for norm in self.norms:
-            getattr(self, norm).load_torch_state_dict(state_dict, f"{prefix}{norm}.")
-
     def get_config(self):
         return {
             **super().get_config(),
@@ -137,10 +122,6 @@ class _Block(Module):
     def extra_repr(self):
         placement = "pre-norm" if self.norm_first else "post-norm"
         return f"d_model={self.d_model}, nhead={self.nhead}, {placement}, activation={self.activation_name!r}"
-
-
-def _numpy(value):
-    return value.detach().cpu().numpy() if hasattr(value, "detach") else value
 
 
 class TransformerEncoderLayer(_Block):
@@ -281,14 +262,6 @@ class _Stack(Module):
 
     def _finish(self, x):
         return x if self.norm is None else self.norm(x)
-
-    def load_torch_state_dict(self, state_dict, prefix: str = "") -> None:
-        """Copy PyTorch's ``nn.TransformerEncoder``/``nn.TransformerDecoder`` weights ("layers.k.",
-        "norm.") into this built stack."""
-        for k, layer in enumerate(self.layers):
-            layer.load_torch_state_dict(state_dict, f"{prefix}layers.{k}.")
-        if self.norm is not None:
-            self.norm.load_torch_state_dict(state_dict, f"{prefix}norm.")
 
     def get_config(self):
         return {
