@@ -5,6 +5,8 @@ a final layer norm and the logits; and generation that keeps each layer's keys a
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glassnet.autograd.grad_mode import no_grad
@@ -107,9 +109,20 @@ class TransformerLM(Module):
         for module in (self.position_embedding, *self.blocks, self.norm, self.head):
             if module is not None:
                 module.build(shape)
-        for block in self.blocks:  # GPT-2's N(0, 0.02²) for every matrix; biases stay 0
-            for linear in (block.linear1, block.linear2):
-                linear.weight.data[...] = Normal(0.0, 0.02)(linear.weight.shape, linear.weight.dtype)
+        # GPT-2's initialization (nanoGPT's _init_weights): N(0, 0.02²) for every matrix, and for the two
+        # projections that add into the residual stream (attention's output and the feed-forward's second
+        # layer) a standard deviation divided by sqrt(2 · num_layers), so that the stream's variance does
+        # not grow with depth; biases stay 0.
+        residual = Normal(0.0, 0.02 / math.sqrt(2 * self.num_layers))
+        for block in self.blocks:
+            attention = block.self_attn
+            for weight, init in (
+                (attention.in_proj_weight, Normal(0.0, 0.02)),
+                (attention.out_proj_weight, residual),
+                (block.linear1.weight, Normal(0.0, 0.02)),
+                (block.linear2.weight, residual),
+            ):
+                weight.data[...] = init(weight.shape, weight.dtype)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
