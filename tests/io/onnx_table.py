@@ -10,20 +10,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from glassnet import nn
-from glassnet.models import DCGAN, CharRNN, LeNet5, ResNet18, TransformerLM, ViT
+from glassnet.models import DCGAN, GAT, GCN, CharRNN, GraphSAGE, LeNet5, ResNet18, TransformerLM, ViT
 from glassnet.models.resnet import BasicBlock
 
 
 @dataclass(frozen=True)
 class ExportRow:
     """One case: ``make`` gives a fresh model or layer, ``shape`` one example's input shape (no batch
-    axis), ``ids`` > 0 draws integer ids in [0, ids) instead of normal floats."""
+    axis; a list of them for several inputs), ``ids`` > 0 draws integer ids in [0, ids) instead of normal
+    floats. ``feed(rng, k)`` (k = 0, 1, 2: three sizes) draws the inputs of a model of several, one array
+    each in the file's input order; glassnet gets them as one list, or spread (``model(x, edge_index)``)."""
 
     name: str
     make: Callable
-    shape: tuple
+    shape: tuple | list
     ids: int = 0
+    feed: Callable | None = None
+    spread: bool = False
+    opset: int = 17  # the oldest opset the row exports at (SAGEConv's max: 18)
 
 
 Row = ExportRow
@@ -40,6 +47,50 @@ def functional_residual():
     both = nn.Average()([nn.Dense(3)(joined), nn.Dense(3)(joined)])
     return nn.Model(inputs, [both, hidden])
 
+
+def target_and_memory(rng, k):
+    """tgt (N, L, 4) and memory (N, S, 4) of a different batch and lengths for each k."""
+    n, length, keys = ((2, 3, 5), (1, 4, 6), (3, 2, 3))[k]
+    return [rng.standard_normal((n, length, 4)).astype(np.float32),
+            rng.standard_normal((n, keys, 4)).astype(np.float32)]  # fmt: skip
+
+
+def graph_of(rng, k):
+    """x (N, 3) and edge_index (2, E) of a different graph for each k: repeated edges, a self-loop,
+    nodes no edge reaches (an empty max and mean)."""
+    nodes, edges = ((6, 9), (5, 7), (9, 20))[k]
+    edge_index = rng.integers(0, nodes - 1, (2, edges)).astype(np.int64)
+    edge_index[:, :2] = [[1, 2], [1, 2]]  # a self-loop, twice the same edge
+    edge_index[:, 2] = [2, 1]
+    return [rng.standard_normal((nodes, 3)).astype(np.float32), edge_index]
+
+
+def decoder_model(norm_first: bool, **call):
+    """A functional Model of two inputs (tgt, memory) through a decoder stack and a Dense head."""
+    target, memory = nn.Input((None, 4)), nn.Input((None, 4))
+    block = nn.TransformerDecoderLayer(4, 2, dim_feedforward=5, norm_first=norm_first, activation="gelu")
+    hidden = nn.TransformerDecoder(block, 2, norm=nn.LayerNorm())([target, memory], **call)
+    return nn.Model([target, memory], nn.Dense(3)(hidden))
+
+
+def decoder_fixed_masks():
+    """A decoder layer called with fixed masks: a boolean memory_mask (True = may not attend), a float
+    tgt_mask added to the scores, and causal self-attention on top."""
+    target, memory = nn.Input((3, 4)), nn.Input((5, 4))
+    blocked = np.triu(np.ones((3, 5), bool), k=2)
+    tgt_mask = np.array([[0.0, -1.0, -2.0], [0.5, 0.0, -1.0], [0.0, 0.0, 0.0]], np.float32)
+    layer = nn.TransformerDecoderLayer(4, 2, dim_feedforward=5)
+    out = layer([target, memory], memory_mask=blocked, tgt_mask=tgt_mask, tgt_is_causal=True)
+    return nn.Model([target, memory], out)
+
+
+def fixed_lengths(rng, k):
+    n = (2, 1, 3)[k]
+    return [rng.standard_normal((n, length, 4)).astype(np.float32) for length in (3, 5)]
+
+
+DECODER = dict(feed=target_and_memory, shape=[(None, 4), (None, 4)])
+GRAPH = dict(feed=graph_of, spread=True, shape=(3,))
 
 ACTIVATIONS = [
     ("Step", lambda: nn.Step(0.1)),
@@ -155,6 +206,26 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
     Row("TransformerEncoder",
         lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 5), 2, norm=nn.LayerNorm(4)),
         (3, 4)),  # fmt: skip
+    Row("TransformerDecoderLayer", make=lambda: nn.TransformerDecoderLayer(4, 2, 5), **DECODER),
+    Row("TransformerDecoderLayer_pre_norm_gelu", **DECODER,
+        make=lambda: nn.TransformerDecoderLayer(4, 2, 5, norm_first=True, activation="gelu")),
+    Row("TransformerDecoder_norm", **DECODER,
+        make=lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 5), 2, nn.LayerNorm())),
+    Row("Model_decoder_causal", make=lambda: decoder_model(True, tgt_is_causal=True), **DECODER),
+    Row("Model_decoder_post_norm", make=lambda: decoder_model(False), **DECODER),
+    Row("Model_decoder_fixed_masks", decoder_fixed_masks, [(3, 4), (5, 4)], feed=fixed_lengths),
+    Row("GCNConv", make=lambda: nn.GCNConv(4), **GRAPH),
+    Row("GCNConv_no_self_loops", make=lambda: nn.GCNConv(4, add_self_loops=False, use_bias=False), **GRAPH),
+    Row("GCNConv_unnormalized", make=lambda: nn.GCNConv(4, normalize=False), **GRAPH),
+    Row("SAGEConv_mean", make=lambda: nn.SAGEConv(4), **GRAPH),
+    Row("SAGEConv_sum_no_root", make=lambda: nn.SAGEConv(4, aggregator="sum", root_weight=False), **GRAPH),
+    Row("SAGEConv_max", make=lambda: nn.SAGEConv(4, aggregator="max"), opset=18, **GRAPH),
+    Row("GATConv_heads_concat", make=lambda: nn.GATConv(2, heads=3), **GRAPH),
+    Row("GATConv_mean_no_loops", make=lambda: nn.GATConv(2, heads=2, concat=False, add_self_loops=False),
+        **GRAPH),
+    Row("GCN", make=lambda: GCN(3, hidden=4, num_features=3), **GRAPH),
+    Row("GraphSAGE", make=lambda: GraphSAGE(3, hidden=4, num_features=3), **GRAPH),
+    Row("GAT", make=lambda: GAT(3, hidden=2, heads=2, output_heads=2, num_features=3), **GRAPH),
     Row("Sequential_conv_net",
         seq(nn.Conv2D(3, 3, padding="same"), nn.BatchNorm(), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(),
             nn.Dropout(0.3), nn.Dense(2, activation="softmax")), (2, 6, 6)),  # fmt: skip
@@ -250,6 +321,19 @@ KNOWN_OPTIONS = {
     "Tanh": "",
     "TimeDistributed": "layer",
     "TransformerEncoder": "layer norm num_layers",
+    "TransformerDecoder": "layer norm num_layers",
+    "TransformerDecoderLayer": (
+        "activation bias d_model dim_feedforward dropout layer_norm_eps nhead norm_first"
+    ),
+    "GCNConv": "add_self_loops bias_init normalize units use_bias weight_init weight_regularizer",
+    "SAGEConv": "aggregator bias_init root_weight units use_bias weight_init weight_regularizer",
+    "GATConv": (
+        "add_self_loops bias_init concat dropout heads negative_slope units use_bias weight_init "
+        "weight_regularizer"
+    ),
+    "GCN": "dropout hidden num_classes num_features weight_decay",
+    "GraphSAGE": "dropout hidden num_classes num_features weight_decay",
+    "GAT": "dropout heads hidden num_classes num_features output_heads",
     "TransformerEncoderLayer": (
         "activation bias d_model dim_feedforward dropout layer_norm_eps nhead norm_first"
     ),

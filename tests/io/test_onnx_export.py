@@ -56,26 +56,35 @@ def flat(result):
 def test_onnx_runtime_matches_glassnet(row, tmp_path):
     rng = np.random.default_rng(0)
     model = row.make()
-    model(draw(row, 2, rng))  # builds it
+    call(model, row, rng, 0)  # builds it
     model.eval()  # after building: a block that makes its layers in build() must reach them too
     randomize(model, rng)
     sessions = []
-    for opset in OPSETS:
+    for opset in (max(OPSETS[0], row.opset), OPSETS[1]):
         path = model.export_onnx(tmp_path / f"model{opset}.onnx", input_shape=row.shape, opset=opset)
         proto = onnx.load(str(path))
         assert proto.opset_import[0].version == opset
         onnx.checker.check_model(proto, full_check=True)
         sessions.append(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]))
-    for batch in BATCHES:
-        x = draw(row, batch, rng)
-        want = flat(model(x))
+    for k, batch in enumerate(BATCHES):  # two batch sizes (two graphs of other node and edge counts)
+        xs = row.feed(rng, k + 1) if row.feed else [draw(row, batch, rng)]
+        want = flat(call(model, row, xs=xs))
         for session in sessions:
-            got = session.run(None, {"input": x})
+            got = session.run(None, {spec.name: x for spec, x in zip(session.get_inputs(), xs, strict=True)})
             assert len(got) == len(want)
             for ours, theirs in zip(want, got):
                 assert theirs.shape == ours.shape
                 scale = max(float(np.abs(ours).max()), 1e-30)
                 np.testing.assert_allclose(theirs, ours, rtol=RTOL, atol=RTOL * scale)
+
+
+def call(model, row, rng=None, k=0, xs=None):
+    """glassnet's output on the row's inputs (drawn for size k when not given)."""
+    if xs is None:
+        xs = row.feed(rng, k) if row.feed else [draw(row, 2, rng)]
+    if row.spread:
+        return model(*xs)
+    return model(xs if len(xs) > 1 else xs[0])
 
 
 def _classes(model):
@@ -135,10 +144,19 @@ def test_a_custom_module_is_refused_by_name(tmp_path):
     _refused(model, tmp_path, r"cannot export Twice 'twice' \(in sequential.*\) to ONNX: no ONNX converter")
 
 
-def test_graph_layers_and_decoders_are_refused_with_the_reason(tmp_path):
-    _refused(nn.GCNConv(2), tmp_path, r"GCNConv .*edge_index", input_shape=(3,))
+def test_what_graph_and_decoder_export_refuses_is_named(tmp_path):
+    _refused(nn.SAGEConv(2, aggregator="max"), tmp_path, r"max over a node's edges at opset 17.*opset=18",
+             input_shape=(3,))  # fmt: skip
+    _refused(nn.GCNConv(2), tmp_path, r"GCNConv .* takes \(x, edge_index\); give input_shape=\(F,\)",
+             error=ValueError)  # fmt: skip
     decoder = nn.TransformerDecoderLayer(4, 2, dim_feedforward=5)
-    _refused(decoder, tmp_path, r"TransformerDecoderLayer .*two inputs", input_shape=(3, 4))
+    _refused(decoder, tmp_path, r"TransformerDecoderLayer .*on one input: it takes \[target, memory\]",
+             input_shape=(3, 4))  # fmt: skip
+    target, memory = nn.Input((3, 4)), nn.Input((5, 4))
+    padded = decoder([target, memory], tgt_key_padding_mask=np.zeros((1, 3), bool))
+    _refused(nn.Model([target, memory], padded), tmp_path, r"tgt_key_padding_mask.*differs per example")
+    with pytest.raises(ValueError, match=r"TransformerDecoderLayer .* needs the encoder's output"):
+        decoder(np.zeros((1, 3, 4), np.float32))
 
 
 def test_a_never_built_model_needs_input_shape(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet.io.onnx import attention, layers, models, recurrent  # noqa: F401 - they fill CONVERTERS
+from glassnet.io.onnx import attention, gnn, layers, models, recurrent  # noqa: F401 - they fill CONVERTERS
 from glassnet.io.onnx.graph import CONVERTERS, NOT_EXPORTABLE, GraphBuilder, NotExportable, Value, convert
 from glassnet.train.model import _takes_token_ids as _takes_ids  # the rule fit and predict follow
 
@@ -69,7 +69,8 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     onnx = _onnx()
     from onnx import helper, numpy_helper  # noqa: PLC0415 - an optional extra
 
-    shapes = _input_shapes(model, input_shape)
+    graph_model = gnn.takes_edges(model)
+    shapes = gnn.graph_input_shapes(model, input_shape) if graph_model else _input_shapes(model, input_shape)
     if not model.built:
         model.build(shapes[0] if len(shapes) == 1 else shapes)
     newest = onnx.defs.onnx_opset_version()
@@ -82,9 +83,8 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     builder.used.update(["output", *(f"output{k}" for k in range(64))])  # the graph's output names
     inputs, values = [], []
     for position, shape in enumerate(shapes):
-        name = "input" if len(shapes) == 1 else getattr(model, "input_names", [f"input{position}"])[position]
-        kind = onnx.TensorProto.INT64 if _takes_ids(model, position) else onnx.TensorProto.FLOAT
-        inputs.append(helper.make_tensor_value_info(name, kind, _dims(shape, position)))
+        name, kind, dims = _input_spec(onnx, model, shapes, position, graph_model)
+        inputs.append(helper.make_tensor_value_info(name, kind, dims))
         builder.used.add(name)
         values.append(Value(name, shape))
     result = convert(builder, model, values if len(values) > 1 else values[0])
@@ -93,7 +93,7 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     for position, value in enumerate(results):
         name = "output" if len(results) == 1 else f"output{position}"
         builder.nodes.append(helper.make_node("Identity", [value.name], [name], name=f"{name}#node"))
-        dims = ["batch"] + [
+        dims = ["nodes" if graph_model else "batch"] + [
             f"output{position}_dim{a}" if d is None else d for a, d in enumerate(value.shape) if a
         ]
         outputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, dims))
@@ -101,7 +101,8 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     opsets = [helper.make_opsetid("", opset)]
     ir_version = helper.find_min_ir_version_for(opsets)  # the oldest IR that opset allows: older runtimes
     proto = helper.make_model(graph, opset_imports=opsets, producer_name="glassnet", ir_version=ir_version)
-    _dry_run(model, shapes)
+    if not graph_model:
+        _dry_run(model, shapes)
     try:
         onnx.checker.check_model(proto, full_check=True)
     except Exception as error:  # onnx's ValidationError and InferenceError: a converter's mistake
@@ -131,6 +132,19 @@ def _dry_run(model, shapes) -> None:
             model(arrays if len(arrays) > 1 else arrays[0])
     finally:
         model.train(was_training)
+
+
+def _input_spec(onnx, model, shapes, position: int, graph_model: bool) -> tuple:
+    """(name, element type, dims) of input ``position``: a graph model's x (nodes, F) float32 and
+    edge_index (2, edges) int64; else "input" (or the model's input names), int64 for token ids."""
+    if graph_model:
+        if position == 0:
+            return "x", onnx.TensorProto.FLOAT, ["nodes", shapes[0][1]]
+        return "edge_index", onnx.TensorProto.INT64, [2, "edges"]
+    names = getattr(model, "input_names", [f"input{k}" for k in range(len(shapes))])
+    name = "input" if len(shapes) == 1 else names[position]
+    kind = onnx.TensorProto.INT64 if _takes_ids(model, position) else onnx.TensorProto.FLOAT
+    return name, kind, _dims(shapes[position], position)
 
 
 def _flatten(result) -> list:

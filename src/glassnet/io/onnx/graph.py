@@ -19,14 +19,9 @@ __all__ = ["NotExportable", "Value", "GraphBuilder", "CONVERTERS", "converts", "
 NOT_EXPORTABLE = {
     "Module": "the base class: a subclass's forward() is Python, not a graph; build the model from layers",
     "Activation": "the base of the activation modules (each one has its converter)",
-    "GCNConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
-    "SAGEConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
-    "GATConv": "takes (x, edge_index) from a model's own forward(), which is Python; graph export not built",
     "GlobalSumPool": "pools per graph of a batch vector (x, batch); not exportable yet",
     "GlobalMeanPool": "pools per graph of a batch vector (x, batch); not exportable yet",
     "GlobalMaxPool": "pools per graph of a batch vector (x, batch); not exportable yet",
-    "TransformerDecoderLayer": "takes two inputs (target, memory), which no exportable container can pass",
-    "TransformerDecoder": "takes two inputs (target, memory), which no exportable container can pass",
     "ModuleList": "holds modules for a model's own forward(), which is not a graph ONNX can read",
     "ModuleDict": "holds modules for a model's own forward(), which is not a graph ONNX can read",
 }
@@ -114,8 +109,10 @@ def describe(layer) -> str:
     return f"{type(layer).__name__} '{getattr(layer, 'name', '?')}'"
 
 
-def convert(builder: GraphBuilder, layer, x):
-    """The Value(s) of ``layer`` applied to ``x``, through its row of ``CONVERTERS``."""
+def convert(builder: GraphBuilder, layer, x, **options):
+    """The Value(s) of ``layer`` applied to ``x``, through its row of ``CONVERTERS``; ``options`` are a
+    functional Model's keyword arguments of the call, for a converter that lists them in its
+    ``options`` attribute (any other is refused)."""
     kind = type(layer).__name__
     function = CONVERTERS.get(type(layer))
     if function is None:
@@ -128,9 +125,15 @@ def convert(builder: GraphBuilder, layer, x):
             f"cannot export {describe(layer)} to ONNX: a stateful layer carries its state between calls, "
             "which an ONNX graph does not; export a copy built with stateful=False"
         )
+    unknown = sorted(set(options) - set(getattr(function, "options", ())))
+    if unknown:
+        raise NotExportable(
+            f"cannot export {describe(layer)}: it is called with arguments {unknown}, which the ONNX export "
+            "does not pass"
+        )
     builder.path.append(getattr(layer, "name", kind))
     try:
-        return function(builder, layer, x)
+        return function(builder, layer, x, **options)
     finally:
         builder.path.pop()
 

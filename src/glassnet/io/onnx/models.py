@@ -51,18 +51,13 @@ def functional_model(b, model, x):
     values = {id(item): value for item, value in zip(model.inputs, given)}
     masked = set()
     for node in model.nodes:
-        if node.kwargs:
-            raise NotExportable(
-                f"cannot export {describe(node.layer)}: it is called with arguments {sorted(node.kwargs)}, "
-                "which the ONNX export does not pass"
-            )
         arguments = [values[id(source)] for source in node.inputs]
         if node.as_list:
-            result = convert(b, node.layer, arguments)
+            result = convert(b, node.layer, arguments, **node.kwargs)
         else:
             if _passes_mask(node.layer, id(node.inputs[0]) in masked):
                 masked.add(id(node.outputs[0]))
-            result = convert(b, node.layer, arguments[0])
+            result = convert(b, node.layer, arguments[0], **node.kwargs)
         results = result if len(node.outputs) > 1 else [result]
         values.update((id(out), value) for out, value in zip(node.outputs, results))
     outputs = [values[id(item)] for item in model.outputs]

@@ -17,6 +17,7 @@ x = LN2(x + CA(x, memory)) (post-norm) or x = x + CA(LN2(x), memory) (pre-norm),
 
 from __future__ import annotations
 
+from glassnet.autograd import Tensor, tensor
 from glassnet.nn import activations
 from glassnet.nn.containers import ModuleList
 from glassnet.nn.layers.attention import MultiHeadAttention
@@ -25,6 +26,7 @@ from glassnet.nn.layers.normalization import LayerNorm
 from glassnet.nn.layers.regularization import Dropout
 from glassnet.nn.module import Module
 from glassnet.nn.serialization import deserialize, serialize
+from glassnet.nn.symbolic import is_symbolic
 
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder"]
 
@@ -184,14 +186,52 @@ class TransformerEncoderLayer(_Block):
         return (x, kept[0]) if need_weights else x
 
 
-class TransformerDecoderLayer(_Block):
+def _several(input_shape) -> bool:
+    return isinstance(input_shape, list) and bool(input_shape) and isinstance(input_shape[0], (list, tuple))
+
+
+def _target(input_shape):
+    """The target's shape of a decoder's input shape (its own, or [target's, memory's])."""
+    return input_shape[0] if _several(input_shape) else input_shape
+
+
+def _two_inputs_build(self, input_shape):
+    _Block.build(self, _target(input_shape))
+    if _several(input_shape):
+        self.input_shape = [tuple(shape) for shape in input_shape]
+
+
+class _TwoInputs:
+    """A decoder's call on one list [x, memory] (a functional Model's, or an exported file's inputs)."""
+
+    def __call__(self, x, *args, **kwargs):
+        if isinstance(x, (list, tuple)) and len(x) == 2 and not args and not is_symbolic(x):
+            x = [item if isinstance(item, Tensor) else tensor(item) for item in x]
+            if not self.built:
+                self.build([(None,) + tuple(item.shape[1:]) for item in x])
+            return self.forward(x, **kwargs)
+        return super().__call__(x, *args, **kwargs)
+
+
+def _pair(layer, x, memory):
+    """(x, memory) from ``layer(x, memory)`` or ``layer([x, memory])``."""
+    if memory is None and isinstance(x, (list, tuple)) and len(x) == 2:
+        return x[0], x[1]
+    if memory is None:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' needs the encoder's output: call it as "
+                         "layer(x, memory) or layer([x, memory])")
+    return x, memory
+
+
+class TransformerDecoderLayer(_TwoInputs, _Block):
     """Masked self-attention, cross-attention to the encoder's output ``memory``, and a feed-forward
     network, each with a residual connection and a layer norm (post- or pre-norm, as the encoder layer).
 
     Args: as ``TransformerEncoderLayer``.
 
     Call: ``layer(x, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-    memory_key_padding_mask=None, tgt_is_causal=False)``: masks in PyTorch's polarity.
+    memory_key_padding_mask=None, tgt_is_causal=False)``: masks in PyTorch's polarity. ``layer([x, memory])``
+    (one list, as a functional ``Model`` calls a layer of two inputs) is the same call.
 
     Shape:
         x (N, L, d_model), memory (N, S, d_model) -> (N, L, d_model).
@@ -210,16 +250,22 @@ class TransformerDecoderLayer(_Block):
         self.self_attn = self._attention()
         self.multihead_attn = self._attention()
 
+    build = _two_inputs_build
+
+    def compute_output_shape(self, input_shape):
+        return tuple(_target(input_shape))
+
     def forward(
         self,
         x,
-        memory,
+        memory=None,
         tgt_mask=None,
         memory_mask=None,
         tgt_key_padding_mask=None,
         memory_key_padding_mask=None,
         tgt_is_causal: bool = False,
     ):
+        x, memory = _pair(self, x, memory)
         self._check(x)
         self._check(memory, "memory")
 
@@ -301,7 +347,7 @@ class TransformerEncoder(_Stack):
         return self._finish(x)
 
 
-class TransformerDecoder(_Stack):
+class TransformerDecoder(_TwoInputs, _Stack):
     """``num_layers`` decoder layers in sequence, each attending to the same ``memory``, and an optional
     final ``norm``.
 
@@ -311,8 +357,17 @@ class TransformerDecoder(_Stack):
 
     layer_type = TransformerDecoderLayer
 
-    def forward(self, x, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    def build(self, input_shape):
+        super().build(_target(input_shape))
+        if _several(input_shape):
+            self.input_shape = [tuple(shape) for shape in input_shape]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(_target(input_shape))
+
+    def forward(self, x, memory=None, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal: bool = False):  # fmt: skip
+        x, memory = _pair(self, x, memory)
         for layer in self.layers:
             x = layer(
                 x,
