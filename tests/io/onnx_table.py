@@ -89,6 +89,13 @@ def fixed_lengths(rng, k):
     return [rng.standard_normal((n, length, 4)).astype(np.float32) for length in (3, 5)]
 
 
+def graphs_of_nodes(rng, k):
+    """x (N, 3) and batch (N,): nodes of several graphs, graph 2 with no node (an empty row)."""
+    batch = np.array(([0, 0, 1, 3, 3, 3], [0, 1, 1, 1, 2, 2, 4], [1, 1, 0, 0, 3])[k], dtype=np.int64)
+    return [rng.standard_normal((len(batch), 3)).astype(np.float32), batch]
+
+
+POOL = dict(feed=graphs_of_nodes, spread=True, shape=(3,))
 DECODER = dict(feed=target_and_memory, shape=[(None, 4), (None, 4)])
 GRAPH = dict(feed=graph_of, spread=True, shape=(3,))
 
@@ -223,6 +230,9 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
     Row("GATConv_heads_concat", make=lambda: nn.GATConv(2, heads=3), **GRAPH),
     Row("GATConv_mean_no_loops", make=lambda: nn.GATConv(2, heads=2, concat=False, add_self_loops=False),
         **GRAPH),
+    Row("GlobalSumPool", make=nn.GlobalSumPool, **POOL),
+    Row("GlobalMeanPool", make=nn.GlobalMeanPool, **POOL),
+    Row("GlobalMaxPool", make=nn.GlobalMaxPool, opset=18, **POOL),
     Row("GCN", make=lambda: GCN(3, hidden=4, num_features=3), **GRAPH),
     Row("GraphSAGE", make=lambda: GraphSAGE(3, hidden=4, num_features=3), **GRAPH),
     Row("GAT", make=lambda: GAT(3, hidden=2, heads=2, output_heads=2, num_features=3), **GRAPH),
@@ -331,6 +341,9 @@ KNOWN_OPTIONS = {
         "add_self_loops bias_init concat dropout heads negative_slope units use_bias weight_init "
         "weight_regularizer"
     ),
+    "GlobalSumPool": "",
+    "GlobalMeanPool": "",
+    "GlobalMaxPool": "",
     "GCN": "dropout hidden num_classes num_features weight_decay",
     "GraphSAGE": "dropout hidden num_classes num_features weight_decay",
     "GAT": "dropout heads hidden num_classes num_features output_heads",

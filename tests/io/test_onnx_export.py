@@ -145,7 +145,7 @@ def test_a_custom_module_is_refused_by_name(tmp_path):
 
 
 def test_what_graph_and_decoder_export_refuses_is_named(tmp_path):
-    _refused(nn.SAGEConv(2, aggregator="max"), tmp_path, r"max over a node's edges at opset 17.*opset=18",
+    _refused(nn.SAGEConv(2, aggregator="max"), tmp_path, r"cannot export \S+ at opset 17: its max .*opset=18",
              input_shape=(3,))  # fmt: skip
     _refused(nn.GCNConv(2), tmp_path, r"GCNConv .* takes \(x, edge_index\); give input_shape=\(F,\)",
              error=ValueError)  # fmt: skip
@@ -278,3 +278,20 @@ def test_converters_know_every_option():
         known = set(KNOWN_OPTIONS[cls.__name__].split())
         new = _options(cls) - known
         assert not new, f"{cls.__name__} has options {sorted(new)} its ONNX converter does not know; teach it"
+
+
+def test_a_graph_model_takes_x_and_edge_index_of_any_size(tmp_path):
+    from glassnet.models import GCN  # noqa: PLC0415 - only this test
+
+    path = GCN(3, hidden=4, num_features=5).export_onnx(tmp_path / "gcn.onnx")
+    graph = onnx.load(str(path)).graph
+
+    def dims(value):
+        return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
+
+    assert [(v.name, v.type.tensor_type.elem_type, dims(v)) for v in graph.input] == [
+        ("x", onnx.TensorProto.FLOAT, ["nodes", 5]),
+        ("edge_index", onnx.TensorProto.INT64, [2, "edges"]),
+    ]
+    assert dims(graph.output[0]) == ["nodes", 3]
+    assert {"ScatterElements", "Gather", "Compress"} <= {node.op_type for node in graph.node}

@@ -341,3 +341,19 @@ def test_a_sequence_longer_than_the_position_table():
         nn.PositionalEncoding(10, name="pe")(gn.zeros(1, 12, 4))
     with pytest.raises(ValueError, match=r"length 3 \(from position 5.*max_len 7"):
         nn.PositionEmbedding(7)(gn.zeros(1, 3, 4), start=5)
+
+
+def test_a_decoder_takes_target_and_memory_as_one_list():
+    """layer([x, memory]) is layer(x, memory): how a functional Model (and an exported file) feeds it."""
+    gn.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x, memory = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4))
+    block = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0)
+    for layer in (block, nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0), 2)):
+        together = layer([x, memory], tgt_is_causal=True).data
+        np.testing.assert_array_equal(together, layer(x, memory, tgt_is_causal=True).data)
+        target, source = nn.Input((None, 4)), nn.Input((None, 4))
+        model = nn.Model([target, source], layer([target, source], tgt_is_causal=True))
+        np.testing.assert_array_equal(model([x, memory]).data, together)
+        with pytest.raises(ValueError, match=r"needs the encoder's output: call it as layer\(x, memory\)"):
+            layer(x)

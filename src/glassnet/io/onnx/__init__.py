@@ -7,7 +7,8 @@ a dynamic batch axis ("batch"); the file passes ``onnx.checker.check_model(full_
 written. Needs the ``onnx`` extra (``pip install glassnet[onnx]``).
 
 Each layer class has one converter (``graph.CONVERTERS``, filled by ``layers``, ``recurrent``,
-``attention`` and ``models``); the recurrent layers become ONNX's own RNN, LSTM and GRU ops (their gate
+``attention``, ``gnn`` and ``models``); a graph network's file takes (x, edge_index) (``gnn``), a decoder's
+[target, memory]; the recurrent layers become ONNX's own RNN, LSTM and GRU ops (their gate
 orders in ``recurrent``'s table). A layer without one raises ``NotExportable`` naming it, and no file is
 written; ``graph.NOT_EXPORTABLE`` says why for the public ones.
 """
@@ -93,7 +94,8 @@ def to_onnx(model, input_shape=None, opset: int = OPSET):
     for position, value in enumerate(results):
         name = "output" if len(results) == 1 else f"output{position}"
         builder.nodes.append(helper.make_node("Identity", [value.name], [name], name=f"{name}#node"))
-        dims = ["nodes" if graph_model else "batch"] + [
+        first = ("graphs" if type(model) in gnn.POOLS else "nodes") if graph_model else "batch"
+        dims = [first] + [
             f"output{position}_dim{a}" if d is None else d for a, d in enumerate(value.shape) if a
         ]
         outputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, dims))
@@ -140,6 +142,8 @@ def _input_spec(onnx, model, shapes, position: int, graph_model: bool) -> tuple:
     if graph_model:
         if position == 0:
             return "x", onnx.TensorProto.FLOAT, ["nodes", shapes[0][1]]
+        if len(shapes[1]) == 1:  # a global pool's graph number of each node
+            return "batch", onnx.TensorProto.INT64, ["nodes"]
         return "edge_index", onnx.TensorProto.INT64, [2, "edges"]
     names = getattr(model, "input_names", [f"input{k}" for k in range(len(shapes))])
     name = "input" if len(shapes) == 1 else names[position]
@@ -158,7 +162,8 @@ def export_onnx(model, path, input_shape=None, opset: int = OPSET):
 
     Args:
         model: a glassnet model: a ``Sequential``, a functional ``Model``, a ready model (LeNet-5,
-            ResNet, CharRNN, TransformerLM, ViT) or a single layer, built or given ``input_shape``.
+            ResNet, CharRNN, TransformerLM, ViT, GCN, GraphSAGE, GAT) or a single layer, built or given
+            ``input_shape``; a graph network's inputs are x (nodes, F) and edge_index (2, edges) int64.
         path: the .onnx file to write (written only when the whole model converted and passed
             ``onnx.checker``).
         input_shape: one example's shape without the batch axis, e.g. (1, 28, 28) (a list of shapes for

@@ -9,7 +9,9 @@ node in) are Compress + Range + Concat, and GCN's degrees and D̃^{-1/2} Ã D̃^
 graph as the layer does at run time. GAT's softmax over each node's incoming edges is exp(e - m_i) over
 the scatter-added sum, m_i the segment's max (ScatterElements max, opset >= 18) or, at opset 17, each head's
 max over all edges (the same softmax: any per-segment constant cancels). SAGEConv's "max" aggregator
-needs opset 18 (ScatterElements max). Edge weights are not an export input (the ready models pass none).
+and GlobalMaxPool need opset 18 (ScatterElements max). Edge weights are not an export input (the ready
+models pass none). The global pools export as (x, batch): batch (N,) int64 the graph number of each
+node, max(batch) + 1 output rows (an empty graph's row is 0, as glassnet's).
 """
 
 from __future__ import annotations
@@ -24,14 +26,18 @@ __all__ = ["takes_edges", "graph_input_shapes"]
 
 _CONVS = (nn.GCNConv, nn.SAGEConv, nn.GATConv)
 _MODELS = (GCN, GraphSAGE, GAT)
+POOLS = (nn.GlobalSumPool, nn.GlobalMeanPool, nn.GlobalMaxPool)
 
 
 def takes_edges(model) -> bool:
-    """True for a model called as ``model(x, edge_index)``: the export's inputs are x and edge_index."""
-    return type(model) in _CONVS + _MODELS
+    """True for a model called as ``model(x, edge_index)`` (or a pool's ``pool(x, batch)``): the export's
+    inputs are x and edge_index (or batch)."""
+    return type(model) in _CONVS + _MODELS + POOLS
 
 
 def _features(model):
+    if type(model) in POOLS:
+        return model.input_shape[-1] if model.built and model.input_shape else None
     first = model.conv1 if type(model) in _MODELS else model
     weight = first._parameters.get("weight", first._parameters.get("neighbor_weight"))
     return None if weight is None else int(weight.shape[0])
@@ -51,7 +57,7 @@ def graph_input_shapes(model, input_shape) -> list:
         (model.conv1 if type(model) in _MODELS else model).build((None, int(features)))
         if type(model) in _MODELS:
             model.build((None, int(features)))
-    return [(None, int(features)), (2, None)]
+    return [(None, int(features)), (None,) if type(model) in POOLS else (2, None)]
 
 
 def _row(b, edges: str, k: int) -> str:
@@ -68,16 +74,16 @@ def _self_loops(b, edges: str, x: Value) -> str:
     return b.op("Concat", [kept, loops], "edges", axis=1)
 
 
-def _scatter(b, updates: str, index: str, like: Value, rank: int, reduction: str = "add") -> str:
-    """Rows of ``updates`` (E, ...) (``rank`` axes) reduced into len(like) rows by ``index`` (E,);
-    an empty row is 0."""
+def _scatter(b, updates: str, index: str, like, rank: int, reduction: str = "add") -> str:
+    """Rows of ``updates`` (E, ...) (``rank`` axes) reduced into len(like) rows (``like`` a Value; or
+    the int64 count [R] itself) by ``index`` (E,); an empty row is 0."""
     if reduction == "max" and b.opset < 18:
         raise NotExportable(
-            "cannot export a max over a node's edges at opset 17 (ScatterElements' max is opset 18): "
-            "export_onnx(..., opset=18)"
+            f"cannot export {' > '.join(b.path)} at opset 17: its max over a segment (a node's edges, a "
+            "graph's nodes) is ScatterElements' max, opset 18; export with export_onnx(..., opset=18)"
         )
     shape = b.op("Shape", [updates], "updates_shape")
-    nodes = b.op("Shape", [like.name], "nodes", start=0, end=1)
+    nodes = b.op("Shape", [like.name], "nodes", start=0, end=1) if isinstance(like, Value) else like
     rest = b.op("Shape", [updates], "feature_shape", start=1)
     start = np.float32(-np.inf if reduction == "max" else 0.0)
     out_shape = b.op("Concat", [nodes, rest], "out_shape", axis=0)
@@ -184,3 +190,21 @@ def node_classifier(b, model, inputs):
     else:
         hidden = Value(b.op("Relu", [hidden.name]), hidden.shape)
     return convert(b, model.conv2, [hidden, edges])
+
+
+@converts(*POOLS)
+def global_pool(b, layer, inputs):
+    """Rows of x summed (averaged, max) into max(batch) + 1 rows by the graph number of each node."""
+    x, batch = inputs
+    if b.opset < 18:  # axes: an attribute up to opset 17, an input from 18
+        last = b.op("ReduceMax", [batch.name], "last_graph", axes=[0], keepdims=1)
+    else:
+        last = b.op("ReduceMax", [batch.name, b.ints([0], "axes")], "last_graph", keepdims=1)
+    count = b.op("Add", [last, b.ints([1], "one")], "graphs")
+    reduction = "max" if isinstance(layer, nn.GlobalMaxPool) else "add"
+    out = _scatter(b, x.name, batch.name, count, 2, reduction)
+    if isinstance(layer, nn.GlobalMeanPool):
+        nodes = _scatter(b, _ones(b, batch.name), batch.name, count, 1)
+        nodes = b.op("Max", [nodes, b.weight(np.float32(1), "one")], "nodes")
+        out = b.op("Div", [out, b.op("Unsqueeze", [nodes, b.ints([1], "axes")])], "mean")
+    return Value(out, x.shape)

@@ -19,9 +19,6 @@ __all__ = ["NotExportable", "Value", "GraphBuilder", "CONVERTERS", "converts", "
 NOT_EXPORTABLE = {
     "Module": "the base class: a subclass's forward() is Python, not a graph; build the model from layers",
     "Activation": "the base of the activation modules (each one has its converter)",
-    "GlobalSumPool": "pools per graph of a batch vector (x, batch); not exportable yet",
-    "GlobalMeanPool": "pools per graph of a batch vector (x, batch); not exportable yet",
-    "GlobalMaxPool": "pools per graph of a batch vector (x, batch); not exportable yet",
     "ModuleList": "holds modules for a model's own forward(), which is not a graph ONNX can read",
     "ModuleDict": "holds modules for a model's own forward(), which is not a graph ONNX can read",
 }
