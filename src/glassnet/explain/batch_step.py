@@ -55,18 +55,6 @@ class WorkedBatchStep(ShowsDocument):
         """(1/B) Σₙ ∂Lₙ/∂w + ∂R/∂w: the gradient put together from the examples."""
         return float(np.mean(self.example_gradients)) + self.penalty_gradient
 
-    def to_text(self, precision=None):
-        return self.document.to_text(precision)
-
-    def to_markdown(self, precision=None):
-        return self.document.to_markdown(precision)
-
-    def to_latex(self, precision=None, standalone=False):
-        return self.document.to_latex(precision, standalone)
-
-    def to_html(self, precision=None):
-        return self.document.to_html(precision)
-
 
 def parameter_symbol(name: str, index) -> Sym:
     """The notes' symbol of a Sequential's parameter element: ("1.weight", (0, 2)) is w₁₃⁽²⁾ (1-based).

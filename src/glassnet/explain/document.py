@@ -193,13 +193,29 @@ class Document:
 
 
 class ShowsDocument:
-    """For a result that holds its worked solution in ``self.document``: ``render``, ``str()`` and
-    Jupyter's HTML view come from the document."""
+    """For a result that holds its worked solution in ``self.document``: ``render``, ``to_text``,
+    ``to_markdown``, ``to_latex``, ``to_html``, ``save``, ``str()`` and Jupyter's HTML view come from the
+    document."""
 
     document: Document
 
     def render(self, format="text", precision=None):  # noqa: A002
         return self.document.render(format, precision)
+
+    def to_text(self, precision=None) -> str:
+        return self.document.to_text(precision)
+
+    def to_markdown(self, precision=None) -> str:
+        return self.document.to_markdown(precision)
+
+    def to_latex(self, precision=None, standalone: bool = False) -> str:
+        return self.document.to_latex(precision, standalone)
+
+    def to_html(self, precision=None, standalone: bool = False) -> str:
+        return self.document.to_html(precision, standalone)
+
+    def save(self, path, precision=None) -> Path:
+        return self.document.save(path, precision)
 
     def __str__(self) -> str:
         return self.document.to_text()

@@ -74,18 +74,6 @@ class WorkedStep(ShowsDocument):
             default=0.0,
         )
 
-    def to_text(self, precision=None):
-        return self.document.to_text(precision)
-
-    def to_markdown(self, precision=None):
-        return self.document.to_markdown(precision)
-
-    def to_latex(self, precision=None, standalone=False):
-        return self.document.to_latex(precision, standalone)
-
-    def to_html(self, precision=None):
-        return self.document.to_html(precision)
-
 
 def _dense_layers(model) -> list:
     layers = list(model) if hasattr(model, "__iter__") else [model]
