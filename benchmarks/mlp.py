@@ -25,7 +25,7 @@ def make_data(steps: int, seed: int = 0, batch: int = BATCH, sizes: tuple = SIZE
     return x, y
 
 
-def glassnet_runner(x, y, sizes: tuple = SIZES):
+def glassnet_runner(x, y, sizes: tuple = SIZES, lr: float = 0.01):
     import glassnet as gn
     from glassnet import nn, optim
 
@@ -33,7 +33,7 @@ def glassnet_runner(x, y, sizes: tuple = SIZES):
     hidden = [nn.Dense(units, activation="relu") for units in sizes[1:-1]]
     model = nn.Sequential([*hidden, nn.Dense(sizes[-1])], input_shape=(sizes[0],))
     loss_fn = nn.SparseCategoricalCrossEntropy(from_logits=True)
-    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9, convention="pytorch")
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9, convention="pytorch")
     inputs = [gn.tensor(batch) for batch in x]
 
     def run(steps):
@@ -46,7 +46,7 @@ def glassnet_runner(x, y, sizes: tuple = SIZES):
     return run
 
 
-def torch_runner(x, y, sizes: tuple = SIZES):
+def torch_runner(x, y, sizes: tuple = SIZES, lr: float = 0.01):
     import torch
 
     torch.manual_seed(0)
@@ -55,7 +55,7 @@ def torch_runner(x, y, sizes: tuple = SIZES):
         layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
     loss_fn = torch.nn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
 
     def run(steps):
