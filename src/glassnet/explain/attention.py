@@ -29,7 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text
+from glassnet.explain.document import (
+    ChecksAutograd,
+    Document,
+    Equation,
+    Expr,
+    ShowsDocument,
+    Sym,
+    Table,
+    Text,
+)
 from glassnet.explain.plots import plot_attention  # noqa: F401 - drawn in plots.py, offered here too
 from glassnet.explain.worked import gradient_by_backward
 from glassnet.nn import losses as losses_module
@@ -42,7 +51,7 @@ PROJECTIONS = ("W_q", "W_k", "W_v")
 
 
 @dataclass
-class AttentionSolution(ShowsDocument):
+class AttentionSolution(ShowsDocument, ChecksAutograd):
     """The worked step (``document``), the terms of the chosen weight's gradient (``terms``, one per
     (query, key) pair), their sum and autograd's value."""
 
@@ -52,9 +61,6 @@ class AttentionSolution(ShowsDocument):
     terms: list
     total: float
     autograd: float
-
-    def discrepancy(self) -> float:
-        return abs(self.total - self.autograd)
 
 
 def _matrix(name: str, latex: str | None = None) -> Sym:

@@ -29,6 +29,7 @@ __all__ = [
     "Section",
     "Document",
     "ShowsDocument",
+    "ChecksAutograd",
     "sym",
     "format_number",
 ]
@@ -222,6 +223,17 @@ class ShowsDocument:
 
     def _repr_html_(self) -> str:
         return self.document.to_html()
+
+
+class ChecksAutograd:
+    """For a worked solution whose printed terms add up to ``total``, beside autograd's ``autograd``."""
+
+    total: float
+    autograd: float
+
+    def discrepancy(self) -> float:
+        """|printed sum - autograd|: what the tests hold to 1e-9."""
+        return abs(self.total - self.autograd)
 
 
 def format_number(value, precision: int = 6) -> str:

@@ -29,7 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from glassnet.autograd.tensor import Tensor
-from glassnet.explain.document import Document, Equation, Expr, ShowsDocument, Sym, Table, Text
+from glassnet.explain.document import (
+    ChecksAutograd,
+    Document,
+    Equation,
+    Expr,
+    ShowsDocument,
+    Sym,
+    Table,
+    Text,
+)
 from glassnet.explain.recorder import record
 from glassnet.nn import losses as losses_module
 from glassnet.nn.layers.graph import GATConv, GCNConv
@@ -102,7 +111,7 @@ def _sum_of(factors_per_term) -> list:
 
 
 @dataclass
-class GCNSolution(ShowsDocument):
+class GCNSolution(ShowsDocument, ChecksAutograd):
     """The worked GCN layer (``document``), Â, the output, and the chosen weight's gradient: one term per
     node (``terms``: (node, factors, term)), their sum, and autograd's value."""
 
@@ -114,9 +123,6 @@ class GCNSolution(ShowsDocument):
     terms: list
     total: float
     autograd: float
-
-    def discrepancy(self) -> float:
-        return abs(self.total - self.autograd)
 
 
 def worked_gcn(x, edges, weight, target, grad_weight=(0, 0), directed: bool = False, loss="mse",
