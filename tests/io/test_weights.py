@@ -194,3 +194,18 @@ def test_a_damaged_weights_file_is_a_clear_error(tmp_path):
         model.load_weights(tmp_path / "big.safetensors")
     with pytest.raises(FileNotFoundError, match="no weights file at"):
         model.load_weights(tmp_path / "absent.safetensors")
+
+
+def test_a_weights_file_larger_than_the_model_can_take_is_refused_before_reading(tmp_path):
+    from safetensors.numpy import save_file
+
+    model = nn.Sequential([nn.Dense(3)], input_shape=(4,))  # 15 numbers
+    fits, stray = tmp_path / "fits.safetensors", tmp_path / "stray.safetensors"
+    save_file({"0.weight": np.zeros((4, 3)), "0.bias": np.ones(3)}, str(fits))  # float64: the largest
+    model.load_weights(fits)
+    np.testing.assert_array_equal(model[0].bias.data, 1.0)
+    save_file({"0.weight": np.zeros((4, 3)), "0.bias": np.zeros(3), "x": np.zeros(1 << 18)}, str(stray))
+    with pytest.raises(W.WeightsFileError, match=r"stray.safetensors: 2,097,[0-9,]+ bytes, more than this "
+                       r"model's weights can take \(15 numbers"):
+        model.load_weights(stray)
+    np.testing.assert_array_equal(model[0].bias.data, 1.0)  # nothing read into the model

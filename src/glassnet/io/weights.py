@@ -241,6 +241,7 @@ def load_weights(model: Module, path, layout: str | None = None, strict: bool = 
     safetensors_numpy = _safetensors()
     if not path.is_file():
         raise FileNotFoundError(f"no weights file at {path}")
+    _check_file_size(model, path)
     try:
         from safetensors import safe_open  # noqa: PLC0415 - an optional extra (safetensors)
 
@@ -252,6 +253,24 @@ def load_weights(model: Module, path, layout: str | None = None, strict: bool = 
     if layout is None:
         layout = saved if saved in LAYOUT_NAMES else "glassnet"
     return from_layout(model, arrays, layout, strict, what=f"the weights file {path} (layout {layout!r})")
+
+
+_HEADER_ALLOWANCE = 1 << 20  # bytes: the JSON header, and small extras such as num_batches_tracked
+
+
+def _check_file_size(model: Module, path: Path) -> None:
+    """Refuse, before reading it, a file larger than this model's weights can be: all its numbers at 8
+    bytes (float64) and an allowance for the header. Loading reads every tensor of a file before the
+    names are compared, so a stray large file would otherwise be read whole."""
+    _check_built(model)
+    numbers = sum(_array(value).size for value in model.state_dict().values())
+    limit = 8 * numbers + _HEADER_ALLOWANCE
+    size = path.stat().st_size
+    if size > limit:
+        raise WeightsFileError(
+            f"{path}: {size:,} bytes, more than this model's weights can take ({numbers:,} numbers: at most "
+            f"{limit:,} bytes at float64 with the header); it is not a weights file for this model"
+        )
 
 
 def _safetensors():
