@@ -7,6 +7,9 @@ The epoch: LeNet-5 on ``--samples`` random 28x28 images (the speed does not depe
 64, Adam, each batch shifted by up to 2 pixels (``data.augmentation.RandomShift``, bilinear). Settings:
 
 - ``workers=N``: the augmentation in N worker processes (0: in the training process, between steps);
+  with workers, the DataLoader's default ``trainer_threads="auto"`` limits the training process's BLAS to
+  the cores the workers leave (one here);
+- ``... untouched``: ``trainer_threads=None``: BLAS keeps its threads while the workers run;
 - ``... blas-timeout``: ``OPENBLAS_THREAD_TIMEOUT=4``, so OpenBLAS's second thread sleeps right after each
   product instead of spinning for about 0.1 s and holding the core a worker wants;
 - ``... blas-1``: ``OPENBLAS_NUM_THREADS=1``: the products on one core, the other free for the workers.
@@ -33,13 +36,14 @@ ENVIRONMENTS = {
     "default": {},
     "blas-timeout": {"OPENBLAS_THREAD_TIMEOUT": "4"},
     "blas-1": {"OPENBLAS_NUM_THREADS": "1"},
+    "untouched": {},
 }
 SETTINGS = [
-    (0, "default"), (2, "default"), (0, "blas-timeout"), (2, "blas-timeout"), (0, "blas-1"), (1, "blas-1")
+    (0, "default"), (2, "untouched"), (2, "default"), (1, "default"), (0, "blas-timeout"), (0, "blas-1")
 ]
 
 
-def worker(workers: int, samples: int, epochs: int) -> dict:
+def worker(workers: int, samples: int, epochs: int, trainer_threads="auto") -> dict:
     import numpy as np
 
     import glassnet as gn
@@ -54,7 +58,7 @@ def worker(workers: int, samples: int, epochs: int) -> dict:
     model.compile(optimizer=optim.Adam(lr=1e-3, convention="pytorch"),
                   loss=nn.SparseCategoricalCrossEntropy(from_logits=True))
     loader = data.DataLoader((x, y), batch_size=64, shuffle=True, transform=augmentation.RandomShift(2),
-                             num_workers=workers)
+                             num_workers=workers, trainer_threads=trainer_threads)
     model.fit(loader, epochs=1, verbose=0)  # warm-up
     start = time.perf_counter()
     model.fit(loader, epochs=epochs, verbose=0)
@@ -71,7 +75,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(int(args.worker[0]), args.samples, args.epochs)))
+        threads = None if args.worker[1] == "untouched" else "auto"
+        print(json.dumps(worker(int(args.worker[0]), args.samples, args.epochs, threads)))
         return
     times = {setting: [] for setting in SETTINGS}
     for _ in range(args.pairs):

@@ -1,7 +1,8 @@
 """glassnet: a deep-learning framework on NumPy that shows its work.
 
 The public names: ``tensor``, ``Tensor``, ``no_grad``, ``manual_seed``, ``set_default_dtype``,
-``gradcheck``, ``load_model``, and the packages ``nn``, ``optim``, ``data``, ``train``, ``models``.
+``set_num_threads``, ``gradcheck``, ``load_model``, and the packages ``nn``, ``optim``, ``data``,
+``train``, ``models``.
 Importing glassnet also gives every ``nn.Module`` its ``compile``/``fit``/``evaluate``/``predict`` (from
 ``glassnet.train``) and ``save`` (from ``glassnet.io``) methods.
 """
@@ -22,7 +23,13 @@ from glassnet.autograd import (
     tensor,
     zeros,
 )
-from glassnet.backend import get_default_dtype, manual_seed, set_default_dtype
+from glassnet.backend import (
+    get_default_dtype,
+    get_num_threads,
+    manual_seed,
+    set_default_dtype,
+    set_num_threads,
+)
 from glassnet.io import load_model
 from glassnet.ops import concatenate, stack, where
 
@@ -42,6 +49,8 @@ __all__ = [
     "manual_seed",
     "set_default_dtype",
     "get_default_dtype",
+    "set_num_threads",
+    "get_num_threads",
     "gradcheck",
     "GradcheckError",
     "Function",

@@ -24,6 +24,9 @@ __all__ = [
     "fork_rng",
     "as_dtype",
     "keep_freed_memory",
+    "get_num_threads",
+    "set_num_threads",
+    "num_threads",
 ]
 
 _FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -115,6 +118,53 @@ def fork_rng(seed: int):
         yield _rng
     finally:
         _rng = outer
+
+
+# --- threads ----------------------------------------------------------------------------------------------
+def _threadpoolctl():
+    try:
+        import threadpoolctl  # noqa: PLC0415 - optional: the BLAS thread count at run time
+    except ImportError:
+        return None
+    return threadpoolctl
+
+
+def get_num_threads() -> int:
+    """The threads NumPy's BLAS (OpenBLAS, MKL, BLIS) uses for a product, as ``torch.get_num_threads()``
+    gives PyTorch's; ``os.cpu_count()`` when threadpoolctl is not installed to ask."""
+    threadpoolctl = _threadpoolctl()
+    if threadpoolctl is None:
+        return os.cpu_count() or 1
+    pools = threadpoolctl.threadpool_info()
+    counts = [pool["num_threads"] for pool in pools if pool.get("user_api") == "blas"]
+    return max(counts) if counts else 1
+
+
+def set_num_threads(count: int) -> None:
+    """Use ``count`` threads in NumPy's BLAS from now on (``torch.set_num_threads``'s counterpart), through
+    threadpoolctl (``pip install glassnet[threads]``). Setting ``OPENBLAS_NUM_THREADS`` before Python
+    starts does the same without it."""
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"set_num_threads: the thread count must be a whole number >= 1, got {count!r}")
+    threadpoolctl = _threadpoolctl()
+    if threadpoolctl is None:
+        raise ImportError(
+            "set_num_threads needs threadpoolctl: pip install 'glassnet[threads]' (or set "
+            "OPENBLAS_NUM_THREADS before starting Python)"
+        )
+    threadpoolctl.threadpool_limits(limits=int(count), user_api="blas")
+
+
+@contextlib.contextmanager
+def num_threads(count: int):
+    """Within the block, NumPy's BLAS uses at most ``count`` threads; the earlier count comes back after it.
+    Without threadpoolctl the block runs unchanged (the count is a performance hint, never a result)."""
+    threadpoolctl = _threadpoolctl()
+    if threadpoolctl is None:
+        yield
+        return
+    with threadpoolctl.threadpool_limits(limits=max(1, int(count)), user_api="blas"):
+        yield
 
 
 # --- memory -----------------------------------------------------------------------------------------------

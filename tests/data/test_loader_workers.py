@@ -74,3 +74,35 @@ def test_fit_on_a_loader_with_workers_trains_as_without():
 def test_num_workers_is_a_count(workers):
     with pytest.raises(ValueError, match="num_workers must be a whole number >= 0"):
         DataLoader((IMAGES, LABELS), num_workers=workers)
+
+
+def test_the_trainer_uses_the_cores_the_workers_leave_and_gets_its_threads_back():
+    pytest.importorskip("threadpoolctl", reason="trainer_threads acts through threadpoolctl")
+    before = gn.get_num_threads()
+    seen = []
+    loader = DataLoader((IMAGES, LABELS), batch_size=50, num_workers=1, trainer_threads=1)
+    for _ in loader:
+        seen.append(gn.get_num_threads())
+    assert seen == [1, 1, 1]
+    assert gn.get_num_threads() == before
+    untouched = DataLoader((IMAGES, LABELS), batch_size=50, num_workers=1, trainer_threads=None)
+    assert [gn.get_num_threads() for _ in untouched] == [before] * 3
+
+
+@pytest.mark.parametrize("threads", [0, 1.5, "all", True])
+def test_trainer_threads_is_auto_none_or_a_count(threads):
+    with pytest.raises(ValueError, match='trainer_threads must be "auto", None or a whole number >= 1'):
+        DataLoader((IMAGES, LABELS), num_workers=2, trainer_threads=threads)
+
+
+def test_set_num_threads_sets_what_get_num_threads_reads():
+    pytest.importorskip("threadpoolctl", reason="set_num_threads acts through threadpoolctl")
+    before = gn.get_num_threads()
+    try:
+        gn.set_num_threads(1)
+        assert gn.get_num_threads() == 1
+    finally:
+        gn.set_num_threads(before)
+    assert gn.get_num_threads() == before
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        gn.set_num_threads(0)

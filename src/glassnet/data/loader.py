@@ -8,14 +8,16 @@ one epoch; with ``shuffle=True`` each pass draws a new order from glassnet's see
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from glassnet.autograd import Tensor
-from glassnet.backend import fork_rng, get_rng
+from glassnet.backend import fork_rng, get_rng, num_threads
 from glassnet.data.validation import as_array, check_same_length
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader"]
@@ -92,6 +94,11 @@ class DataLoader:
             on earlier ones; 0 (the default) prepares each batch in the main process when it is asked for.
             Each batch's transform draws from its own generator, seeded from glassnet's at the start of
             the epoch, so that the batches are the same for any number of workers.
+        trainer_threads: while workers run, the most threads NumPy's BLAS may use in the training process
+            (needs threadpoolctl, ``glassnet[threads]``; otherwise nothing changes). ``"auto"`` (the
+            default): the cores the workers leave, ``os.cpu_count() - num_workers``, at least 1, so that
+            BLAS threads waiting for the next product do not hold the cores the workers need; an int sets
+            it; ``None`` leaves BLAS as it is. The earlier count comes back when the epoch ends.
 
     Each batch is a tuple with one ``Tensor`` per array (``(xb, yb)``); the tensors wrap the gathered rows
     with their dtype unchanged and do not require gradients. ``len(loader)`` is the number of batches.
@@ -111,13 +118,23 @@ class DataLoader:
         drop_last: bool = False,
         transform=None,
         num_workers: int = 0,
+        trainer_threads="auto",
     ):
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be a function of a batch of inputs, got {transform!r}")
         if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"num_workers must be a whole number >= 0, got {num_workers!r}")
+        if trainer_threads not in (None, "auto") and (
+            isinstance(trainer_threads, bool)
+            or not isinstance(trainer_threads, (int, np.integer))
+            or trainer_threads < 1
+        ):
+            raise ValueError(
+                f'trainer_threads must be "auto", None or a whole number >= 1, got {trainer_threads!r}'
+            )
         self.transform = transform
         self.num_workers = int(num_workers)
+        self.trainer_threads = trainer_threads
         self.dataset = _as_dataset(data)
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
@@ -157,9 +174,16 @@ class DataLoader:
         """The batches in order, prepared by ``num_workers`` processes up to two batches per worker ahead."""
         methods = multiprocessing.get_all_start_methods()  # fork shares the data without copying it
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(
-            self.num_workers, mp_context=context, initializer=_start_worker, initargs=(self,)
-        ) as pool:
+        threads = self.trainer_threads
+        if threads == "auto":
+            threads = max(1, (os.cpu_count() or 1) - self.num_workers)
+        limit = contextlib.nullcontext() if threads is None else num_threads(threads)
+        with (
+            limit,
+            ProcessPoolExecutor(
+                self.num_workers, mp_context=context, initializer=_start_worker, initargs=(self,)
+            ) as pool,
+        ):
             pending, jobs = deque(), iter(zip(indices, seeds))
             for index, seed in jobs:
                 pending.append(pool.submit(_prepare_in_worker, index, seed))
