@@ -195,3 +195,19 @@ def test_bad_hyperparameters():
         nn.GRU(3, convention="tf")
     with pytest.raises(ValueError, match="must be 'tanh' or 'relu'"):
         nn.SimpleRNN(3, activation="sigmoid")
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_lstm_without_a_graph_gives_the_outputs_of_training(return_sequences, go_backwards):
+    """Inference reuses one step's gate buffers; the numbers must be those of the kept-for-backward run."""
+    gn.manual_seed(4)
+    layer = nn.LSTM(5, return_sequences=return_sequences, return_state=True, go_backwards=go_backwards)
+    x = gn.tensor(np.random.default_rng(1).normal(size=(3, 7, 4)))
+    mask = gn.tensor(np.arange(7)[None, :] < np.array([7, 4, 2])[:, None])
+    with_graph = layer(x, mask=mask)
+    with gn.no_grad():
+        without = layer(x, mask=mask)
+    assert with_graph[0].requires_grad and not without[0].requires_grad
+    for a, b in zip(with_graph, without):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -139,11 +139,13 @@ class Conv2D(Function):
     and dL/dx is dL/dX_col added back to the positions each window read (col2im), padding cut off. Without
     a graph (inference) the GEMM runs on groups of samples, so that nothing large is written.
 
-    Two ways to lay out the columns, one formula. With stride 1 the windows of a row-major image are
-    shifts of it: tap (a, b) of the window at position p = i·W_p + j reads x_p's flattened plane at
-    p + a·d_h·W_p + b·d_w, so each row of X_col is one contiguous slice, P = (OH - 1)·W_p + OW positions
-    (the W_p - OW positions between rows are computed and dropped). Other strides gather windows from a
-    strided view, P = OH·OW.
+    The columns are laid out so that each row of X_col is one contiguous slice. With stride 1 the windows
+    of a row-major image are shifts of it: tap (a, b) of the window at position p = i·W_p + j reads x_p's
+    flattened plane at p + a·d_h·W_p + b·d_w, P = (OH - 1)·W_p + OW positions (the W_p - OW positions
+    between rows are computed and dropped). With stride s > 1 the image is first split into its s_h·s_w
+    phases, x_p[n, c, r·s_h + ρ, q·s_w + κ] for ρ < s_h, κ < s_w (each phase a plane of ⌈H_p/s_h⌉ x
+    ⌈W_p/s_w⌉ = H_q x W_q); tap (a, b) reads phase (a·d_h mod s_h, b·d_w mod s_w) shifted by
+    ⌊a·d_h/s_h⌋ rows and ⌊b·d_w/s_w⌋ columns, so the same holds with P = (OH - 1)·W_q + OW.
     """
 
     name = "conv2d"
@@ -209,32 +211,55 @@ class ColumnLayout:
         self.out_size = out_size
         out_h, out_w = out_size
         self.shifted = stride == (1, 1)
-        self.positions = (out_h - 1) * padded_shape[3] + out_w if self.shifted else out_h * out_w
+        # the phase planes' size (the padded image itself with stride 1) and where each tap starts in one
+        self.phase_shape = tuple(-(-size // step) for size, step in zip(padded_shape[2:], stride))
+        self.row = self.phase_shape[1]
+        self.positions = (out_h - 1) * self.row + out_w
+        (kh, kw), (dh, dw), (sh, sw) = kernel, dilation, stride
+        self.taps = [
+            (a, b, (a * dh) % sh, (b * dw) % sw, (a * dh) // sh * self.row + (b * dw) // sw)
+            for a in range(kh)
+            for b in range(kw)
+        ]  # (a, b, phase row ρ, phase column κ, start of the tap's slice in the phase plane)
 
     def im2col(self, padded):
         xp = get_array_module(padded)
         n, channels, _, width = padded.shape
         (kh, kw), (dh, dw) = self.kernel, self.dilation
-        if self.shifted:
-            item = padded.itemsize
-            s_n, s_c = padded.strides[:2]
-            view = xp.lib.stride_tricks.as_strided(
-                padded,
-                shape=(channels, kh, kw, n, self.positions),
-                strides=(s_c, dh * width * item, dw * item, s_n, item),
-                writeable=False,
-            )
-        else:
-            windows = sliding_windows(padded, self.kernel, self.stride, self.dilation, self.out_size)
-            view = windows.transpose(1, 2, 3, 0, 4, 5)
+        if not self.shifted:
+            phases = self._phases(padded)  # (s_h, s_w, C, N, H_q·W_q)
+            cols = xp.empty((channels, kh, kw, n, self.positions), dtype=padded.dtype)
+            for a, b, rho, kappa, start in self.taps:
+                cols[:, a, b] = phases[rho, kappa, :, :, start : start + self.positions]
+            return cols.reshape(channels * kh * kw, n * self.positions)
+        item = padded.itemsize
+        s_n, s_c = padded.strides[:2]
+        view = xp.lib.stride_tricks.as_strided(
+            padded,
+            shape=(channels, kh, kw, n, self.positions),
+            strides=(s_c, dh * width * item, dw * item, s_n, item),
+            writeable=False,
+        )
         return xp.ascontiguousarray(view).reshape(channels * kh * kw, n * self.positions)
+
+    def _phases(self, padded):
+        """x_p (N, C, H_p, W_p) split into its stride phases, (s_h, s_w, C, N, H_q·W_q): phase (ρ, κ) holds
+        x_p[:, :, ρ::s_h, κ::s_w], zeros past the image where s does not divide H_p or W_p."""
+        xp = get_array_module(padded)
+        n, channels = padded.shape[:2]
+        (sh, sw), (hq, wq) = self.stride, self.phase_shape
+        phases = xp.zeros((sh, sw, channels, n, hq, wq), dtype=padded.dtype)
+        for rho in range(sh):
+            for kappa in range(sw):
+                plane = padded[:, :, rho::sh, kappa::sw]
+                phases[rho, kappa, :, :, : plane.shape[2], : plane.shape[3]] = plane.transpose(1, 0, 2, 3)
+        return phases.reshape(sh, sw, channels, n, hq * wq)
 
     def _output_view(self, flat, out_channels, writeable=False):
         """(N, O, OH, OW) view of a (O, N·P) array."""
         xp = get_array_module(flat)
         n, item = flat.shape[1] // self.positions, flat.itemsize
-        row = self.padded_shape[3] if self.shifted else self.out_size[1]
-        strides = (self.positions * item, n * self.positions * item, row * item, item)
+        strides = (self.positions * item, n * self.positions * item, self.row * item, item)
         return xp.lib.stride_tricks.as_strided(
             flat, shape=(n, out_channels) + self.out_size, strides=strides, writeable=writeable
         )
@@ -276,27 +301,34 @@ class ColumnLayout:
         """dL/dx_p (N, C, H_p, W_p) = col2im(W_matᵀ dL/dY): each column of dL/dX_col added back where it
         was read.
 
-        With shifted windows, tap (a, b) read the slice starting at a·d_h·W_p + b·d_w of every plane, so its
-        rows of dL/dX_col, W[:, :, a, b]ᵀ dL/dY (C, N·P), are formed one tap at a time and added to that
-        slice while they are in cache, instead of writing all C·KH·KW rows and reading them back.
+        Tap (a, b) read one slice of one phase plane (of the padded image itself with stride 1), so its rows
+        of dL/dX_col, W[:, :, a, b]ᵀ dL/dY (C, N·P), are formed one tap at a time and added to that slice
+        while they are in cache, instead of writing all C·KH·KW rows and reading them back; with stride s
+        the phases are then put back in their places in dL/dx_p.
         """
         xp = get_array_module(grad_mat)
         n, channels, height, width = self.padded_shape
-        (kh, kw), (dh, dw) = self.kernel, self.dilation
-        grad_padded = xp.zeros(self.padded_shape, dtype=grad_mat.dtype)
-        if not self.shifted:
-            out_h, out_w = self.out_size
-            grad_cols = weight.reshape(weight.shape[0], -1).T @ grad_mat
-            cols = grad_cols.reshape(channels, kh, kw, n, out_h, out_w).transpose(3, 0, 1, 2, 4, 5)
-            col2im_add(grad_padded, cols, self.stride, self.dilation)
-            return grad_padded
+        (sh, sw), (hq, wq) = self.stride, self.phase_shape
+        if self.shifted:
+            grad_padded = xp.zeros(self.padded_shape, dtype=grad_mat.dtype)
+            planes = grad_padded.reshape(n, channels, height * width).transpose(1, 0, 2)  # (C, N, H_p·W_p)
+        else:
+            phases = xp.zeros((sh, sw, channels, n, hq * wq), dtype=grad_mat.dtype)
         taps = xp.ascontiguousarray(weight.transpose(2, 3, 1, 0))  # taps[a, b] = W[:, :, a, b]ᵀ (C, O)
-        planes = grad_padded.reshape(n, channels, height * width).transpose(1, 0, 2)  # (C, N, H_p·W_p)
-        for a in range(kh):
-            for b in range(kw):
-                start = a * dh * width + b * dw
-                tap_cols = (taps[a, b] @ grad_mat).reshape(channels, n, self.positions)
-                planes[:, :, start : start + self.positions] += tap_cols
+        for a, b, rho, kappa, start in self.taps:
+            tap_cols = (taps[a, b] @ grad_mat).reshape(channels, n, self.positions)
+            plane = planes if self.shifted else phases[rho, kappa]
+            plane[:, :, start : start + self.positions] += tap_cols
+        if self.shifted:
+            return grad_padded
+        grad_padded = xp.empty(self.padded_shape, dtype=grad_mat.dtype)
+        for rho in range(sh):
+            for kappa in range(sw):
+                target = grad_padded[:, :, rho::sh, kappa::sw]
+                rows, cols = target.shape[2:]
+                target[...] = (
+                    phases[rho, kappa].reshape(channels, n, hq, wq)[:, :, :rows, :cols].transpose(1, 0, 2, 3)
+                )
         return grad_padded
 
 

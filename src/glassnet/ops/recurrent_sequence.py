@@ -294,16 +294,20 @@ class LSTMSequence(_Sequence, Function):
         cols, offset = self._columns(x, h0, b_ih is not None, self.params["reverse"])
         hs = cols[:, offset:]  # h_0 .. h_T, each (H, B)
         kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh)
-        gates = xp.empty((steps, 4 * units, batch), dtype=cols.dtype)  # z_t, then the activated gates
+        # Backward reads every step's gates and tanh(c_t); without a graph one step's buffers serve every
+        # step and stay in cache (about 6.5 MB fewer bytes through memory at 50 steps, batch 64, H = 128).
+        kept = steps if any(self.needs_input_grad) else 1
+        gates = xp.empty((kept, 4 * units, batch), dtype=cols.dtype)  # z_t, then the activated gates
         cs = xp.empty((steps + 1, units, batch), dtype=cols.dtype)
-        tanh_c = xp.empty((steps, units, batch), dtype=cols.dtype)
+        tanh_c = xp.empty((kept, units, batch), dtype=cols.dtype)
         cs[0] = c0.T
         h0_is_zero = not h0.any()
         bias = None if b_hh is None else b_hh[:, None]
         with errstate(xp, over="ignore"):
             for k, t in enumerate(self._times(steps)):
-                z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=gates[k])
-                lstm_step(z, cs[k], cs[k + 1], tanh_c[k], hs[k + 1])
+                slot = k % kept
+                z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=gates[slot])
+                lstm_step(z, cs[k], cs[k + 1], tanh_c[slot], hs[k + 1])
                 self._carry((hs, cs), k, self._keep(mask, t))
         self.saved.update(cols=cols, offset=offset, gates=gates, cs=cs, tanh_c=tanh_c)
         self.saved.update(w_ih=w_ih, w_hh=w_hh, mask=mask, steps=steps)

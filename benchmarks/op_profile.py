@@ -1,0 +1,84 @@
+"""Where a glassnet step's wall time goes, op by op: each op's forward and backward, and the rest (the
+optimizer, the fit loop, Python between ops), for a workload of the suite.
+
+    python benchmarks/op_profile.py dcgan_train [lenet_train ...] [--steps N] [--top 15]
+
+Every ``Function`` subclass's ``forward`` and ``backward`` is wrapped with a clock for the timed steps
+(after one warm-up run); an op nested inside another op's forward is counted in both, so the shares add
+to a little more than 100 % where ops call ops. Wall time, one process, glassnet only: where the step's
+time goes, not a comparison with PyTorch (that is ``benchmarks/suite.py``). Run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from suite import WORKLOADS  # noqa: E402 - the suite's workloads, found beside this file
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def instrument(totals: dict):
+    """Wrap every op's forward and backward so that their wall time adds into ``totals[(op, phase)]``."""
+    from glassnet.autograd.function import Function
+
+    def timed(method, key):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                totals[key] += time.perf_counter() - start
+
+        return wrapper
+
+    for op in set(_subclasses(Function)):
+        for phase in ("forward", "backward"):
+            if phase in vars(op):
+                setattr(op, phase, timed(vars(op)[phase], (op.__name__, phase)))
+
+
+def profile(name: str, steps: int) -> tuple:
+    totals = collections.defaultdict(float)
+    run, _ = WORKLOADS[name].build("glassnet", steps)
+    run(min(steps, 5))  # warm-up
+    instrument(totals)
+    start = time.perf_counter()
+    run(steps)
+    return time.perf_counter() - start, totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workloads", nargs="+", choices=sorted(WORKLOADS))
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    for name in args.workloads:
+        wall, totals = profile(name, args.steps)
+        print(f"\n{name}: {wall / args.steps * 1e3:.2f} ms a step over {args.steps} steps")
+        print("| op | phase | ms a step | share |")
+        print("|---|---|---:|---:|")
+        ranked = sorted(totals.items(), key=lambda item: -item[1])
+        for (op, phase), seconds in ranked[: args.top]:
+            print(f"| {op} | {phase} | {seconds / args.steps * 1e3:.2f} | {seconds / wall:.0%} |")
+        outside = wall - sum(seconds for (op, phase), seconds in totals.items())
+        print(f"| (outside ops: optimizer, loop, Python; less where ops nest) | | "
+              f"{outside / args.steps * 1e3:.2f} | {outside / wall:.0%} |")
+
+
+if __name__ == "__main__":
+    main()
