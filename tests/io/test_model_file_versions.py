@@ -50,3 +50,44 @@ def test_every_older_version_is_read_and_a_newer_one_refused(tmp_path):
         load_model(newer)
     with pytest.raises(ModelFileError, match="version"):
         load_model(_with_version(path, tmp_path / "zero.glassnet", 0))
+
+
+def test_restore_rng_continues_the_random_stream_of_the_save(tmp_path):
+    gn.manual_seed(3)
+    model = nn.Sequential([nn.Dense(2)], input_shape=(4,))
+    path = model.save(tmp_path / "m.glassnet")
+    expected = gn.backend.get_rng().random(5)
+    gn.manual_seed(77)
+    load_model(path)  # without restore_rng the generator is left alone
+    np.testing.assert_array_equal(gn.backend.get_rng().random(5), np.random.default_rng(77).random(5))
+    load_model(path, restore_rng=True)
+    np.testing.assert_array_equal(gn.backend.get_rng().random(5), expected)
+
+    old = _with_version(path, tmp_path / "v1.glassnet", 1, drop=("rng",))
+    with pytest.raises(ModelFileError, match="holds no generator state.*load it without restore_rng"):
+        load_model(old, restore_rng=True)
+
+
+@pytest.mark.parametrize(
+    "rng, message",
+    [
+        ({"bit_generator": "MT19937", "state": {}}, "a 'MT19937' state, but glassnet draws from PCG64"),
+        ({"bit_generator": "PCG64", "state": {"state": "x"}}, "rng: not a generator state"),
+    ],
+)
+def test_a_bad_generator_state_is_refused_and_the_generator_left_as_it_was(tmp_path, rng, message):
+    model = nn.Sequential([nn.Dense(2)], input_shape=(4,))
+    path = model.save(tmp_path / "m.glassnet")
+    bad = tmp_path / "bad.glassnet"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(bad, "w") as new:
+        for item in old.namelist():
+            content = old.read(item)
+            if item == "glassnet.json":
+                manifest = json.loads(content)
+                manifest["rng"] = rng
+                content = json.dumps(manifest).encode()
+            new.writestr(item, content)
+    gn.manual_seed(5)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(bad, restore_rng=True)
+    np.testing.assert_array_equal(gn.backend.get_rng().random(3), np.random.default_rng(5).random(3))

@@ -52,12 +52,14 @@ from glassnet.train import metrics as metrics_module
 
 __all__ = ["save_model", "load_model", "ModelFileError", "FORMAT", "VERSION", "FORMAT_VERSIONS"]
 
-FORMAT, VERSION = "glassnet-model", 1
+FORMAT, VERSION = "glassnet-model", 2
 # The format's versions, what each one holds (the README's table). A reader refuses a file of a version above
 # its own VERSION (written by a newer glassnet) and reads every version up to it.
 FORMAT_VERSIONS = {
     1: "glassnet.json (format, version, model, weights, frozen, compile, arrays; shapes since the first "
     "release, absent in the earliest files), weights/<name>.npy, optimizer/<index>.<state>.npy",
+    2: "version 1, and rng in glassnet.json: the global generator's state when the model was saved "
+    "(load_model(path, restore_rng=True) continues the random stream from it)",
 }
 _MANIFEST = "glassnet.json"
 _MANIFEST_LIMIT = 16 << 20  # bytes; ResNet-34's manifest is about 60 kB
@@ -174,6 +176,7 @@ def save_model(model: Module, path) -> Path:
         "compile": compiled,
         "arrays": sorted(arrays),
         "shapes": {name: list(np.shape(value)) for name, value in sorted(arrays.items())},
+        "rng": get_rng().bit_generator.state,  # the random stream, for a run that resumes step for step
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale_temporaries(path)
@@ -383,6 +386,7 @@ _MANIFEST_SCHEMA = Schema(
         "compile": Field((dict, type(None)), table=_COMPILE_SCHEMA),
         "arrays": _NAMES,
         "shapes": Field((dict,)),
+        "rng": Field((dict,)),
     }
 )
 
@@ -501,7 +505,12 @@ def _check_input_shape(shape: list, where: str, limit: int, path: Path) -> None:
         )
 
 
-def load_model(path, custom_objects=None, compile: bool = True) -> Module:  # noqa: A002 - Keras's word
+def load_model(
+    path,
+    custom_objects=None,
+    compile: bool = True,  # noqa: A002 - Keras's word
+    restore_rng: bool = False,
+) -> Module:
     """Rebuild the model saved at ``path``: it predicts identically and, when it was compiled, resumes
     training exactly where it stopped (optimizer state included).
 
@@ -509,13 +518,16 @@ def load_model(path, custom_objects=None, compile: bool = True) -> Module:  # no
         path: a file written by ``model.save``.
         custom_objects: {"ClassName": cls} for your own layer classes.
         compile: restore the optimizer, loss and metrics (when the model was compiled).
+        restore_rng: also set glassnet's global generator to its state when the model was saved (files
+            of version 2 on), so that the shuffles, dropout masks and a GAN's noise continue as they would
+            have: ``fit`` then resumes step for step, as if the run had not stopped.
 
     Raises:
         FileNotFoundError: no file at ``path``.
         ModelFileError: the file is not a glassnet model, or is damaged or hostile (one line naming the
             member or key, what was expected and what was found).
 
-    Loading draws no random numbers: the global generator is left as it was.
+    Loading draws no random numbers: the global generator is left as it was (unless ``restore_rng``).
     """
     path = Path(path)
     archive, manifest, members = _open(path)
@@ -543,7 +555,30 @@ def load_model(path, custom_objects=None, compile: bool = True) -> Module:  # no
         compiled = manifest.get("compile")
         if compile and compiled is not None:
             _restore_compile(model, compiled, archive, (headers, members), path, custom_objects)
+    if restore_rng:
+        _restore_rng(manifest.get("rng"), path)
     return model
+
+
+def _restore_rng(state, path: Path) -> None:
+    """Set the global generator to a saved state, checked: it must be the generator glassnet draws from."""
+    generator = get_rng().bit_generator
+    if state is None:
+        raise ModelFileError(
+            f"{path}: restore_rng: the file holds no generator state (it was written before format "
+            "version 2); load it without restore_rng"
+        )
+    if state.get("bit_generator") != type(generator).__name__:
+        raise ModelFileError(
+            f"{path}: {_MANIFEST}: rng: a {state.get('bit_generator')!r} state, but glassnet draws from "
+            f"{type(generator).__name__}"
+        )
+    current = generator.state
+    try:
+        generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        generator.state = current
+        raise ModelFileError(f"{path}: {_MANIFEST}: rng: not a generator state ({error})") from None
 
 
 def _build(config: dict, custom_objects, path: Path) -> Module:
