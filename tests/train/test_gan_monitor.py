@@ -39,7 +39,15 @@ def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
         history = _gan(np.eye(4)).fit(_images(), epochs=2, batch_size=8, verbose=0, callbacks=[healthy])
     assert healthy.warnings == []
     assert 0.2 < history.history["coverage_max"][0] < 0.32  # z's largest coordinate: a quarter each
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["samples_epoch001.png", "samples_epoch002.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "samples_epoch001.png", "samples_epoch002.png", "samples_over_epochs.png"
+    ]
+    import matplotlib.pyplot as plt
+
+    strip = plt.imread(tmp_path / "samples_over_epochs.png")
+    assert strip.shape[:2] == (2 * 3, 8 * 3)  # one row of 8 images (2x2 plus a 1-pixel gap) per epoch
+    first_row = plt.imread(tmp_path / "samples_epoch001.png")[:3]
+    np.testing.assert_array_equal(strip[:3], first_row)  # epoch 1's row is the first row of its grid
 
     collapsed = GANMonitor(classifier=_classifier(), coverage_samples=400)
     gan = _gan(np.zeros((4, 4)))

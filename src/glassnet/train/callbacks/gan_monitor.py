@@ -54,7 +54,9 @@ class GANMonitor(Callback):
 
     Args:
         directory: where to save "samples_epoch<k>.png", a grid of the generator's images from the same
-            noise every epoch (None: no images).
+            noise every epoch, and at the end of ``fit`` "samples_over_epochs.png", a strip with one row
+            per epoch (the first ``strip_columns`` of those images), so that the same noise can be followed
+            from blobs to digits (None: no images).
         samples: how many images per grid (fixed noise drawn once, from its own seeded generator).
         classifier: a classifier of the real data (logits); with it, each epoch's "coverage_max" (the largest
             class share of ``coverage_samples`` generated images) goes into the logs, and the collapse
@@ -70,18 +72,21 @@ class GANMonitor(Callback):
 
     def __init__(self, directory=None, samples: int = 64, classifier=None, coverage_samples: int = 1000,
                  classifier_range=None, collapse_share: float = 0.4, patience: int = 50,
-                 win_loss: float = 0.05, win_probability: float = 0.05, seed: int = 1234):
+                 win_loss: float = 0.05, win_probability: float = 0.05, seed: int = 1234,
+                 strip_columns: int = 8):
         self.directory = None if directory is None else Path(directory)
         self.classifier_range = classifier_range
         self.samples, self.classifier, self.coverage_samples = samples, classifier, coverage_samples
         self.collapse_share, self.patience = collapse_share, patience
         self.win_loss, self.win_probability, self.seed = win_loss, win_probability, seed
+        self.strip_columns = strip_columns
         self.warnings: list = []
+        self._strip: list = []
 
     def on_train_begin(self, logs=None):
         latent = np.random.default_rng(self.seed).standard_normal((self.samples, self.model.latent_dim))
         self.fixed_noise = latent.astype(self.model.generator.parameters()[0].dtype)
-        self._winning, self.warnings = 0, []
+        self._winning, self.warnings, self._strip = 0, [], []
         expected = getattr(self.classifier, "input_shape", None)
         if expected is not None and tuple(expected[1:]) != tuple(self.model.image_shape):
             raise ValueError(
@@ -107,7 +112,9 @@ class GANMonitor(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.directory is not None:
             path = self.directory / f"samples_epoch{epoch + 1:03d}.png"
-            save_image_grid(self._generate(self.fixed_noise), path, value_range=self.model.output_range)
+            images = self._generate(self.fixed_noise)
+            save_image_grid(images, path, value_range=self.model.output_range)
+            self._strip.append(images[: self.strip_columns])
         if self.classifier is None:
             return
         noise = np.random.default_rng(self.seed + 1 + epoch).standard_normal(
@@ -125,6 +132,16 @@ class GANMonitor(Callback):
                 "mode_collapse",
                 f"GANMonitor: mode collapse: {largest:.0%} of {self.coverage_samples} samples fall in class "
                 f"{int(coverage.argmax())} (uniform: {1 / len(coverage):.0%}; epoch {epoch + 1})",
+            )
+
+    def on_train_end(self, logs=None):
+        if self.directory is not None and self._strip:
+            columns = len(self._strip[0])
+            save_image_grid(
+                np.concatenate(self._strip),
+                self.directory / "samples_over_epochs.png",
+                columns=columns,
+                value_range=self.model.output_range,
             )
 
     def _generate(self, noise):
