@@ -57,12 +57,22 @@ class ScaledDotProductAttention(Function):
     def forward(self, q, k, v, mask):
         xp = get_array_module(q)
         scale, rate = self.params["scale"], self.params["dropout"]
-        scores = (q @ xp.swapaxes(k, -1, -2)) * scale
+        # One (..., L, S) array is made here and worked on in place: at L = S = 1024 each extra pass over a
+        # fresh array of scores costs more than the products.
+        scores = q @ xp.swapaxes(k, -1, -2)
+        scores *= scale
+        in_place = mask is None or xp.broadcast_shapes(scores.shape, mask.shape) == scores.shape
         if mask is not None and mask.dtype == bool:
-            scores = xp.where(mask, scores, -xp.inf)
+            if in_place:
+                xp.copyto(scores, -xp.inf, where=~mask)
+            else:
+                scores = xp.where(mask, scores, -xp.inf)
         elif mask is not None:
-            scores = scores + mask
-        weights = _safe_softmax(scores, xp)
+            if in_place:
+                scores += mask
+            else:
+                scores = scores + mask
+        weights = _safe_softmax_(scores, xp)
         dropped, keep_scale = weights, None
         if rate > 0:
             keep = get_rng().random(weights.shape) >= rate
@@ -82,12 +92,14 @@ class ScaledDotProductAttention(Function):
             grads["v"] = unbroadcast(xp.swapaxes(s["dropped"], -1, -2) @ grad_out, s["v"].shape)
         if not (self.needs_grad("q") or self.needs_grad("k") or self.needs_grad("mask")):
             return grads
-        grad_p = xp.zeros_like(weights) if grad_out is None else grad_out @ xp.swapaxes(s["v"], -1, -2)
+        # dL/dP, then dL/dA in the same array: P ⊙ dL/dP, less P times its row sums
+        grad_scores = xp.zeros_like(weights) if grad_out is None else grad_out @ xp.swapaxes(s["v"], -1, -2)
         if s["keep_scale"] is not None:
-            grad_p = grad_p * s["keep_scale"]
+            grad_scores *= s["keep_scale"]
         if grad_weights is not None:  # skipped when the weights fed nothing but the output
-            grad_p = grad_p + grad_weights
-        grad_scores = weights * (grad_p - (grad_p * weights).sum(axis=-1, keepdims=True))
+            grad_scores += grad_weights
+        grad_scores *= weights
+        grad_scores -= weights * grad_scores.sum(axis=-1, keepdims=True)
         if self.needs_grad("q"):
             grads["q"] = unbroadcast(grad_scores @ s["k"] * scale, s["q"].shape)
         if self.needs_grad("k"):
@@ -97,13 +109,17 @@ class ScaledDotProductAttention(Function):
         return grads
 
 
-def _safe_softmax(scores, xp):
-    """softmax over the last axis; rows that are -inf everywhere (every key masked) give 0, not NaN."""
+def _safe_softmax_(scores, xp):
+    """softmax over the last axis, written over ``scores`` (returned); rows that are -inf everywhere (every
+    key masked) give 0, not NaN."""
     row_max = scores.max(axis=-1, keepdims=True)
-    row_max = xp.where(xp.isfinite(row_max), row_max, 0)
-    e = xp.exp(scores - row_max)
-    total = e.sum(axis=-1, keepdims=True)
-    return e / xp.where(total == 0, 1, total)
+    row_max[~xp.isfinite(row_max)] = 0
+    scores -= row_max
+    xp.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1
+    scores /= total
+    return scores
 
 
 def causal_mask(queries: int, keys: int, xp=None):
