@@ -37,7 +37,9 @@ class GELU(Function):
             t = xp.tanh(GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * x * x * x))
             self.saved.update(x=x, t=t)
             return 0.5 * x * (1 + t)
-        cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+        cdf = erf(x * (1 / math.sqrt(2)))  # then Φ(x) = (1 + erf)/2 in place: fewer passes over new arrays
+        cdf += 1
+        cdf *= 0.5
         self.saved.update(x=x, cdf=cdf)
         return x * cdf
 
@@ -48,8 +50,13 @@ class GELU(Function):
             t = self.saved["t"]
             du_dx = GELU_TANH_SCALE * (1 + 3 * GELU_TANH_CUBIC * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
-        pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return grad * (self.saved["cdf"] + x * pdf)
+        slope = xp.square(x, out=xp.empty_like(x))  # Φ(x) + x φ(x), built in one array (0-d too)
+        slope *= -0.5
+        xp.exp(slope, out=slope)
+        slope *= x * (1 / math.sqrt(2 * math.pi))
+        slope += self.saved["cdf"]
+        slope *= grad
+        return slope
 
 
 GELU_TANH_SCALE = math.sqrt(2 / math.pi)  # √(2/π) in GELU's tanh approximation
