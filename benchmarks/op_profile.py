@@ -62,7 +62,9 @@ def profile(name: str, steps: int) -> tuple:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("workloads", nargs="+", choices=sorted(WORKLOADS))
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--top", type=int, default=15)
@@ -76,8 +78,10 @@ def main() -> None:
         for (op, phase), seconds in ranked[: args.top]:
             print(f"| {op} | {phase} | {seconds / args.steps * 1e3:.2f} | {seconds / wall:.0%} |")
         outside = wall - sum(seconds for (op, phase), seconds in totals.items())
-        print(f"| (outside ops: optimizer, loop, Python; less where ops nest) | | "
-              f"{outside / args.steps * 1e3:.2f} | {outside / wall:.0%} |")
+        print(
+            f"| (outside ops: optimizer, loop, Python; less where ops nest) | | "
+            f"{outside / args.steps * 1e3:.2f} | {outside / wall:.0%} |"
+        )
 
 
 if __name__ == "__main__":

@@ -82,3 +82,19 @@ def test_no_overflow_warnings_in_float32():
             y = nn.activations.get(name)(x)
             y.sum().backward()
             assert np.isfinite(y.data).all() and np.isfinite(x.grad).all(), name
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.01, 0.2, 1.0, 1.5, -0.3])
+def test_leaky_relu_matches_pytorch_for_every_slope(alpha):
+    """The branch-free path (0 <= α <= 1: max(x, αx) and slope max([x > 0], α)) and the masked one."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(2).normal(size=(4, 5, 6))
+    x[0, 0, :3] = 0.0  # the kink: slope α, as PyTorch
+    xt = torch.tensor(x, requires_grad=True)
+    upstream = np.random.default_rng(3).normal(size=x.shape)
+    torch.nn.functional.leaky_relu(xt, alpha).backward(torch.tensor(upstream))
+    xg = gn.tensor(x, requires_grad=True)
+    y = nn.LeakyReLU(alpha)(xg)
+    y.backward(gn.tensor(upstream))
+    np.testing.assert_array_equal(y.numpy(), torch.nn.functional.leaky_relu(torch.tensor(x), alpha).numpy())
+    np.testing.assert_array_equal(xg.grad, xt.grad.numpy())

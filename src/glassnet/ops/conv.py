@@ -314,11 +314,12 @@ class ColumnLayout:
             planes = grad_padded.reshape(n, channels, height * width).transpose(1, 0, 2)  # (C, N, H_p·W_p)
         else:
             phases = xp.zeros((sh, sw, channels, n, hq * wq), dtype=grad_mat.dtype)
-        taps = xp.ascontiguousarray(weight.transpose(2, 3, 1, 0))  # taps[a, b] = W[:, :, a, b]ᵀ (C, O)
+        kh, kw = self.kernel
+        grad_cols = weight.reshape(weight.shape[0], -1).T @ grad_mat  # dL/dX_col (C·KH·KW, N·P): one GEMM
+        grad_cols = grad_cols.reshape(channels, kh, kw, n, self.positions)
         for a, b, rho, kappa, start in self.taps:
-            tap_cols = (taps[a, b] @ grad_mat).reshape(channels, n, self.positions)
             plane = planes if self.shifted else phases[rho, kappa]
-            plane[:, :, start : start + self.positions] += tap_cols
+            plane[:, :, start : start + self.positions] += grad_cols[:, a, b]
         if self.shifted:
             return grad_padded
         grad_padded = xp.empty(self.padded_shape, dtype=grad_mat.dtype)

