@@ -235,3 +235,31 @@ def test_bad_input_is_refused_with_one_clear_line():
         models.GAN(generator, discriminator, latent_dim=3).fit(np.zeros((4, 4)), verbose=0)
     with pytest.raises(ValueError, match="loss must be one of"):
         gan.compile(loss="wasserstein")
+
+
+def test_a_gan_with_a_moving_average_samples_from_it_and_resumes_it_step_for_step(tmp_path):
+    gn.manual_seed(6)
+    gan = models.MLPGAN(latent_dim=4, image_shape=(1, 4, 4), hidden=8, ema_decay=0.9)
+    gan.compile(_adam(), _adam())
+    watched = optim.AveragedModel(gan.generator, decay=0.9, use_buffers=True)
+
+    class Follow(Callback):  # the same average, kept by hand after every generator step
+        def on_batch_end(self, batch, logs=None):
+            watched.update_parameters(gan.generator)
+
+    gan.fit(_images(), epochs=1, batch_size=16, verbose=0, callbacks=[Follow()])
+    assert int(gan.generator_ema.n_averaged) == 3
+    for a, b in zip(gan.generator_ema.parameters(), watched.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+    z = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_array_equal(gan.predict(z), gan.generator_ema.module.predict(z))
+    assert not np.allclose(gan.predict(z), gan.generator.predict(z))  # the average, not the last weights
+
+    gan.save(tmp_path / "gan.glassnet")
+    gan.fit(_images(), epochs=2, initial_epoch=1, batch_size=16, verbose=0)
+    gn.manual_seed(123)
+    resumed = gn.load_model(tmp_path / "gan.glassnet", restore_rng=True)
+    assert resumed.ema_decay == 0.9 and int(resumed.generator_ema.n_averaged) == 3
+    resumed.fit(_images(), epochs=2, initial_epoch=1, batch_size=16, verbose=0)
+    for a, b in zip(gan.parameters(), resumed.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)

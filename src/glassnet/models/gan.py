@@ -35,6 +35,11 @@ class GAN(nn.Module):
         latent_dim: the size of z; the generator is built for it, or must already take it.
         output_range: the generator's output range, (-1, 1) for tanh; ``fit`` refuses images outside it
             unless told their range (``input_range``).
+        ema_decay: keep ``generator_ema``, an exponential moving average of the generator's weights and
+            batch-norm statistics with this decay (``optim.AveragedModel(generator, decay,
+            use_buffers=True)``, PyTorch's ``AveragedModel`` with ``get_ema_multi_avg_fn``), updated after
+            every generator step; ``model(z)``, ``predict`` and ``generate`` then sample from it, and
+            ``generator`` is the network being trained. None (the default): no average.
 
     ``compile(generator_optimizer, discriminator_optimizer, loss, label_smoothing, discriminator_steps)``,
     then ``fit(x, epochs, batch_size)``: each batch takes k discriminator steps and one generator step
@@ -50,7 +55,9 @@ class GAN(nn.Module):
         (3, 4)
     """
 
-    def __init__(self, generator, discriminator, latent_dim: int, output_range=(-1.0, 1.0), name=None):
+    def __init__(
+        self, generator, discriminator, latent_dim: int, output_range=(-1.0, 1.0), ema_decay=None, name=None
+    ):
         super().__init__(name=name or "gan")
         if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"GAN '{self.name}': latent_dim must be a positive integer, got {latent_dim!r}")
@@ -58,6 +65,12 @@ class GAN(nn.Module):
         self.output_range = (float(output_range[0]), float(output_range[1]))
         self.optimizers, self.compile_settings = {}, None
         self.build((None, latent_dim))
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.generator_ema = None
+        if ema_decay is not None:
+            self.generator_ema = optim.AveragedModel(
+                generator, ema_decay, use_buffers=True, name=f"{self.name}_generator_ema"
+            )
 
     # --- building ---
     def build(self, input_shape):
@@ -89,7 +102,7 @@ class GAN(nn.Module):
                 f"GAN '{self.name}': the noise z must have shape (N, {self.latent_dim}) (latent_dim "
                 f"{self.latent_dim}), got {tuple(z.shape)}; draw it with sample_latent(n)"
             )
-        return self.generator(z)
+        return (self.generator if self.generator_ema is None else self.generator_ema)(z)
 
     def sample_latent(self, n: int) -> Tensor:
         """n noise vectors z ~ N(0, I), from the generator seeded by ``gn.manual_seed``."""
@@ -160,6 +173,8 @@ class GAN(nn.Module):
             g_loss.backward()
         g_grad_norm = clip_grad_norm_(self.generator.parameters(), math.inf)
         g_opt.step()
+        if self.generator_ema is not None:
+            self.generator_ema.update_parameters(self.generator)
         return {
             "d_loss": d_loss.item(),
             "g_loss": g_loss.item(),
@@ -208,6 +223,7 @@ class GAN(nn.Module):
             "discriminator": serialize(self.discriminator),
             "latent_dim": self.latent_dim,
             "output_range": list(self.output_range),
+            "ema_decay": self.ema_decay,
         }
 
     @classmethod
@@ -243,7 +259,7 @@ def _probability(logits, loss: str):
 
 
 def DCGAN(  # noqa: N802 - an architecture's name
-    latent_dim: int = 100, image_shape=(1, 28, 28), width: int = 64, name: str = "dcgan"
+    latent_dim: int = 100, image_shape=(1, 28, 28), width: int = 64, ema_decay=None, name: str = "dcgan"
 ) -> GAN:
     """The DCGAN of Radford et al. (2015) for 28x28 images, in the shape of PyTorch's examples and the
     TensorFlow tutorial:
@@ -255,7 +271,8 @@ def DCGAN(  # noqa: N802 - an architecture's name
              -> LeakyReLU 0.2 -> flatten -> dense 1 (the logit)
 
     Weights start from N(0, 0.02) as in the paper; batch norm follows PyTorch's convention (so that the
-    PyTorch twin of the example trains the same network).
+    PyTorch twin of the example trains the same network). ``ema_decay``: sample from a moving average of
+    the generator (``GAN``'s argument).
     """
     channels, height, width_px = image_shape
     if (height, width_px) != (28, 28):
@@ -288,11 +305,11 @@ def DCGAN(  # noqa: N802 - an architecture's name
         input_shape=tuple(image_shape),
         name=f"{name}_discriminator",
     )
-    return GAN(generator, discriminator, latent_dim, name=name)
+    return GAN(generator, discriminator, latent_dim, ema_decay=ema_decay, name=name)
 
 
 def MLPGAN(  # noqa: N802 - an architecture's name
-    latent_dim: int = 64, image_shape=(1, 28, 28), hidden: int = 256, name: str = "mlp_gan"
+    latent_dim: int = 64, image_shape=(1, 28, 28), hidden: int = 256, ema_decay=None, name: str = "mlp_gan"
 ) -> GAN:
     """The plain GAN of the original paper's MNIST experiments, with fully connected networks:
 
@@ -322,4 +339,4 @@ def MLPGAN(  # noqa: N802 - an architecture's name
         input_shape=tuple(image_shape),
         name=f"{name}_discriminator",
     )
-    return GAN(generator, discriminator, latent_dim, name=name)
+    return GAN(generator, discriminator, latent_dim, ema_decay=ema_decay, name=name)

@@ -14,6 +14,7 @@ from glassnet.optim import hooks, schedules
 from glassnet.optim.adadelta import Adadelta
 from glassnet.optim.adagrad import Adagrad
 from glassnet.optim.adam import Adam, AdamW
+from glassnet.optim.averaging import AveragedModel
 from glassnet.optim.nadam import Nadam
 from glassnet.optim.optimizer import CONVENTIONS, Optimizer
 from glassnet.optim.rmsprop import RMSProp
@@ -23,7 +24,7 @@ from glassnet.optim.sgd import SGD
 RMSprop = RMSProp
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSProp", "RMSprop", "Adam", "AdamW", "Nadam"]
-__all__ += ["CONVENTIONS"]
+__all__ += ["CONVENTIONS", "AveragedModel"]
 __all__ += ["get", "hooks", "schedules"]
 
 _OPTIMIZERS = {
