@@ -3,7 +3,7 @@ the same noise, for comparison.
 
     python examples/gan_mnist.py [--dataset mnist|fashion-mnist] [--epochs 5] [--batch-size 64]
                                  [--latent-dim 100] [--width 64] [--train-samples N] [--torch]
-                                 [--data DIR] [--out DIR] [--classifier FILE]
+                                 [--data DIR] [--out DIR] [--classifier FILE] [--ema DECAY]
 
 ``models.DCGAN`` (dense -> reshape -> transposed convolutions with batch norm -> tanh; a strided-conv
 discriminator with LeakyReLU 0.2), the non-saturating loss, Adam (lr 2e-4, β1 0.5, PyTorch's convention)
@@ -15,6 +15,10 @@ generator, in the order ``fit`` draws them), so that the two runs differ only by
 run saves a grid of 64 samples from the same fixed noise per epoch (PNG, with matplotlib) under ``--out``
 (glassnet's through ``GANMonitor``, which also warns when the discriminator wins or the generator
 collapses); the glassnet run also saves the trained GAN.
+
+``--ema DECAY`` keeps a moving average of the generator's weights (``models.DCGAN(ema_decay=DECAY)``;
+the twin keeps the same with ``torch.optim.swa_utils.AveragedModel``), updated after every generator step;
+the grids show it, and both the last weights and the average are scored.
 
 ``--classifier FILE`` (a LeNet-5 trained on [0, 1] pixels of the same data set and saved by
 ``examples/fashion_mnist_lenet.py``: the same classifier for every run) scores 10,000 samples at the end:
@@ -30,8 +34,8 @@ The measured run of issue 17 (at most 30 minutes of DCGAN training on a 2-core m
 its time, so pick --epochs to fit, and give both frameworks the same):
 
     python examples/fashion_mnist_lenet.py --dataset mnist --cosine --epochs 20  # mnist_lenet.glassnet
-    python examples/gan_mnist.py --epochs 5 --classifier mnist_lenet.glassnet --out gan_mnist
-    python examples/gan_mnist.py --epochs 5 --classifier mnist_lenet.glassnet --out gan_mnist --torch
+    python examples/gan_mnist.py --epochs 12 --ema 0.999 --classifier mnist_lenet.glassnet --out gan
+    python examples/gan_mnist.py --epochs 12 --ema 0.999 --classifier mnist_lenet.glassnet --out gan --torch
 
 Each prints, for its 10,000 samples and then for 10,000 real training images (the ceiling): the Frechet
 distance of LeNet's penultimate features to the real test images', the classifier score (about 9.88 for
@@ -136,10 +140,18 @@ def torch_step(generator, discriminator, g_opt, d_opt, real, z) -> dict:
 
 def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path):
     """The PyTorch twin of ``gan`` trained as ``gan.fit`` would be: the batch order and the noise drawn
-    from glassnet's generator in the same order. Returns its generator as a function of noise arrays."""
+    from glassnet's generator in the same order; with ``gan.ema_decay``, the moving average of its
+    generator kept by ``torch.optim.swa_utils.AveragedModel`` (``get_ema_multi_avg_fn``, buffers
+    averaged), as ``GAN(ema_decay=)`` keeps glassnet's. Returns {"last weights": generate, ("moving
+    average": generate)}, each a function of noise arrays."""
     import torch  # noqa: PLC0415
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn  # noqa: PLC0415
 
     generator, discriminator = torch_twin(gan.generator), torch_twin(gan.discriminator)
+    average = None
+    if gan.ema_decay is not None:
+        average = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(gan.ema_decay), use_buffers=True)
+    shown = generator if average is None else average
     g_opt = torch.optim.Adam(generator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999))
     rng = get_rng()
@@ -150,20 +162,30 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
             z = torch.from_numpy(gan.sample_latent(len(real)).data)
             for key, value in torch_step(generator, discriminator, g_opt, d_opt, real, z).items():
                 sums[key] = sums.get(key, 0.0) + value
+            if average is not None:
+                average.update_parameters(generator)
             steps += 1
         print(f"pytorch epoch {epoch + 1}: " + "  ".join(f"{k} {v / steps:.4f}" for k, v in sums.items()))
-        generator.eval()
+        shown.eval()
         with torch.no_grad():
-            samples = generator(torch.from_numpy(fixed_noise)).numpy()
+            samples = shown(torch.from_numpy(fixed_noise)).numpy()
         save_image_grid(samples, out / f"torch_samples_epoch{epoch + 1:03d}.png")
-        generator.train()
+        shown.train()
     generator.eval()
 
-    def generate(noise):
-        with torch.no_grad():
-            return generator(torch.from_numpy(noise)).numpy()
+    def sampler(network):
+        network.eval()
 
-    return generate
+        def generate(noise):
+            with torch.no_grad():
+                return network(torch.from_numpy(noise)).numpy()
+
+        return generate
+
+    samplers = {"last weights": sampler(generator)}
+    if average is not None:
+        samplers["moving average"] = sampler(average)
+    return samplers
 
 
 def main():
@@ -180,20 +202,21 @@ def main():
     parser.add_argument("--data", help="a folder with the four .gz files")
     parser.add_argument("--out", default="gan_samples", help="where the sample grids go")
     parser.add_argument("--classifier", help="a saved classifier of the data ([0, 1] pixels) to score with")
+    parser.add_argument("--ema", type=float, help="also keep a moving average of the generator (its decay)")
     args = parser.parse_args()
 
     gn.manual_seed(0)
     load = data.load_mnist if args.dataset == "mnist" else data.load_fashion_mnist
     (x_train, _), (x_test, _) = load(path=args.data)
     pixels = x_train[: args.train_samples, None]  # (N, 1, 28, 28) uint8
-    gan = models.DCGAN(args.latent_dim, width=args.width)
+    gan = models.DCGAN(args.latent_dim, width=args.width, ema_decay=args.ema)
     # the noise of GANMonitor(seed=1)'s grids, for the PyTorch run's
     fixed_noise = np.random.default_rng(1).standard_normal((64, args.latent_dim)).astype(np.float32)
     out = Path(args.out)
     start = time.perf_counter()
     if args.torch:
         images = (pixels / np.float32(127.5) - 1).astype(np.float32)  # what fit(input_range=(0, 255)) does
-        generate = train_torch(gan, images, args.epochs, args.batch_size, fixed_noise, out)
+        samplers = train_torch(gan, images, args.epochs, args.batch_size, fixed_noise, out)
         framework = "pytorch"
     else:
         gan.compile(
@@ -206,23 +229,29 @@ def main():
         gan.fit(pixels, epochs=args.epochs, batch_size=args.batch_size, input_range=(0, 255), verbose=2,
                 callbacks=[monitor])
         gan.save(out / f"dcgan_{args.dataset}.glassnet")
-        generate, framework = gan.predict, "glassnet"
+        samplers, framework = {"last weights": gan.generator.predict}, "glassnet"
+        if gan.generator_ema is not None:
+            samplers["moving average"] = gan.predict  # the GAN samples from its average
     minutes = (time.perf_counter() - start) / 60
     print(f"{framework} DCGAN on {args.dataset}: {args.epochs} epochs in {minutes:.1f} min; grids in {out}/")
     if args.classifier:
-        report_scores(gn.load_model(args.classifier), generate, gan, x_train, x_test, framework,
-                      verdict=args.dataset == "mnist")
+        classifier = gn.load_model(args.classifier)
+        for index, (which, generate) in enumerate(samplers.items()):
+            report_scores(classifier, generate, gan, x_train, x_test, f"{framework} ({which})",
+                          verdict=args.dataset == "mnist", with_real=index == len(samplers) - 1)
 
 
 def report_scores(classifier, generate, gan, x_train, x_test, framework: str, n: int = 10_000,
-                  verdict: bool = False) -> None:
-    """The three measures for n samples (from glassnet's seeded noise) and for n real training images; with
-    ``verdict``, whether each meets issue 17's bar for MNIST."""
+                  verdict: bool = False, with_real: bool = True) -> None:
+    """The three measures for n samples (from glassnet's seeded noise) and (``with_real``) for n real
+    training images; with ``verdict``, whether each meets issue 17's bar for MNIST."""
     noise = np.random.default_rng(2).standard_normal((n, gan.latent_dim)).astype(np.float32)
     samples = np.concatenate([generate(noise[i : i + 1000]) for i in range(0, n, 1000)])
     test = x_test[:n, None] / np.float32(255)
-    for label, images in ((framework, rescale(samples, gan.output_range, (0, 1))),
-                          ("real training images", x_train[:n, None] / np.float32(255))):
+    rows = [(framework, rescale(samples, gan.output_range, (0, 1)))]
+    if with_real:
+        rows.append(("real training images", x_train[:n, None] / np.float32(255)))
+    for label, images in rows:
         scores = generator_scores(classifier, images, test)
         shares = " ".join(f"{share:.3f}" for share in scores["coverage"])
         print(f"{label}: Frechet distance to the test set {scores['frechet_distance']:.3f}, classifier score "

@@ -36,7 +36,7 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
     layers = [nn.Flatten(), nn.Dense(16, activation="relu"), nn.Dense(10)]
     nn.Sequential(layers, input_shape=(1, 28, 28)).save(tmp_path / "classifier.glassnet")
     argv = ["--epochs", 1, "--train-samples", 256, "--width", 4, "--latent-dim", 8, "--data", folder]
-    argv += ["--out", tmp_path / "out", "--classifier", tmp_path / "classifier.glassnet"]
+    argv += ["--out", tmp_path / "out", "--classifier", tmp_path / "classifier.glassnet", "--ema", 0.9]
     ours = run(argv, capsys)
     theirs = run([*argv, "--torch"], capsys)
     ours_line = next(line for line in ours.splitlines() if line.startswith("Epoch 1/1"))
@@ -45,9 +45,17 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
         mine, other = (float(line.split(f"{key} ")[1].split()[0]) for line in (ours_line, theirs_line))
         assert mine == pytest.approx(other, abs=2e-4), key  # float32 arithmetic, 4 steps
     assert "glassnet DCGAN on mnist: 1 epochs" in ours and "pytorch DCGAN on mnist" in theirs
-    for out in (ours, theirs):
-        assert out.count("Frechet distance to the test set") == 2 and "real training images:" in out
-        assert out.count("classifier score >= 9.0 and every class within 5-15 %: ") == 2  # the verdicts
+    for out in (ours, theirs):  # the last weights, the moving average, the real images
+        assert out.count("Frechet distance to the test set") == 3 and "real training images:" in out
+        assert out.count("classifier score >= 9.0 and every class within 5-15 %: ") == 3  # the verdicts
+    for which in ("last weights", "moving average"):  # the two averages agree as the two trainings do
+        mine, other = (
+            float(next(line for line in out.splitlines() if f"({which}): Frechet" in line).split()[9][:-1])
+            for out in (ours, theirs)
+        )
+        assert mine == pytest.approx(other, rel=1e-3), which
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["dcgan_mnist.glassnet", "samples_epoch001.png", "torch_samples_epoch001.png"]
+    assert names == [
+        "dcgan_mnist.glassnet", "samples_epoch001.png", "samples_over_epochs.png", "torch_samples_epoch001.png"
+    ]
     assert gn.load_model(tmp_path / "out" / "dcgan_mnist.glassnet").latent_dim == 8
