@@ -1,10 +1,12 @@
 """Does ``DataLoader(num_workers=...)`` make an augmented LeNet-5 epoch faster? Each setting alone in its
 own process, alternating, median seconds per epoch.
 
-    python benchmarks/loader_workers.py [--pairs 3] [--samples 6000]
+    python benchmarks/loader_workers.py [--pairs 3] [--samples 6000] [--augment full|shift]
 
 The epoch: LeNet-5 on ``--samples`` random 28x28 images (the speed does not depend on the pixels), batch
-64, Adam, each batch shifted by up to 2 pixels (``data.augmentation.RandomShift``, bilinear). Settings:
+64, Adam, each batch augmented as it is drawn: ``--augment full`` (the default), a usual MNIST pipeline,
+rotation by up to 10 degrees, zoom by up to 10 % and a shift by up to 2 pixels (``data.augmentation``,
+bilinear); ``--augment shift``, the shift alone (cheap next to a LeNet step). Settings:
 
 - ``workers=N``: the augmentation in N worker processes (0: in the training process, between steps);
   with workers, the DataLoader's default ``trainer_threads="auto"`` limits the training process's BLAS to
@@ -43,7 +45,7 @@ SETTINGS = [
 ]
 
 
-def worker(workers: int, samples: int, epochs: int, trainer_threads="auto") -> dict:
+def worker(workers: int, samples: int, epochs: int, trainer_threads="auto", augment: str = "full") -> dict:
     import numpy as np
 
     import glassnet as gn
@@ -57,7 +59,12 @@ def worker(workers: int, samples: int, epochs: int, trainer_threads="auto") -> d
     model = models.LeNet5(input_shape=(1, 28, 28))
     model.compile(optimizer=optim.Adam(lr=1e-3, convention="pytorch"),
                   loss=nn.SparseCategoricalCrossEntropy(from_logits=True))
-    loader = data.DataLoader((x, y), batch_size=64, shuffle=True, transform=augmentation.RandomShift(2),
+    transform = augmentation.RandomShift(2)
+    if augment == "full":
+        transform = augmentation.Compose(
+            [augmentation.RandomRotation(10), augmentation.RandomZoom(0.1), augmentation.RandomShift(2)]
+        )
+    loader = data.DataLoader((x, y), batch_size=64, shuffle=True, transform=transform,
                              num_workers=workers, trainer_threads=trainer_threads)
     model.fit(loader, epochs=1, verbose=0)  # warm-up
     start = time.perf_counter()
@@ -73,22 +80,25 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--samples", type=int, default=6000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--augment", choices=["full", "shift"], default="full")
     args = parser.parse_args()
     if args.worker:
         threads = None if args.worker[1] == "untouched" else "auto"
-        print(json.dumps(worker(int(args.worker[0]), args.samples, args.epochs, threads)))
+        print(json.dumps(worker(int(args.worker[0]), args.samples, args.epochs, threads, args.augment)))
         return
     times = {setting: [] for setting in SETTINGS}
     for _ in range(args.pairs):
         for workers, environment in SETTINGS:
             os.environ.update(ENVIRONMENTS[environment])
             argv = [str(Path(__file__).resolve()), "--worker", str(workers), environment]
-            outcome = spawn(argv + ["--samples", str(args.samples), "--epochs", str(args.epochs)],
+            options = ["--samples", str(args.samples), "--epochs", str(args.epochs)]
+            outcome = spawn(argv + options + ["--augment", args.augment],
                             f"workers={workers} {environment}")
             for key in ENVIRONMENTS[environment]:
                 del os.environ[key]
             if outcome:
                 times[workers, environment].append(outcome["seconds_per_epoch"])
+    print(f"augment={args.augment}")
     print(f"| setting | s per epoch ({args.samples} images, median of {args.pairs}) | vs workers=0 |")
     print("|---|---:|---:|")
     base = statistics.median(times[0, "default"]) if times[0, "default"] else None
