@@ -422,7 +422,7 @@ def main() -> None:
         text = Path(args.text).read_text(encoding="utf-8")
     else:
         text = load_tiny_shakespeare(SHARED_COPY if SHARED_COPY.is_file() else None)
-    tokenizer = CharTokenizer().fit(text)  # nanoGPT's vocabulary: every character of the text
+    tokenizer = CharTokenizer(reserved=False).fit(text)  # nanoGPT's vocabulary: the characters alone
     ids = tokenizer.encode(text)
     split = int(len(ids) * 0.9)
     train_ids, val_ids = ids[:split], ids[split:]

@@ -16,6 +16,19 @@ def test_char_tokenizer_round_trip_and_reserved_ids(tmp_path):
     assert loaded.encode("cab\nz").tolist() == ids.tolist() and loaded.vocab_size == 6
 
 
+def test_a_vocabulary_without_reserved_ids_is_the_characters_alone(tmp_path):
+    """nanoGPT's: ids 0 .. V-1 for the sorted characters; 0 decodes like any id; an unseen one is an error."""
+    tok = CharTokenizer(reserved=False).fit("abcab\n")
+    assert tok.tokens_ == ["\n", "a", "b", "c"] and tok.vocab_size == 4
+    assert tok.encode("cab\n").tolist() == [3, 1, 2, 0]
+    assert tok.decode([0, 3, 1]) == "\nca"
+    with pytest.raises(ValueError, match="'z' is not in the vocabulary, and with reserved=False"):
+        tok.encode("cz")
+    loaded = load_tokenizer(tok.save(tmp_path / "tok.json"))
+    assert not loaded.reserved and loaded.tokens_ == tok.tokens_
+    assert loaded.decode(loaded.encode("ab\nc")) == "ab\nc"
+
+
 def test_word_tokenizer_orders_by_frequency_and_limits_words(tmp_path):
     tok = WordTokenizer(max_words=2).fit(["To be, or not to be.", "TO go"])
     assert tok.tokens_ == ["<pad>", "<unk>", "to", "be"]

@@ -1,9 +1,11 @@
 """Text: tokenizers with a vocabulary, padding, and windows for language modelling.
 
-Ids 0 and 1 are reserved in every vocabulary: 0 is padding (so that ``Embedding(mask_zero=True)`` and
-``pad_sequences`` agree) and 1 stands for a token never seen by ``fit``. A tokenizer is plain data
-(``get_config()`` / ``from_config``, ``save(path)`` / ``load(path)`` as JSON): keep it beside the model file
-(``model.glassnet`` + ``model.tokenizer.json``), as Keras keeps its text vectorizer's vocabulary apart.
+Ids 0 and 1 are reserved in a vocabulary by default: 0 is padding (so that ``Embedding(mask_zero=True)``
+and ``pad_sequences`` agree) and 1 stands for a token never seen by ``fit``; ``reserved=False`` gives a
+vocabulary of the text's tokens alone (nanoGPT's characters: ids 0 .. V-1, and an unseen token is an
+error). A tokenizer is plain data (``get_config()`` / ``from_config``, ``save(path)`` / ``load(path)`` as
+JSON): keep it beside the model file (``model.glassnet`` + ``model.tokenizer.json``), as Keras keeps its
+text vectorizer's vocabulary apart.
 """
 
 from __future__ import annotations
@@ -34,20 +36,22 @@ PAD, UNKNOWN = "<pad>", "<unk>"
 class _Tokenizer:
     """A vocabulary (``tokens_``, id = position) learned by ``fit``; ``encode`` / ``decode`` text."""
 
-    def __init__(self, tokens=None):
+    def __init__(self, tokens=None, reserved: bool = True):
         self.tokens_ = None
+        self.reserved = bool(reserved)
         if tokens is not None:
             self._set_vocabulary(list(tokens))
 
     def _set_vocabulary(self, tokens: list) -> None:
-        if tokens[:2] != [PAD, UNKNOWN]:
+        if self.reserved and tokens[:2] != [PAD, UNKNOWN]:
             tokens = [PAD, UNKNOWN] + [t for t in tokens if t not in (PAD, UNKNOWN)]
         self.tokens_ = tokens
         self.index_ = {token: i for i, token in enumerate(tokens)}
 
     @property
     def vocab_size(self) -> int:
-        """Number of ids, padding and unknown included (what ``Embedding`` and the output layer need)."""
+        """Number of ids, padding and unknown included when reserved (what ``Embedding`` and the output
+        layer need)."""
         self._check_fitted("vocab_size")
         return len(self.tokens_)
 
@@ -62,18 +66,27 @@ class _Tokenizer:
         return self
 
     def encode(self, text) -> np.ndarray:
-        """The ids of ``text`` (int64); unseen tokens become 1."""
+        """The ids of ``text`` (int64); unseen tokens become 1 (an error without reserved ids)."""
         self._check_fitted("encode")
-        index = self.index_
-        return np.array([index.get(token, 1) for token in self.split(text)], dtype=np.int64)
+        index, tokens = self.index_, self.split(text)
+        if not self.reserved:
+            unseen = [token for token in tokens if token not in index]
+            if unseen:
+                raise ValueError(
+                    f"{type(self).__name__}.encode: {unseen[0]!r} is not in the vocabulary, and with "
+                    "reserved=False there is no unknown id; fit on text that has it, or keep reserved=True"
+                )
+        return np.array([index.get(token, 1) for token in tokens], dtype=np.int64)
 
     def decode(self, ids) -> str:
-        """The text of ``ids``; padding (0) is left out."""
+        """The text of ``ids``; padding (0, when reserved) is left out."""
         self._check_fitted("decode")
-        return self.join([self.tokens_[int(i)] for i in np.asarray(ids).reshape(-1) if int(i) != 0])
+        skip = 0 if self.reserved else -1
+        return self.join([self.tokens_[int(i)] for i in np.asarray(ids).reshape(-1) if int(i) != skip])
 
     def get_config(self) -> dict:
-        return {"class": type(self).__name__, "tokens": self.tokens_, **self._options()}
+        reserved = {} if self.reserved else {"reserved": False}
+        return {"class": type(self).__name__, "tokens": self.tokens_, **reserved, **self._options()}
 
     @classmethod
     def from_config(cls, config: dict):
@@ -91,7 +104,8 @@ class _Tokenizer:
 
 
 class CharTokenizer(_Tokenizer):
-    """One token per character; the vocabulary is every character of the text, sorted.
+    """One token per character; the vocabulary is every character of the text, sorted, after the two
+    reserved ids (``reserved=False``: the characters alone, as nanoGPT's).
 
     Example:
         >>> tok = CharTokenizer().fit("hello")
@@ -126,9 +140,9 @@ class WordTokenizer(_Tokenizer):
         ([2, 4, 1, 5], 'the cat')
     """
 
-    def __init__(self, tokens=None, lower: bool = True, max_words: int | None = None):
+    def __init__(self, tokens=None, lower: bool = True, max_words: int | None = None, reserved: bool = True):
         self.lower, self.max_words = bool(lower), max_words
-        super().__init__(tokens)
+        super().__init__(tokens, reserved)
 
     def split(self, text: str) -> list:
         return re.findall(r"\w+|[^\w\s]", text.lower() if self.lower else text)
@@ -151,6 +165,7 @@ _TOKENIZER_SCHEMA = Schema(
         "tokens": Field((list,), required=True, minimum=2, items=Field((str,))),
         "lower": Field((bool,)),
         "max_words": Field((int, type(None)), minimum=1),
+        "reserved": Field((bool,)),
     }
 )
 
@@ -172,7 +187,8 @@ def load_tokenizer(path):
         raise TokenizerFileError(f"{path}: expected JSON, found {error}") from None
     _TOKENIZER_SCHEMA.check(config, TokenizerFileError, str(path))
     tokens = config["tokens"]
-    if tokens[:2] != [PAD, UNKNOWN]:
+    reserved = config.get("reserved", True)
+    if reserved and tokens[:2] != [PAD, UNKNOWN]:
         raise TokenizerFileError(
             f"{path}: tokens: expected {PAD!r} and {UNKNOWN!r} first (ids 0 and 1), found {tokens[:2]}"
         )
@@ -184,7 +200,7 @@ def load_tokenizer(path):
                 f"{first[token]}): every later id would shift"
             )
         first[token] = index
-        if config["class"] == "CharTokenizer" and index >= 2 and len(token) != 1:
+        if config["class"] == "CharTokenizer" and index >= (2 if reserved else 0) and len(token) != 1:
             raise TokenizerFileError(
                 f"{path}: tokens[{index}]: expected one character (a CharTokenizer), found {token!r}"
             )
