@@ -31,7 +31,8 @@ def _subclasses(cls):
 
 
 def instrument(totals: dict):
-    """Wrap every op's forward and backward so that their wall time adds into ``totals[(op, phase)]``."""
+    """Wrap every op's forward and backward so that their wall time adds into ``totals[(op, phase)]``;
+    returns a function that puts the originals back."""
     from glassnet.autograd.function import Function
 
     def timed(method, key):
@@ -45,20 +46,32 @@ def instrument(totals: dict):
 
         return wrapper
 
+    originals = []
     for op in set(_subclasses(Function)):
         for phase in ("forward", "backward"):
             if phase in vars(op):
+                originals.append((op, phase, vars(op)[phase]))
                 setattr(op, phase, timed(vars(op)[phase], (op.__name__, phase)))
+
+    def restore():
+        for op, phase, method in originals:
+            setattr(op, phase, method)
+
+    return restore
 
 
 def profile(name: str, steps: int) -> tuple:
+    """(wall seconds of ``steps`` steps of the workload, {(op, phase): seconds}), after a warm-up."""
     totals = collections.defaultdict(float)
     run, _ = WORKLOADS[name].build("glassnet", steps)
     run(min(steps, 5))  # warm-up
-    instrument(totals)
-    start = time.perf_counter()
-    run(steps)
-    return time.perf_counter() - start, totals
+    restore = instrument(totals)
+    try:
+        start = time.perf_counter()
+        run(steps)
+        return time.perf_counter() - start, totals
+    finally:
+        restore()
 
 
 def main() -> None:

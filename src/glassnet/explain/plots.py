@@ -114,8 +114,11 @@ def plot_history(history, path=None, metrics=None):
 
 
 def _save(plt, figure, path):
-    """Lay out ``figure``; write it to ``path`` (closing it) and return the path, or return the figure."""
-    figure.tight_layout()
+    """Lay out ``figure``; write it to ``path`` (closing it) and return the path, or return the figure.
+    A figure title (``suptitle``) keeps half an inch at the top, which ``tight_layout`` does not leave it."""
+    titled = bool(getattr(figure, "get_suptitle", lambda: "")())
+    top = 1 - 0.5 / figure.get_figheight() if titled else 1
+    figure.tight_layout(rect=(0, 0, 1, top))
     if path is None:
         return figure
     path = Path(path)
