@@ -56,6 +56,9 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
         assert mine == pytest.approx(other, rel=1e-3), which
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [
-        "dcgan_mnist.glassnet", "samples_epoch001.png", "samples_over_epochs.png", "torch_samples_epoch001.png"
+        "dcgan_mnist.glassnet",
+        "samples_epoch001.png",
+        "samples_over_epochs.png",
+        "torch_samples_epoch001.png",
     ]
     assert gn.load_model(tmp_path / "out" / "dcgan_mnist.glassnet").latent_dim == 8

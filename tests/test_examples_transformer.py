@@ -43,7 +43,7 @@ def test_glassnet_and_pytorch_train_the_same_baby_gpt_on_the_same_batches(capsys
     argv += ["--sample-length", 8, "--torch", "--attention-plot", tmp_path / "maps.png"]
     out = run(argv, capsys)
     assert "baby GPT: 4 layers, 4 heads, width 128, context 64, batch 12, dropout 0.0, no biases" in out
-    vocabulary = len(set(TEXT)) + 2  # the characters, padding and unknown
+    vocabulary = len(set(TEXT))  # the text's characters alone, as nanoGPT's (no padding or unknown ids)
     count = vocabulary * 128 + 4 * (128 + 3 * 128 * 128 + 128 * 128 + 128 + 2 * 128 * 512) + 128
     assert f"{count / 1e6:.2f}M parameters (nanoGPT's count" in out and f"{count + 64 * 128:,} in all" in out
     table = out[out.index("iteration  glassnet train") :].splitlines()[1:5]

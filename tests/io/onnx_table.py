@@ -253,6 +253,8 @@ ROWS = [Row(name, make, (3, 4)) for name, make in ACTIVATIONS] + [
         lambda: TransformerLM(11, 8, 8, num_layers=1, num_heads=2, bias=False, tie_weights=True), (8,),
         ids=11),  # fmt: skip
     Row("DCGAN_generator", lambda: DCGAN(latent_dim=3, width=2), (3,)),
+    # the test randomizes the average apart from the generator: the file must hold the average
+    Row("DCGAN_generator_ema", lambda: DCGAN(latent_dim=3, width=2, ema_decay=0.5), (3,)),
     Row("ViT",
         lambda: ViT((1, 8, 8), patch_size=4, num_classes=3, d_model=8, num_layers=2, num_heads=2),
         (1, 8, 8)),  # fmt: skip
@@ -291,7 +293,7 @@ KNOWN_OPTIONS = {
     "ELU": "alpha",
     "Embedding": "dim embeddings_init mask_zero vocab_size",
     "Flatten": "",
-    "GAN": "discriminator generator latent_dim output_range",
+    "GAN": "discriminator generator latent_dim output_range ema_decay",
     "GELU": "approximate",
     "GRU": (
         "bias_init convention fused go_backwards kernel_init recurrent_init reset_after return_sequences "

@@ -38,12 +38,15 @@ def draw(row, batch, rng):
 
 
 def randomize(model, rng):
-    """Every weight and buffer random (biases and running statistics too, so a wrong layout shows)."""
+    """Every weight and floating buffer random (biases and running statistics too, so a wrong layout shows;
+    counters such as a moving average's n_averaged keep their integer values)."""
     state = {
         key: rng.uniform(0.5, 1.5, value.shape) if "running_var" in key else rng.normal(0, 0.5, value.shape)
         for key, value in model.state_dict().items()
+        if np.issubdtype(value.dtype, np.floating)
     }
-    model.load_state_dict({key: value.astype(np.float32) for key, value in state.items()})
+    current = model.state_dict()
+    model.load_state_dict({key: np.float32(state[key]) if key in state else current[key] for key in current})
 
 
 def flat(result):

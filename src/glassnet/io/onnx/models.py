@@ -156,5 +156,7 @@ def vit(b, model, x):
 
 @converts(GAN)
 def gan(b, model, z):
-    """A GAN's forward pass: the generator, noise z (N, latent_dim) -> samples."""
-    return convert(b, model.generator, z)
+    """A GAN's forward pass: the generator, noise z (N, latent_dim) -> samples; the moving average of
+    the generator when the GAN keeps one (``ema_decay``), as ``GAN.forward`` samples from it."""
+    generator = model.generator if model.generator_ema is None else model.generator_ema.module
+    return convert(b, generator, z)
