@@ -34,3 +34,34 @@ def test_erf_without_scipy_is_the_same(monkeypatch):
 def test_unknown_approximation():
     with pytest.raises(ValueError, match='approximate must be "none" or "tanh", got \'exact\''):
         gn.ops.gelu(gn.tensor([1.0]), approximate="exact")
+
+
+def test_float32_normal_cdf_is_within_3e7_of_the_exact_value():
+    """float32 Φ comes from the Abramowitz-Stegun erf (PyTorch's float32 kernel's), not SciPy's loop."""
+    x = np.linspace(-12, 12, 400_001).astype(np.float32)
+    exact = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x.astype(np.float64)])
+    phi = gaussian.normal_cdf(x)
+    assert phi.dtype == np.float32
+    np.testing.assert_allclose(phi, exact, rtol=0, atol=3e-7)
+    assert np.abs(phi - exact).max() > 1e-8  # the approximation, not the float64 path
+    np.testing.assert_array_less(phi[x < -5], 3e-7)  # no cancellation of 1 + erf at negative x
+    special = gaussian.normal_cdf(np.array([0, -0.0, np.inf, -np.inf, np.nan], dtype=np.float32))
+    np.testing.assert_allclose(special[:2], 0.5, rtol=0, atol=6e-8)
+    np.testing.assert_array_equal(special[2:], [1.0, 0.0, np.nan])
+    phi, pdf = gaussian.normal_cdf(x, with_pdf=True)
+    np.testing.assert_array_equal(phi, gaussian.normal_cdf(x))
+    density = np.exp(-0.5 * x.astype(np.float64) ** 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(pdf, density, rtol=1e-5, atol=1e-30)  # x²/2 rounded to float32 first
+    assert gaussian.normal_cdf(np.array(1.0, dtype=np.float32)).shape == ()  # 0-d stays an array
+    np.testing.assert_allclose(gaussian.normal_cdf(np.array([1.0])), [0.5 * math.erfc(-1 / math.sqrt(2))])
+
+
+def test_float32_gelu_is_nearer_the_exact_values_than_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-8, 8, 100_001).astype(np.float32)
+    wide = x.astype(np.float64)
+    exact = wide * np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in wide])
+    ours = gn.ops.gelu(gn.tensor(x)).data
+    theirs = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
+    assert np.abs(ours - exact).max() <= np.abs(theirs - exact).max()
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6)
