@@ -1,4 +1,5 @@
-"""Small helpers shared by the ops: undoing broadcasting and turning constants into arrays."""
+"""Small helpers shared by the ops: undoing broadcasting, sums over rows and segments, and turning
+constants into arrays."""
 
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ def unbroadcast(grad, shape: tuple):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def row_sums(a):
+    """Σ over the last axis of ``a``, kept as an axis of length 1: a (..., n) -> (..., 1).
+
+    For a C-contiguous float array, one matrix-vector product with a vector of ones: NumPy's reduction
+    along short contiguous rows runs one small loop per row (83 us for 3,072 rows of 64 here, against
+    15 us for the product), and softmax and layer normalization sum rows of 64 to 1,024 at every step."""
+    xp = get_array_module(a)
+    if a.ndim < 2 or not a.flags.c_contiguous or a.dtype.kind != "f" or a.size == 0:
+        return a.sum(axis=-1, keepdims=True)
+    n = a.shape[-1]
+    return (a.reshape(-1, n) @ xp.ones(n, dtype=a.dtype)).reshape(a.shape[:-1] + (1,))
 
 
 def segment_sum(values, index, num_segments: int):

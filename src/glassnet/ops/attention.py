@@ -29,7 +29,7 @@ from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function, op_function
 from glassnet.autograd.tensor import Tensor
 from glassnet.backend import get_array_module, get_rng
-from glassnet.ops._util import unbroadcast
+from glassnet.ops._util import row_sums, unbroadcast
 
 __all__ = ["ScaledDotProductAttention", "scaled_dot_product_attention", "causal_mask"]
 
@@ -99,7 +99,7 @@ class ScaledDotProductAttention(Function):
         if grad_weights is not None:  # skipped when the weights fed nothing but the output
             grad_scores += grad_weights
         grad_scores *= weights
-        grad_scores -= weights * grad_scores.sum(axis=-1, keepdims=True)
+        grad_scores -= weights * row_sums(grad_scores)
         if self.needs_grad("q"):
             grads["q"] = unbroadcast(grad_scores @ s["k"] * scale, s["q"].shape)
         if self.needs_grad("k"):
@@ -116,7 +116,7 @@ def _safe_softmax_(scores, xp):
     row_max[~xp.isfinite(row_max)] = 0
     scores -= row_max
     xp.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
+    total = row_sums(scores)
     total[total == 0] = 1
     scores /= total
     return scores

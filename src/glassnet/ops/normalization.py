@@ -27,6 +27,7 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
+from glassnet.ops._util import row_sums
 
 __all__ = [
     "BatchNorm",
@@ -48,12 +49,22 @@ BATCH_NORM_CONVENTIONS = {
 LAYER_NORM_EPSILON = {"pytorch": 1e-5, "keras": 1e-3}
 
 
+def _mean(x, axes: tuple):
+    """The mean over ``axes`` with kept dims; over the last axis alone (LayerNorm's usual case) by
+    ``row_sums``, NumPy's reduction along short rows being slow."""
+    if axes == (x.ndim - 1,):
+        total = row_sums(x)
+        total *= 1 / x.shape[-1]
+        return total
+    return x.mean(axis=axes, keepdims=True)
+
+
 def _standardize(x, axes: tuple, epsilon: float):
     """x̂ = (x - μ)/sqrt(σ² + ε) over ``axes``; returns x̂, μ, σ² (biased) and 1/sqrt(σ² + ε), kept dims."""
     xp = get_array_module(x)
-    mu = x.mean(axis=axes, keepdims=True)
+    mu = _mean(x, axes)
     centered = x - mu
-    variance = (centered * centered).mean(axis=axes, keepdims=True)
+    variance = _mean(centered * centered, axes)
     inv_std = 1 / xp.sqrt(variance + epsilon)
     return centered * inv_std, mu, variance, inv_std
 
@@ -61,8 +72,8 @@ def _standardize(x, axes: tuple, epsilon: float):
 def _standardized_input_grad(grad_x_hat, x_hat, inv_std, axes: tuple):
     """dL/dx = (1/(m s)) (m ĝ - Σ ĝ - x̂ Σ(ĝ x̂)) for x̂ standardized by its own statistics over ``axes``,
     written with means: (1/s) (ĝ - mean ĝ - x̂ mean(ĝ x̂))."""
-    mean_grad = grad_x_hat.mean(axis=axes, keepdims=True)
-    mean_projection = (grad_x_hat * x_hat).mean(axis=axes, keepdims=True)
+    mean_grad = _mean(grad_x_hat, axes)
+    mean_projection = _mean(grad_x_hat * x_hat, axes)
     return inv_std * (grad_x_hat - mean_grad - x_hat * mean_projection)
 
 
