@@ -42,7 +42,7 @@ distance of LeNet's penultimate features to the real test images', the classifie
 real MNIST), the share of samples in each class, and for MNIST the issue's verdict (score >= 9.0, every
 class within 5-15 %). The Frechet distances of the two runs compare (target: glassnet's within 1.2x of
 PyTorch's). For Fashion-MNIST: ``fashion_mnist_lenet.py --augment flip --cosine --epochs 20`` writes
-fashion-mnist_lenet.glassnet; then ``--dataset fashion-mnist --classifier fashion-mnist_lenet.glassnet``.
+fashion_lenet.glassnet; then ``--dataset fashion-mnist --classifier fashion_lenet.glassnet``.
 """
 
 from __future__ import annotations
