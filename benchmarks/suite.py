@@ -6,7 +6,8 @@ For every workload the runner starts one fresh process per framework and turn, a
 PyTorch, glassnet, PyTorch, ...), at least three pairs. Inside a process, the framework warms up and then
 runs its steps ``--repeats`` times; the process reports its best items/s and its peak resident memory. The
 table gives each side's median items/s, the median of the pair ratios glassnet/PyTorch, and each side's
-median peak memory, and is written as Markdown for the README.
+median peak memory, and is written as Markdown for the README: to ``benchmarks/RESULTS.md`` when the whole
+suite ran, and with ``--only`` only where ``--markdown`` says (a subset does not replace the whole table).
 
 Why separate processes: in one process, whichever framework runs second inherits the first one's thread
 pools (OpenBLAS or OpenMP workers still spinning) and allocator state, so same-process figures measure the
@@ -324,6 +325,14 @@ def _number(value, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def table_path(markdown: Path | None, only: list | None) -> Path | None:
+    """Where the table goes: ``--markdown`` if given, else RESULTS.md for the whole suite and nowhere for a
+    subset (``--only``), which must not replace the whole suite's table that the README quotes."""
+    if markdown is not None:
+        return markdown
+    return None if only else HERE / "RESULTS.md"
+
+
 def markdown(rows: list, pairs: int) -> str:
     lines = [
         f"Each framework alone in its own process, alternating, {pairs} pairs per workload; medians, and the "
@@ -350,7 +359,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS))
-    parser.add_argument("--markdown", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--markdown", type=Path, help="write the table here (default: RESULTS.md for the whole suite only)"
+    )
     args = parser.parse_args()
     if args.worker:
         name, framework = args.worker
@@ -366,8 +377,10 @@ def main() -> None:
         rows.append(measure(name, args.pairs))
     table = markdown(rows, args.pairs)
     print(table)
-    args.markdown.write_text(table)
-    print(f"written to {args.markdown}", file=sys.stderr)
+    target = table_path(args.markdown, args.only)
+    if target is not None:
+        target.write_text(table)
+        print(f"written to {target}", file=sys.stderr)
 
 
 if __name__ == "__main__":
