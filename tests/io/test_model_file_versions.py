@@ -15,18 +15,26 @@ from glassnet.io import VERSION, ModelFileError, load_model
 from glassnet.io.model_file import FORMAT_VERSIONS
 
 
-def _with_version(source: Path, target: Path, version: int, drop=()) -> Path:
+def _with_manifest(source: Path, target: Path, edit) -> Path:
+    """A copy of the model file ``source`` whose manifest ``edit(manifest)`` has changed in place."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for item in old.namelist():
             content = old.read(item)
             if item == "glassnet.json":
                 manifest = json.loads(content)
-                manifest["version"] = version
-                for key in drop:
-                    manifest.pop(key, None)
+                edit(manifest)
                 content = json.dumps(manifest).encode()
             new.writestr(item, content)
     return target
+
+
+def _with_version(source: Path, target: Path, version: int, drop=()) -> Path:
+    def edit(manifest):
+        manifest["version"] = version
+        for key in drop:
+            manifest.pop(key, None)
+
+    return _with_manifest(source, target, edit)
 
 
 def test_the_readme_lists_every_version():
@@ -78,15 +86,7 @@ def test_restore_rng_continues_the_random_stream_of_the_save(tmp_path):
 def test_a_bad_generator_state_is_refused_and_the_generator_left_as_it_was(tmp_path, rng, message):
     model = nn.Sequential([nn.Dense(2)], input_shape=(4,))
     path = model.save(tmp_path / "m.glassnet")
-    bad = tmp_path / "bad.glassnet"
-    with zipfile.ZipFile(path) as old, zipfile.ZipFile(bad, "w") as new:
-        for item in old.namelist():
-            content = old.read(item)
-            if item == "glassnet.json":
-                manifest = json.loads(content)
-                manifest["rng"] = rng
-                content = json.dumps(manifest).encode()
-            new.writestr(item, content)
+    bad = _with_manifest(path, tmp_path / "bad.glassnet", lambda manifest: manifest.update(rng=rng))
     gn.manual_seed(5)
     with pytest.raises(ModelFileError, match=message):
         load_model(bad, restore_rng=True)
