@@ -102,22 +102,18 @@ def normal_cdf(x, with_pdf: bool = False):
     vectorized exp), and a Transformer's step spent 16 % of its time there; this takes a sixth of that.
     """
     xp = get_array_module(x)
+    pdf = None
+    if with_pdf or x.dtype == xp.float32:  # φ = exp(-x²/2 - log √(2π)), an array even for a 0-d x
+        with errstate(xp, over="ignore"):  # |x| > 1.8e19 in float32: x² = inf and φ = 0, as it should be
+            pdf = xp.square(x, out=xp.empty_like(x))
+        pdf *= -0.5
+        pdf -= _LOG_SQRT_2PI
+        xp.exp(pdf, out=pdf)
     if x.dtype != xp.float32:
         cdf = erf(x * (1 / math.sqrt(2)))
         cdf += 1
         cdf *= 0.5
-        if not with_pdf:
-            return cdf
-        with errstate(xp, over="ignore"):  # an array even for a 0-d x; x² = inf gives φ = 0
-            pdf = xp.square(x, out=xp.empty_like(x))
-        pdf *= -0.5
-        pdf -= _LOG_SQRT_2PI
-        return cdf, xp.exp(pdf, out=pdf)
-    with errstate(xp, over="ignore"):  # |x| > 1.8e19: x² = inf and φ = 0, as it should be
-        pdf = xp.square(x, out=xp.empty_like(x))
-    pdf *= -0.5
-    pdf -= _LOG_SQRT_2PI
-    xp.exp(pdf, out=pdf)
+        return (cdf, pdf) if with_pdf else cdf
     t = xp.abs(x, out=xp.empty_like(x))
     t *= _CDF_P
     t += 1
