@@ -31,7 +31,7 @@ from glassnet.backend import (
     set_num_threads,
 )
 from glassnet.io import load_model
-from glassnet.ops import concatenate, stack, where
+from glassnet.ops import concatenate, stack, unbind, where
 
 __version__ = "0.1.0"
 
@@ -64,6 +64,7 @@ __all__ = [
     "load_model",
     "concatenate",
     "stack",
+    "unbind",
     "where",
     "__version__",
 ]

@@ -200,3 +200,20 @@ def test_mistakes_in_an_op_with_names_say_what_was_expected():
     s, _ = _UnknownName.apply(leaf(X), leaf(W))
     with pytest.raises(RuntimeError, match=r"gradients for \['y'\].*input_names \('x', 'w'\)"):
         s.sum().backward()
+
+
+def test_unbind_names_as_many_outputs_as_the_axis_has_slices():
+    x = gn.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    parts = gn.unbind(x, 1)
+    assert len(parts) == 3 and all(p.shape == (2, 4) for p in parts)
+    np.testing.assert_array_equal(parts[2].data, x.data[:, 2])
+    assert "op=unbind.2" in repr(parts[2])
+    (parts[0] * 2 + parts[2]).sum().backward()
+    expected = np.zeros((2, 3, 4))
+    expected[:, 0], expected[:, 2] = 2, 1  # the middle slice fed nothing: zeros
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_unbind_refuses_an_axis_the_tensor_does_not_have():
+    with pytest.raises(ValueError, match=r"unbind: axis 3 is out of range for a tensor of shape \(2, 3\)"):
+        gn.unbind(gn.tensor(np.zeros((2, 3))), 3)

@@ -398,6 +398,16 @@ def torch_stack_axis(axis, *xs):
     return torch_fn("torch.stack", dim=axis)(xs)
 
 
+def unbind_used(axis, x, unbind=None):
+    """The first and last slices used, the middle ones not (their gradient is zeros)."""
+    parts = (unbind or gn.unbind)(x, axis)
+    return parts[0] * parts[-1] + parts[0]
+
+
+def torch_unbind_used(axis, x):
+    return unbind_used(axis, x, lambda x, axis: torch_fn("torch.unbind", dim=axis)(x))
+
+
 def dropout_seeded(x):
     gn.manual_seed(0)
     return ops.dropout_fn(x, 0.5)
@@ -560,6 +570,9 @@ SHAPE = [
         partial(torch_stack_axis, 1)),
     Row("stack_last", (normal("N", "C"), normal("N", "C")), partial(stack_axis, -1),
         partial(torch_stack_axis, -1)),
+    Row("unbind_axis0", (normal(3, "N", "C"),), partial(unbind_used, 0), partial(torch_unbind_used, 0)),
+    Row("unbind_axis_last", (normal("N", "C", 4),), partial(unbind_used, -1),
+        partial(torch_unbind_used, -1)),
 ]
 
 LINALG = [

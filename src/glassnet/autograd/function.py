@@ -17,7 +17,8 @@ needed. Inputs that are not tensors (integer labels, a boolean condition) are co
 Names (optional). An op may name its inputs, ``input_names = ("x", "h", "w")``: its backward may then
 return a dict of gradients by input name (a missing name means no gradient) instead of a tuple by
 position, and ``apply`` checks the number of inputs. An op with several outputs names them,
-``output_names = ("h", "c")``: its ``forward`` returns one array per name, ``apply`` returns one tensor
+``output_names = ("h", "c")`` (or ``forward`` sets them on the instance, where their number depends on
+the input, as unbind's): its ``forward`` returns one array per name, ``apply`` returns one tensor
 per name, and the engine calls ``backward`` once, after every consumer of every output has contributed,
 with a dict of upstream gradients by output name; an output that no path from the loss reached gets
 ``None`` (not zeros, so that the op can skip its share of the work: an LSTM's c when only h is used, an
@@ -89,11 +90,11 @@ class Function:
         record = grad_mode._enabled and any(needs)
         fn.needs_input_grad = needs if record else (False,) * len(inputs)
         result = fn.forward(*arrays)
-        if cls.output_names:
-            if not isinstance(result, tuple) or len(result) != len(cls.output_names):
+        if fn.output_names:  # the class's, or the instance's where forward names them (unbind)
+            if not isinstance(result, tuple) or len(result) != len(fn.output_names):
                 raise TypeError(
-                    f"{cls.name}.forward must return {len(cls.output_names)} arrays "
-                    f"({', '.join(cls.output_names)}), got {type(result).__name__}"
+                    f"{cls.name}.forward must return {len(fn.output_names)} arrays "
+                    f"({', '.join(fn.output_names)}), got {type(result).__name__}"
                 )
             out = tuple(Tensor._from_op(a, fn if record else None, slot) for slot, a in enumerate(result))
         else:

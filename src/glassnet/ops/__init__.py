@@ -11,7 +11,7 @@ from glassnet.ops.dropout import dropout as dropout_fn
 from glassnet.ops.elementwise import abs, cast, clip, exp, log, maximum, minimum, sqrt, where
 from glassnet.ops.linalg import linear, matmul
 from glassnet.ops.reduction import max, mean, min, sum
-from glassnet.ops.shape import concatenate, flatten, getitem, reshape, stack, transpose
+from glassnet.ops.shape import concatenate, flatten, getitem, reshape, stack, transpose, unbind
 from glassnet.ops.tensor_methods import install as _install
 
 _install()
@@ -49,6 +49,7 @@ __all__ = [
     "getitem",
     "concatenate",
     "stack",
+    "unbind",
     "flatten",
     "matmul",
     "linear",

@@ -14,11 +14,13 @@ __all__ = [
     "GetItem",
     "Concatenate",
     "Stack",
+    "Unbind",
     "reshape",
     "transpose",
     "getitem",
     "concatenate",
     "stack",
+    "unbind",
     "flatten",
 ]
 
@@ -128,6 +130,43 @@ class Stack(Function):
         return tuple(xp.moveaxis(grad, self.params["axis"], 0))
 
 
+class Unbind(Function):
+    """The slices of x along ``axis``, one output each (``torch.unbind``): views, no copy. The gradient
+    stacks the slices' gradients back along that axis, zeros for a slice that no path from the loss
+    reached: one array written once, where indexing each slice would scatter each gradient into its own
+    array of zeros of x's shape and then sum them (a Transformer splitting its fused Q, K, V projection
+    spent 3 % of a step there)."""
+
+    name = "unbind"
+    formula = Formula(r"(#x_{[0]}, \ldots, #x_{[k-1]})")
+    derivative = Formula(
+        r"\frac{\partial L}{\partial x} = \mathrm{stack}(\frac{\partial L}{\partial y_0}, \ldots, "
+        r"\frac{\partial L}{\partial y_{k-1}})"
+    )
+
+    def forward(self, x):
+        axis = self.params["axis"]
+        if not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"unbind: axis {axis} is out of range for a tensor of shape {x.shape}")
+        self.saved.update(shape=x.shape, dtype=x.dtype)
+        self.output_names = tuple(str(i) for i in range(x.shape[axis]))  # one output per slice
+        return tuple(get_array_module(x).moveaxis(x, axis, 0))
+
+    def backward(self, grad):
+        xp = get_array_module(*(g for g in grad.values() if g is not None))
+        shape, axis = self.saved["shape"], self.params["axis"] % len(self.saved["shape"])
+        zeros = None
+        parts = []
+        for name in self.output_names:
+            part = grad[name]
+            if part is None:  # one array of zeros for every slice that fed nothing
+                if zeros is None:
+                    zeros = xp.zeros(shape[:axis] + shape[axis + 1 :], dtype=self.saved["dtype"])
+                part = zeros
+            parts.append(part)
+        return xp.stack(parts, axis=axis)
+
+
 @op_function(Reshape)
 def reshape(x, *shape):
     """``x`` with a new ``shape`` (given as numbers or one tuple; one entry may be -1)."""
@@ -179,3 +218,10 @@ def concatenate(xs, axis: int = 0):
 def stack(xs, axis: int = 0):
     """Stack tensors of equal shape along a new axis."""
     return Stack.apply(*_tensors(xs), axis=axis)
+
+
+@op_function(Unbind)
+def unbind(x, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis`` as a tuple of tensors, that axis removed (``torch.unbind``):
+    ``q, k, v = unbind(qkv, 0)``."""
+    return Unbind.apply(x, axis=axis)

@@ -196,8 +196,7 @@ class MultiHeadAttention(Module):
             qkv = linear(query, self.in_proj_weight.T, self.in_proj_bias)
             n, length, _ = qkv.shape
             heads, size = self.num_heads, self.embed_dim // self.num_heads
-            qkv = qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4)
-            return qkv[0], qkv[1], qkv[2]
+            return shape.unbind(qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4), 0)
         key = query if key is None else key
         value = key if value is None else value
         return tuple(
