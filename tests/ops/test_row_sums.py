@@ -1,9 +1,10 @@
-"""row_sums: the last axis summed by a matrix-vector product where that is faster, equal to NumPy's sum."""
+"""row_sums and leading_sums: the last axis, or the leading ones, summed by a matrix-vector product where that
+is faster, equal to NumPy's sum."""
 
 import numpy as np
 import pytest
 
-from glassnet.ops._util import row_sums
+from glassnet.ops._util import leading_sums, row_sums
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -20,3 +21,24 @@ def test_row_sums_equal_numpys_sum(dtype):
     np.testing.assert_array_equal(row_sums(np.zeros((0, 7), dtype)), np.zeros((0, 1), dtype))
     integers = np.arange(12).reshape(3, 4)
     np.testing.assert_array_equal(row_sums(integers), [[6], [22], [38]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axes", [0, 1, 2, 3])
+def test_leading_sums_equal_numpys_sum(dtype, axes):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((6, 5, 4, 3)).astype(dtype)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    expected = a.sum(axis=tuple(range(axes)))
+    got = leading_sums(a, axes)
+    assert got.shape == a.shape[axes:] and got.dtype == dtype
+    np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+    strided = a[:, ::2]  # not contiguous: NumPy's own sum
+    np.testing.assert_array_equal(leading_sums(strided, axes), strided.sum(axis=tuple(range(axes))))
+
+
+def test_leading_sums_of_empty_and_integer_arrays_and_a_wrong_count():
+    np.testing.assert_array_equal(leading_sums(np.zeros((0, 3))), np.zeros(3))
+    np.testing.assert_array_equal(leading_sums(np.arange(6).reshape(2, 3)), [3, 5, 7])
+    with pytest.raises(ValueError, match=r"cannot sum the first 3 axes of an array of shape \(2, 3\)"):
+        leading_sums(np.zeros((2, 3)), 3)

@@ -1,5 +1,5 @@
-"""Small helpers shared by the ops: undoing broadcasting, sums over rows and segments, and turning
-constants into arrays."""
+"""Small helpers shared by the ops: undoing broadcasting, sums over rows, leading axes and segments, and
+turning constants into arrays."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ def row_sums(a):
         return a.sum(axis=-1, keepdims=True)
     n = a.shape[-1]
     return (a.reshape(-1, n) @ xp.ones(n, dtype=a.dtype)).reshape(a.shape[:-1] + (1,))
+
+
+def leading_sums(a, axes: int = 1):
+    """Σ over the first ``axes`` axes of ``a``: (d_1, ..., d_k, ...) -> (...), e.g. a bias gradient summed
+    over the batch (and time) axes.
+
+    For a C-contiguous float array, one vector-matrix product with a vector of ones: NumPy sums over the
+    leading axis one row at a time (20 us for 768 rows of 128 here, against 6 us for the product)."""
+    xp = get_array_module(a)
+    if not 0 <= axes <= a.ndim:
+        raise ValueError(f"leading_sums: cannot sum the first {axes} axes of an array of shape {a.shape}")
+    if axes == 0 or not a.flags.c_contiguous or a.dtype.kind != "f" or a.size == 0:
+        return a.sum(axis=tuple(range(axes)))
+    rows = math.prod(a.shape[:axes])
+    return (xp.ones(rows, dtype=a.dtype) @ a.reshape(rows, -1)).reshape(a.shape[axes:])
 
 
 def segment_sum(values, index, num_segments: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
-from glassnet.ops._util import unbroadcast
+from glassnet.ops._util import leading_sums, unbroadcast
 
 __all__ = ["MatMul", "Linear", "matmul", "linear"]
 
@@ -93,7 +93,7 @@ class Linear(Function):
         if self.needs_input_grad[1]:
             grad_w = x.reshape(-1, x.shape[-1]).T @ rows
         if self.needs_input_grad[2]:
-            grad_b = rows.sum(axis=0)
+            grad_b = leading_sums(rows)
         return grad_x, grad_w, grad_b
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
-from glassnet.ops._util import row_sums
+from glassnet.ops._util import leading_sums, row_sums
 
 __all__ = [
     "BatchNorm",
@@ -57,6 +57,13 @@ def _mean(x, axes: tuple):
         total *= 1 / x.shape[-1]
         return total
     return x.mean(axis=axes, keepdims=True)
+
+
+def _sum_over(x, axes: tuple):
+    """The sum over ``axes``; over leading axes (LayerNorm's dL/dγ and dL/dβ) by ``leading_sums``."""
+    if axes == tuple(range(len(axes))):
+        return leading_sums(x, len(axes))
+    return x.sum(axis=axes)
 
 
 def _standardize(x, axes: tuple, epsilon: float):
@@ -103,9 +110,9 @@ class _Normalization:
             else:
                 grad_x = _standardized_input_grad(grad_x_hat, x_hat, inv_std, self.saved["axes"])
         if self.needs_input_grad[1]:
-            grad_gamma = (grad * x_hat).sum(axis=param_axes).reshape(self.inputs[1].shape)
+            grad_gamma = _sum_over(grad * x_hat, param_axes).reshape(self.inputs[1].shape)
         if self.needs_input_grad[2]:
-            grad_beta = grad.sum(axis=param_axes).reshape(self.inputs[2].shape)
+            grad_beta = _sum_over(grad, param_axes).reshape(self.inputs[2].shape)
         return grad_x, grad_gamma, grad_beta
 
     def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
