@@ -46,16 +46,21 @@ def instrument(totals: dict):
 
         return wrapper
 
-    originals = []
-    for op in set(_subclasses(Function)):
-        for phase in ("forward", "backward"):
-            if phase in vars(op):
-                originals.append((op, phase, vars(op)[phase]))
-                setattr(op, phase, timed(vars(op)[phase], (op.__name__, phase)))
+    # Each op gets its own clock around the method it runs, its own or inherited (LayerNorm's backward
+    # comes from a mixin), all looked up before any is wrapped, so that nothing is counted twice.
+    ops = set(_subclasses(Function))
+    originals = [
+        (op, phase, getattr(op, phase), phase in vars(op)) for op in ops for phase in ("forward", "backward")
+    ]
+    for op, phase, method, _ in originals:
+        setattr(op, phase, timed(method, (op.__name__, phase)))
 
     def restore():
-        for op, phase, method in originals:
-            setattr(op, phase, method)
+        for op, phase, method, own in originals:
+            if own:
+                setattr(op, phase, method)
+            else:
+                delattr(op, phase)
 
     return restore
 

@@ -24,6 +24,8 @@ dL/dx = γ g / s.
 
 from __future__ import annotations
 
+import math
+
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
@@ -70,18 +72,11 @@ def _standardize(x, axes: tuple, epsilon: float):
     """x̂ = (x - μ)/sqrt(σ² + ε) over ``axes``; returns x̂, μ, σ² (biased) and 1/sqrt(σ² + ε), kept dims."""
     xp = get_array_module(x)
     mu = _mean(x, axes)
-    centered = x - mu
-    variance = _mean(centered * centered, axes)
+    x_hat = x - mu
+    variance = _mean(x_hat * x_hat, axes)
     inv_std = 1 / xp.sqrt(variance + epsilon)
-    return centered * inv_std, mu, variance, inv_std
-
-
-def _standardized_input_grad(grad_x_hat, x_hat, inv_std, axes: tuple):
-    """dL/dx = (1/(m s)) (m ĝ - Σ ĝ - x̂ Σ(ĝ x̂)) for x̂ standardized by its own statistics over ``axes``,
-    written with means: (1/s) (ĝ - mean ĝ - x̂ mean(ĝ x̂))."""
-    mean_grad = _mean(grad_x_hat, axes)
-    mean_projection = _mean(grad_x_hat * x_hat, axes)
-    return inv_std * (grad_x_hat - mean_grad - x_hat * mean_projection)
+    x_hat *= inv_std  # (x - μ)/s, in the array of x - μ
+    return x_hat, mu, variance, inv_std
 
 
 class _Normalization:
@@ -103,12 +98,8 @@ class _Normalization:
         grad_x = grad_gamma = grad_beta = None
         if self.saved["axes"] is not None and self.saved["axes"] == param_axes:
             return self._shared_sums_backward(grad, x_hat, inv_std, gamma, param_axes)
-        if self.needs_input_grad[0]:
-            grad_x_hat = grad if gamma is None else grad * gamma
-            if self.saved["axes"] is None:
-                grad_x = grad_x_hat * inv_std
-            else:
-                grad_x = _standardized_input_grad(grad_x_hat, x_hat, inv_std, self.saved["axes"])
+        if self.needs_input_grad[0]:  # the statistics are constants (BatchNorm in evaluation)
+            grad_x = (grad if gamma is None else grad * gamma) * inv_std
         if self.needs_input_grad[1]:
             grad_gamma = _sum_over(grad * x_hat, param_axes).reshape(self.inputs[1].shape)
         if self.needs_input_grad[2]:
@@ -279,6 +270,38 @@ class LayerNorm(_Normalization, Function):
             x_hat=x_hat, inv_std=inv_std, axes=axes, param_axes=tuple(range(x.ndim - normalized_ndim))
         )
         return self._affine(x_hat, gamma, beta, x.shape[x.ndim - normalized_ndim :])
+
+    def backward(self, grad):
+        """The module docstring's gradients on rows of the m normalized values (the trailing axes), with
+        the two row means dL/dx needs taken as products with γ/m, so that g ⊙ x̂ is formed once, for dL/dγ
+        and for dL/dx (one pass and four temporary arrays fewer than the means of ĝ and ĝ x̂ themselves):
+
+            mean ĝ = g (γ/m),   mean(ĝ x̂) = (g ⊙ x̂)(γ/m),   ĝ = γ ⊙ g
+            dL/dx = s⁻¹ (ĝ - mean ĝ) - x̂ (s⁻¹ mean(ĝ x̂))
+        """
+        xp = get_array_module(grad)
+        x_hat, inv_std, gamma = self.saved["x_hat"], self.saved["inv_std"], self.saved["gamma"]
+        m = math.prod(x_hat.shape[x_hat.ndim - self.params["normalized_ndim"] :])
+        g = xp.ascontiguousarray(grad).reshape(-1, m)
+        x_rows = x_hat.reshape(-1, m)
+        grad_x = grad_gamma = grad_beta = None
+        projection = g * x_rows if self.needs_input_grad[0] or self.needs_input_grad[1] else None
+        if self.needs_input_grad[1]:
+            grad_gamma = leading_sums(projection).reshape(self.inputs[1].shape)
+        if self.needs_input_grad[2]:
+            grad_beta = leading_sums(g).reshape(self.inputs[2].shape)
+        if self.needs_input_grad[0]:
+            gamma_row = xp.ones(m, dtype=g.dtype) if gamma is None else gamma.reshape(m)
+            weights = gamma_row * (1 / m)
+            inv = inv_std.reshape(-1, 1)
+            mean_projection = (projection @ weights)[:, None]
+            mean_projection *= inv
+            grad_x = g.copy() if gamma is None else g * gamma_row  # ĝ
+            grad_x -= (g @ weights)[:, None]
+            grad_x *= inv
+            grad_x -= xp.multiply(x_rows, mean_projection, out=projection)
+            grad_x = grad_x.reshape(x_hat.shape)
+        return grad_x, grad_gamma, grad_beta
 
 
 def layer_norm(x, normalized_shape, gamma=None, beta=None, epsilon: float = 1e-5):
