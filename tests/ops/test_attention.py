@@ -51,6 +51,21 @@ def test_weights_unused_gives_the_same_gradients_and_skips_their_share(monkeypat
         np.testing.assert_allclose(ours, with_weights, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("use_weights", [False, True])
+def test_gradients_with_dropout_match_finite_differences(use_weights):
+    # The same mask at every evaluation (the seed is set inside), alone and beside a gradient through
+    # the weights output.
+    rng = np.random.default_rng(5)
+    q, k, v = (gn.tensor(rng.standard_normal((2, 3, 5, 4)), requires_grad=True) for _ in range(3))
+
+    def attend(q, k, v):
+        gn.manual_seed(0)
+        out, weights = scaled_dot_product_attention(q, k, v, dropout=0.3, is_causal=True, need_weights=True)
+        return out * 1.3 + (weights[..., :4] * 0.7).sum(-1, keepdims=True) if use_weights else out
+
+    assert gn.gradcheck(attend, [q, k, v]) is True
+
+
 def test_dropout_follows_manual_seed_and_is_off_in_evaluation():
     rng = np.random.default_rng(2)
     q, k, v = (gn.tensor(rng.standard_normal((2, 5, 3))) for _ in range(3))
