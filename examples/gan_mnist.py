@@ -118,15 +118,16 @@ def _bias(module, layer) -> list:
     return [(module.bias, layer.bias.data)] if layer.bias is not None else []
 
 
-def torch_step(generator, discriminator, g_opt, d_opt, real, z) -> dict:
-    """One step of ``GAN.train_step`` (non-saturating loss, one discriminator step) the PyTorch way: two
-    optimizers, ``detach``, two backward passes."""
+def torch_step(generator, discriminator, g_opt, d_opt, real, z, label_smoothing: float = 0.0) -> dict:
+    """One step of ``GAN.train_step`` (non-saturating loss, one discriminator step, the real images' target
+    1 - ``label_smoothing``) the PyTorch way: two optimizers, ``detach``, two backward passes."""
     import torch  # noqa: PLC0415
 
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     fake = generator(z)
     real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
-    d_loss = bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+    real_target = torch.full_like(real_logits, 1.0 - label_smoothing)
+    d_loss = bce(real_logits, real_target) + bce(fake_logits, torch.zeros_like(fake_logits))
     d_opt.zero_grad()
     d_loss.backward()
     d_opt.step()
@@ -138,7 +139,7 @@ def torch_step(generator, discriminator, g_opt, d_opt, real, z) -> dict:
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
 
-def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path):
+def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path, label_smoothing=0.0):
     """The PyTorch twin of ``gan`` trained as ``gan.fit`` would be: the batch order and the noise drawn
     from glassnet's generator in the same order; with ``gan.ema_decay``, the moving average of its
     generator kept by ``torch.optim.swa_utils.AveragedModel`` (``get_ema_multi_avg_fn``, buffers
@@ -160,7 +161,8 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
         for start in range(0, len(images), batch_size):
             real = torch.from_numpy(images[order[start : start + batch_size]])
             z = torch.from_numpy(gan.sample_latent(len(real)).data)
-            for key, value in torch_step(generator, discriminator, g_opt, d_opt, real, z).items():
+            step = torch_step(generator, discriminator, g_opt, d_opt, real, z, label_smoothing)
+            for key, value in step.items():
                 sums[key] = sums.get(key, 0.0) + value
             if average is not None:
                 average.update_parameters(generator)
@@ -203,6 +205,8 @@ def main():
     parser.add_argument("--out", default="gan_samples", help="where the sample grids go")
     parser.add_argument("--classifier", help="a saved classifier of the data ([0, 1] pixels) to score with")
     parser.add_argument("--ema", type=float, help="also keep a moving average of the generator (its decay)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0,
+                        help="one-sided: the real images' target is 1 - this (0.1 in Salimans et al.)")
     args = parser.parse_args()
 
     gn.manual_seed(0)
@@ -216,12 +220,15 @@ def main():
     start = time.perf_counter()
     if args.torch:
         images = (pixels / np.float32(127.5) - 1).astype(np.float32)  # what fit(input_range=(0, 255)) does
-        samplers = train_torch(gan, images, args.epochs, args.batch_size, fixed_noise, out)
+        samplers = train_torch(
+            gan, images, args.epochs, args.batch_size, fixed_noise, out, args.label_smoothing
+        )
         framework = "pytorch"
     else:
         gan.compile(
             generator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
             discriminator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
+            label_smoothing=args.label_smoothing,
         )
         classifier = gn.load_model(args.classifier) if args.classifier else None
         # seed 1: the same fixed noise as the PyTorch run's grids
