@@ -1,10 +1,12 @@
 """Scaled dot-product attention beyond the op table's rows: a hand-worked value, the rows where every key
-is masked, the weights' backward skipped when nothing used them, seeded dropout, and the errors."""
+is masked, the softmax without the shift by each row's max and the scores that need it, the weights'
+backward skipped when nothing used them, seeded dropout, and the errors."""
 
 import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.ops import attention
 from glassnet.ops.attention import ScaledDotProductAttention, scaled_dot_product_attention
 
 
@@ -26,6 +28,66 @@ def test_a_row_with_every_key_masked_gives_zeros_not_nan():
     assert np.all(weights.data[~allowed] == 0)
     (out.sum() + weights.sum()).backward()
     assert np.isfinite(q.grad).all() and np.array_equal(q.grad[1], np.zeros(2))
+
+
+def _reference_weights(scores, allowed=None):
+    """softmax in float64, each row shifted by its max, masked keys at -inf."""
+    scores = scores.astype(np.float64)
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _weights_and_path(scores, monkeypatch, allowed=None):
+    """The op's weights for these scores (Q = the scores, K = V = I, scale 1), and whether it shifted each
+    row by its max."""
+    shifted = []
+    original = attention._safe_softmax_
+    monkeypatch.setattr(attention, "_safe_softmax_", lambda a, xp: shifted.append(True) or original(a, xp))
+    eye = np.broadcast_to(
+        np.eye(scores.shape[-1], dtype=scores.dtype), scores.shape[:-2] + (scores.shape[-1],) * 2
+    )
+    _, weights = scaled_dot_product_attention(
+        gn.tensor(scores), gn.tensor(eye), gn.tensor(eye), attn_mask=allowed, scale=1.0, need_weights=True
+    )
+    return weights.data, bool(shifted)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_scores_within_the_exp_range_skip_the_shift_and_give_the_same_weights(dtype, monkeypatch):
+    rng = np.random.default_rng(6)
+    scores = (rng.standard_normal((2, 3, 5, 5)) * 20).astype(dtype)  # some rows near ±60
+    allowed = np.tril(np.ones((5, 5), dtype=bool))
+    for mask in (None, allowed):
+        weights, shifted = _weights_and_path(scores, monkeypatch, mask)
+        assert not shifted
+        tolerance = 1e-6 if dtype == "float32" else 1e-14
+        np.testing.assert_allclose(weights, _reference_weights(scores, mask), rtol=tolerance, atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("level", ["overflow", "underflow"])
+def test_scores_beyond_the_exp_range_are_shifted_by_each_rows_max(dtype, level, monkeypatch):
+    # float32's e^a overflows above 88.7 and its smallest normal is e^-87.3 (float64: 709.8 and e^-708.4):
+    # rows far above would give inf, rows far below would sum to 0 or to a few subnormal terms.
+    rng = np.random.default_rng(7)
+    offset = {"float32": 150.0, "float64": 900.0}[dtype] * (1 if level == "overflow" else -1)
+    scores = rng.standard_normal((1, 2, 4, 4)).astype(dtype)
+    scores[0, 1, 2] += offset  # one row
+    weights, shifted = _weights_and_path(scores, monkeypatch, np.tril(np.ones((4, 4), dtype=bool)))
+    assert shifted
+    reference = _reference_weights(scores, np.tril(np.ones((4, 4), dtype=bool)))
+    np.testing.assert_allclose(weights, reference, rtol=1e-6 if dtype == "float32" else 1e-14, atol=1e-300)
+
+
+def test_an_additive_mask_of_minus_infinity_needs_no_shift(monkeypatch):
+    rng = np.random.default_rng(8)
+    scores = rng.standard_normal((2, 4, 4))
+    additive = np.where(np.tril(np.ones((4, 4), dtype=bool)), 0.0, -np.inf)
+    weights, shifted = _weights_and_path(scores, monkeypatch, additive)
+    assert not shifted
+    np.testing.assert_allclose(weights, _reference_weights(scores + additive), rtol=1e-14, atol=1e-300)
 
 
 def test_weights_unused_gives_the_same_gradients_and_skips_their_share(monkeypatch):
