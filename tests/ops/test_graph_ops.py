@@ -37,8 +37,12 @@ def test_a_bad_segment_index_is_refused_in_one_line(index, message):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(50,), (50, 3), (50, 2, 4), (0, 3)], ids=str)
+@pytest.mark.parametrize(
+    "shape", [(50,), (50, 3), (50, 2, 4), (0, 3), (50, 64), (50, 2, 40), (0, 70)], ids=str
+)
 def test_segment_sum_is_add_at_in_the_values_dtype(dtype, shape):
+    # narrow rows by one bincount per column; few rows of 64 values and more, or more segments than rows
+    # (below: 50 rows into 9 segments; the last case, into 60), sorted by segment
     from glassnet.ops._util import segment_sum
 
     rng = np.random.default_rng(0)
@@ -49,8 +53,12 @@ def test_segment_sum_is_add_at_in_the_values_dtype(dtype, shape):
     np.add.at(expected, index, values.astype(np.float64))
     out = segment_sum(values, index, 9)
     assert out.dtype == dtype and out.shape == (9,) + shape[1:]
-    np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-6)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(out, expected, rtol=tolerance, atol=1e-6)
     assert not out[3].any() and not out[7:].any()
+    many = segment_sum(values, index * 7, 60)  # more segments than rows
+    np.testing.assert_allclose(many[::7][:7], expected[:7], rtol=tolerance, atol=1e-6)
+    assert not np.delete(many, np.arange(0, 60, 7), axis=0).any()
 
 
 def test_segments_sort_only_when_a_max_is_asked_for():

@@ -56,9 +56,17 @@ def leading_sums(a, axes: int = 1):
 
 def segment_sum(values, index, num_segments: int):
     """The rows of ``values`` (E, ...) summed by the integer ``index`` (E,) into (num_segments, ...) rows,
-    0 where no row lands: out[s] = Σ_{e: index_e = s} values_e. One ``bincount`` per column (summed in
-    float64, then cast to the values' dtype): several times faster than ``np.add.at``, which it replaces
-    wherever gradients of gathered rows add up (the embedding lookup, scatter sums, degrees).
+    0 where no row lands: out[s] = Σ_{e: index_e = s} values_e, summed in float64 and cast to the values'
+    dtype. Several times faster than ``np.add.at``, which it replaces wherever gradients of gathered rows
+    add up (the embedding lookup, scatter sums, degrees):
+
+    - by default, one ``bincount`` per column: its cost grows with the rows and the segments, per column;
+    - where the segments outnumber the rows (an embedding gradient for a large vocabulary), or the rows
+      are few (at most ``SORTED_SEGMENT_ROWS``) and wide (``SORTED_SEGMENT_WIDTH`` values or more: a
+      Transformer's token embedding), the rows sorted by segment and each run of equal ids summed by one
+      ``add.reduceat``: three calls instead of one per column. Measured here, float32: 768 rows of 128
+      into 65 segments 0.36 -> 0.19 ms, into 50,000 segments 23.4 -> 1.3 ms; for graphs (10,556 edges of
+      16 to 128 values into 2,708 nodes) the sort is 1.5-3.5x slower, so they keep ``bincount``.
 
     Example:
         >>> import numpy as np
@@ -69,11 +77,25 @@ def segment_sum(values, index, num_segments: int):
     """
     xp = get_array_module(values)
     width = math.prod(values.shape[1:])
-    columns = xp.ascontiguousarray(values.reshape(len(values), width).T)  # one contiguous row per column
+    rows = values.reshape(len(values), width)
+    few_and_wide = len(rows) <= SORTED_SEGMENT_ROWS and width >= SORTED_SEGMENT_WIDTH
+    if len(rows) and (num_segments > len(rows) or few_and_wide):
+        order = xp.argsort(index, kind="stable")
+        ids = index[order]
+        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), ids[1:] != ids[:-1]]))
+        out = xp.zeros((num_segments, width), dtype=values.dtype)
+        out[ids[starts]] = xp.add.reduceat(rows[order], starts, axis=0, dtype=xp.float64)
+        return out.reshape((num_segments,) + values.shape[1:])
+    columns = xp.ascontiguousarray(rows.T)  # one contiguous row per column
     out = xp.empty((num_segments, len(columns)), dtype=values.dtype)
     for k, column in enumerate(columns):
         out[:, k] = xp.bincount(index, weights=column, minlength=num_segments)
     return out.reshape((num_segments,) + values.shape[1:])
+
+
+# segment_sum sorts the rows instead of one bincount per column for at most this many rows of at least
+# this many values (and wherever the segments outnumber the rows).
+SORTED_SEGMENT_ROWS, SORTED_SEGMENT_WIDTH = 4096, 64
 
 
 def as_operand(value, like: Tensor):
