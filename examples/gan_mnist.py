@@ -4,10 +4,13 @@ the same noise, for comparison.
     python examples/gan_mnist.py [--dataset mnist|fashion-mnist] [--epochs 5] [--batch-size 64]
                                  [--latent-dim 100] [--width 64] [--train-samples N] [--torch]
                                  [--data DIR] [--out DIR] [--classifier FILE] [--ema DECAY]
+                                 [--loss non_saturating|minimax|least_squares] [--label-smoothing S]
 
 ``models.DCGAN`` (dense -> reshape -> transposed convolutions with batch norm -> tanh; a strided-conv
-discriminator with LeakyReLU 0.2), the non-saturating loss, Adam (lr 2e-4, β1 0.5, PyTorch's convention)
-for both networks, pixels mapped from [0, 255] to [-1, 1] (``fit(..., input_range=(0, 255))``), seeded.
+discriminator with LeakyReLU 0.2), the non-saturating loss (or ``--loss``, with one-sided
+``--label-smoothing``), Adam (lr 2e-4, β1 0.5, PyTorch's convention) for both networks, pixels mapped from
+[0, 255] to [-1, 1] (``fit(..., input_range=(0, 255))``), seeded. The twin builds its losses from the
+same table of terms as ``GAN.compile`` (``nn.gan_losses.GAN_LOSS_TERMS``).
 
 ``--torch`` trains a PyTorch 2.13 twin: the same layers, starting from the glassnet network's initial
 weights, fed the same batches in the same order and the same noise (both drawn from glassnet's seeded
@@ -56,6 +59,7 @@ import numpy as np
 import glassnet as gn
 from glassnet import data, models, nn, optim
 from glassnet.backend import get_rng
+from glassnet.nn.gan_losses import GAN_LOSS_TERMS, GAN_LOSSES
 from glassnet.train.callbacks import GANMonitor, save_image_grid
 from glassnet.train.generative_metrics import generator_scores, rescale
 
@@ -118,28 +122,38 @@ def _bias(module, layer) -> list:
     return [(module.bias, layer.bias.data)] if layer.bias is not None else []
 
 
-def torch_step(generator, discriminator, g_opt, d_opt, real, z, label_smoothing: float = 0.0) -> dict:
-    """One step of ``GAN.train_step`` (non-saturating loss, one discriminator step, the real images' target
-    1 - ``label_smoothing``) the PyTorch way: two optimizers, ``detach``, two backward passes."""
+def torch_gan_loss(kind: str, network: str, logits: dict, label_smoothing: float = 0.0):
+    """L_D or L_G of ``kind`` in PyTorch, term by term from glassnet's table (``GAN_LOSS_TERMS``)."""
     import torch  # noqa: PLC0415
 
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    functional = torch.nn.functional
+    losses = {"bce": functional.binary_cross_entropy_with_logits, "squared": functional.mse_loss}
+    total = 0.0
+    for term in GAN_LOSS_TERMS[kind][network]:
+        side = logits[term.side]
+        target = torch.full_like(side, term.target_value(label_smoothing))
+        total = total + term.scale * losses[term.loss](side, target)
+    return total
+
+
+def torch_step(generator, discriminator, g_opt, d_opt, real, z, loss="non_saturating", label_smoothing=0.0):
+    """One step of ``GAN.train_step`` (one discriminator step, then the generator's) the PyTorch way: two
+    optimizers, ``detach``, two backward passes."""
     fake = generator(z)
-    real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
-    real_target = torch.full_like(real_logits, 1.0 - label_smoothing)
-    d_loss = bce(real_logits, real_target) + bce(fake_logits, torch.zeros_like(fake_logits))
+    logits = {"real": discriminator(real), "fake": discriminator(fake.detach())}
+    d_loss = torch_gan_loss(loss, "discriminator", logits, label_smoothing)
     d_opt.zero_grad()
     d_loss.backward()
     d_opt.step()
-    judged = discriminator(fake)
-    g_loss = bce(judged, torch.ones_like(judged))
+    g_loss = torch_gan_loss(loss, "generator", {"fake": discriminator(fake)})
     g_opt.zero_grad()
     g_loss.backward()
     g_opt.step()
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
 
-def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path, label_smoothing=0.0):
+def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path, loss="non_saturating",
+                label_smoothing=0.0):
     """The PyTorch twin of ``gan`` trained as ``gan.fit`` would be: the batch order and the noise drawn
     from glassnet's generator in the same order; with ``gan.ema_decay``, the moving average of its
     generator kept by ``torch.optim.swa_utils.AveragedModel`` (``get_ema_multi_avg_fn``, buffers
@@ -161,7 +175,7 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
         for start in range(0, len(images), batch_size):
             real = torch.from_numpy(images[order[start : start + batch_size]])
             z = torch.from_numpy(gan.sample_latent(len(real)).data)
-            step = torch_step(generator, discriminator, g_opt, d_opt, real, z, label_smoothing)
+            step = torch_step(generator, discriminator, g_opt, d_opt, real, z, loss, label_smoothing)
             for key, value in step.items():
                 sums[key] = sums.get(key, 0.0) + value
             if average is not None:
@@ -205,6 +219,7 @@ def main():
     parser.add_argument("--out", default="gan_samples", help="where the sample grids go")
     parser.add_argument("--classifier", help="a saved classifier of the data ([0, 1] pixels) to score with")
     parser.add_argument("--ema", type=float, help="also keep a moving average of the generator (its decay)")
+    parser.add_argument("--loss", choices=GAN_LOSSES, default="non_saturating")
     parser.add_argument("--label-smoothing", type=float, default=0.0,
                         help="one-sided: the real images' target is 1 - this (0.1 in Salimans et al.)")
     args = parser.parse_args()
@@ -221,13 +236,14 @@ def main():
     if args.torch:
         images = (pixels / np.float32(127.5) - 1).astype(np.float32)  # what fit(input_range=(0, 255)) does
         samplers = train_torch(
-            gan, images, args.epochs, args.batch_size, fixed_noise, out, args.label_smoothing
+            gan, images, args.epochs, args.batch_size, fixed_noise, out, args.loss, args.label_smoothing
         )
         framework = "pytorch"
     else:
         gan.compile(
             generator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
             discriminator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
+            loss=args.loss,
             label_smoothing=args.label_smoothing,
         )
         classifier = gn.load_model(args.classifier) if args.classifier else None

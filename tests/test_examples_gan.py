@@ -27,8 +27,10 @@ def run(argv, capsys):
 
 # an untrained classifier puts every sample in one class: the collapse warning fires, as it should
 @pytest.mark.filterwarnings("ignore::glassnet.train.callbacks.GANWarning")
-@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
-def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_path, label_smoothing):
+@pytest.mark.parametrize(
+    ("loss", "label_smoothing"), [("non_saturating", 0.0), ("non_saturating", 0.1), ("least_squares", 0.1)]
+)
+def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_path, loss, label_smoothing):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
     folder = SHARED_DATA / "mnist"
@@ -38,7 +40,7 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
     nn.Sequential(layers, input_shape=(1, 28, 28)).save(tmp_path / "classifier.glassnet")
     argv = ["--epochs", 1, "--train-samples", 256, "--width", 4, "--latent-dim", 8, "--data", folder]
     argv += ["--out", tmp_path / "out", "--classifier", tmp_path / "classifier.glassnet", "--ema", 0.9]
-    argv += ["--label-smoothing", label_smoothing]
+    argv += ["--loss", loss, "--label-smoothing", label_smoothing]
     ours = run(argv, capsys)
     theirs = run([*argv, "--torch"], capsys)
     ours_line = next(line for line in ours.splitlines() if line.startswith("Epoch 1/1"))
