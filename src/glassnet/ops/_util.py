@@ -54,6 +54,24 @@ def leading_sums(a, axes: int = 1):
     return (xp.ones(rows, dtype=a.dtype) @ a.reshape(rows, -1)).reshape(a.shape[axes:])
 
 
+def sums_over(a, axes: tuple):
+    """Σ over ``axes`` of ``a``, kept as axes of length 1 (``a.sum(axis=axes, keepdims=True)``).
+
+    Where ``axes`` are every axis but one (batch normalization's per-channel sums over N, H, W) and ``a``
+    is a C-contiguous float array: the trailing axes summed by ``row_sums``, then the leading ones by
+    ``leading_sums``, two matrix-vector products (NumPy's reduction over (0, 2, 3) took 4x as long here:
+    211 against 52 us for (64, 128, 7, 7))."""
+    axes = tuple(sorted(a_ % a.ndim for a_ in axes))
+    kept = [k for k in range(a.ndim) if k not in axes]
+    if len(kept) != 1 or not a.flags.c_contiguous or a.dtype.kind != "f" or a.size == 0:
+        return a.sum(axis=axes, keepdims=True)
+    k = kept[0]
+    before, after = math.prod(a.shape[:k]), math.prod(a.shape[k + 1 :])
+    per_channel = row_sums(a.reshape(before * a.shape[k], after)) if after > 1 else a
+    total = leading_sums(per_channel.reshape(before, a.shape[k]))
+    return total.reshape(tuple(n if i == k else 1 for i, n in enumerate(a.shape)))
+
+
 def segment_sum(values, index, num_segments: int):
     """The rows of ``values`` (E, ...) summed by the integer ``index`` (E,) into (num_segments, ...) rows,
     0 where no row lands: out[s] = Σ_{e: index_e = s} values_e, summed in float64 and cast to the values'

@@ -29,7 +29,7 @@ import math
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function
 from glassnet.backend import get_array_module
-from glassnet.ops._util import leading_sums, row_sums
+from glassnet.ops._util import leading_sums, row_sums, sums_over
 
 __all__ = [
     "BatchNorm",
@@ -53,12 +53,11 @@ LAYER_NORM_EPSILON = {"pytorch": 1e-5, "keras": 1e-3}
 
 def _mean(x, axes: tuple):
     """The mean over ``axes`` with kept dims; over the last axis alone (LayerNorm's usual case) by
-    ``row_sums``, NumPy's reduction along short rows being slow."""
-    if axes == (x.ndim - 1,):
-        total = row_sums(x)
-        total *= 1 / x.shape[-1]
-        return total
-    return x.mean(axis=axes, keepdims=True)
+    ``row_sums`` and over all axes but the channels' (BatchNorm's) by ``sums_over``, NumPy's reductions
+    along short rows and over several axes being slow."""
+    total = row_sums(x) if axes == (x.ndim - 1,) else sums_over(x, axes)
+    total *= 1 / (x.size // total.size)
+    return total
 
 
 def _sum_over(x, axes: tuple):
@@ -110,8 +109,8 @@ class _Normalization:
         """BatchNorm in training, where γ is constant along the statistics' axes: the two sums the input
         gradient needs, Σ g and Σ g x̂, are dL/dβ and dL/dγ themselves, so each is taken once:
         dL/dx = (γ s⁻¹) (g - Σ g / m - x̂ Σ(g x̂) / m)."""
-        sum_grad = grad.sum(axis=axes, keepdims=True)
-        sum_projection = (grad * x_hat).sum(axis=axes, keepdims=True)
+        sum_grad = sums_over(grad, axes)
+        sum_projection = sums_over(grad * x_hat, axes)
         grad_x = grad_gamma = grad_beta = None
         if self.needs_input_grad[0]:
             m = grad.size // sum_grad.size
