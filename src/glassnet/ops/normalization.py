@@ -55,16 +55,11 @@ def _mean(x, axes: tuple):
     """The mean over ``axes`` with kept dims; over the last axis alone (LayerNorm's usual case) by
     ``row_sums`` and over all axes but the channels' (BatchNorm's) by ``sums_over``, NumPy's reductions
     along short rows and over several axes being slow."""
+    if x.size == 0:
+        return x.mean(axis=axes, keepdims=True)
     total = row_sums(x) if axes == (x.ndim - 1,) else sums_over(x, axes)
     total *= 1 / (x.size // total.size)
     return total
-
-
-def _sum_over(x, axes: tuple):
-    """The sum over ``axes``; over leading axes (LayerNorm's dL/dγ and dL/dβ) by ``leading_sums``."""
-    if axes == tuple(range(len(axes))):
-        return leading_sums(x, len(axes))
-    return x.sum(axis=axes)
 
 
 def _standardize(x, axes: tuple, epsilon: float):
@@ -100,9 +95,9 @@ class _Normalization:
         if self.needs_input_grad[0]:  # the statistics are constants (BatchNorm in evaluation)
             grad_x = (grad if gamma is None else grad * gamma) * inv_std
         if self.needs_input_grad[1]:
-            grad_gamma = _sum_over(grad * x_hat, param_axes).reshape(self.inputs[1].shape)
+            grad_gamma = sums_over(grad * x_hat, param_axes).reshape(self.inputs[1].shape)
         if self.needs_input_grad[2]:
-            grad_beta = _sum_over(grad, param_axes).reshape(self.inputs[2].shape)
+            grad_beta = sums_over(grad, param_axes).reshape(self.inputs[2].shape)
         return grad_x, grad_gamma, grad_beta
 
     def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
