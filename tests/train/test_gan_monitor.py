@@ -1,7 +1,7 @@
 """GANMonitor: the discriminator-wins warning fires after ``patience`` losing batches in a row and not on
 a broken run of them; the collapse warning fires for a generator that makes one kind of image and stays
-quiet for an even one; grids of fixed-noise samples are written every epoch; the GAN logs gradient
-norms."""
+quiet for an even one, after ``collapse_patience`` epochs in a row; grids of fixed-noise samples are
+written every epoch; the GAN logs gradient norms."""
 
 import warnings
 
@@ -49,12 +49,47 @@ def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
     first_row = plt.imread(tmp_path / "samples_epoch001.png")[:3]
     np.testing.assert_array_equal(strip[:3], first_row)  # epoch 1's row is the first row of its grid
 
-    collapsed = GANMonitor(classifier=_classifier(), coverage_samples=400)
+    collapsed = GANMonitor(classifier=_classifier(), coverage_samples=400, collapse_patience=1)
     gan = _gan(np.zeros((4, 4)))
     gan.generator.layers[0].bias.data[...] = [0.0, 0.0, 0.5, 0.0]  # every sample the same: class 2
-    with pytest.warns(GANWarning, match=r"mode collapse: 100% of 400 samples fall in class 2"):
+    with pytest.warns(GANWarning, match=r"mode collapse: 100% of 400 samples fall in class 2 .*in epoch 1\)"):
         history = gan.fit(_images(), epochs=1, batch_size=8, verbose=0, callbacks=[collapsed])
     assert history.history["coverage_max"] == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("shares", "warned"),
+    [
+        ([0.84, 0.21, 0.18], None),
+        ([0.84, 0.5, 0.2], "epochs 1-2"),
+        ([0.3, 0.84, 0.2, 0.9, 0.9], "epochs 4-5"),
+    ],
+)
+def test_collapse_warning_waits_for_collapse_patience_epochs_in_a_row(monkeypatch, shares, warned):
+    # the default, 2: a first epoch with most samples in one class (as healthy DCGANs often have) is quiet
+    from glassnet.train.callbacks import gan_monitor
+
+    largest = iter(shares)
+    monkeypatch.setattr(gan_monitor, "class_coverage", lambda p: np.array([next(largest), 0.05]))
+    monitor = GANMonitor(classifier=_classifier(), coverage_samples=10)
+    monitor.model = _gan(np.eye(4))
+    monitor.on_train_begin()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GANWarning)
+        for epoch in range(len(shares)):
+            monitor.on_epoch_end(epoch, {})
+    messages = [str(w.message) for w in caught]
+    if warned is None:
+        assert messages == [] and monitor.warnings == []
+    else:
+        assert len(messages) == 1 and f"above 40% in {warned})" in messages[0], messages
+        assert monitor.warnings == ["mode_collapse"]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_collapse_patience_must_be_a_positive_int(bad):
+    with pytest.raises(ValueError, match="collapse_patience must be a positive int"):
+        GANMonitor(collapse_patience=bad)
 
 
 def test_discriminator_wins_warning_needs_patience_batches_in_a_row():
