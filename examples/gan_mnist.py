@@ -40,6 +40,9 @@ its time, so pick --epochs to fit, and give both frameworks the same):
     python examples/gan_mnist.py --epochs 12 --ema 0.999 --classifier mnist_lenet.glassnet --out gan
     python examples/gan_mnist.py --epochs 12 --ema 0.999 --classifier mnist_lenet.glassnet --out gan --torch
 
+(``--loss least_squares`` scores better with the same network: a Frechet distance of 75.0 against 80.1,
+the twin's 65.7 against 82.1, classifier scores 8.39 and 8.45 against 8.23 and 8.28.)
+
 Each prints, for its 10,000 samples and then for 10,000 real training images (the ceiling): the Frechet
 distance of LeNet's penultimate features to the real test images', the classifier score (about 9.88 for
 real MNIST), the share of samples in each class, and for MNIST the issue's verdict (score >= 9.0, every
