@@ -5,12 +5,14 @@ the same noise, for comparison.
                                  [--latent-dim 100] [--width 64] [--train-samples N] [--torch]
                                  [--data DIR] [--out DIR] [--classifier FILE] [--ema DECAY]
                                  [--loss non_saturating|minimax|least_squares] [--label-smoothing S]
+                                 [--lr-generator 2e-4] [--lr-discriminator 2e-4]
 
 ``models.DCGAN`` (dense -> reshape -> transposed convolutions with batch norm -> tanh; a strided-conv
 discriminator with LeakyReLU 0.2), the non-saturating loss (or ``--loss``, with one-sided
-``--label-smoothing``), Adam (lr 2e-4, β1 0.5, PyTorch's convention) for both networks, pixels mapped from
-[0, 255] to [-1, 1] (``fit(..., input_range=(0, 255))``), seeded. The twin builds its losses from the
-same table of terms as ``GAN.compile`` (``nn.gan_losses.GAN_LOSS_TERMS``).
+``--label-smoothing``), Adam (lr 2e-4 unless ``--lr-generator``/``--lr-discriminator``, β1 0.5, PyTorch's
+convention) for both networks, pixels mapped from [0, 255] to [-1, 1] (``fit(..., input_range=(0,
+255))``), seeded. The twin builds its losses from the same table of terms as ``GAN.compile``
+(``nn.gan_losses.GAN_LOSS_TERMS``).
 
 ``--torch`` trains a PyTorch 2.13 twin: the same layers, starting from the glassnet network's initial
 weights, fed the same batches in the same order and the same noise (both drawn from glassnet's seeded
@@ -156,7 +158,7 @@ def torch_step(generator, discriminator, g_opt, d_opt, real, z, loss="non_satura
 
 
 def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Path, loss="non_saturating",
-                label_smoothing=0.0):
+                label_smoothing=0.0, rates=(LEARNING_RATE, LEARNING_RATE)):
     """The PyTorch twin of ``gan`` trained as ``gan.fit`` would be: the batch order and the noise drawn
     from glassnet's generator in the same order; with ``gan.ema_decay``, the moving average of its
     generator kept by ``torch.optim.swa_utils.AveragedModel`` (``get_ema_multi_avg_fn``, buffers
@@ -170,8 +172,8 @@ def train_torch(gan, images, epochs: int, batch_size: int, fixed_noise, out: Pat
     if gan.ema_decay is not None:
         average = AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(gan.ema_decay), use_buffers=True)
     shown = generator if average is None else average
-    g_opt = torch.optim.Adam(generator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999))
-    d_opt = torch.optim.Adam(discriminator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999))
+    g_opt = torch.optim.Adam(generator.parameters(), lr=rates[0], betas=(BETA_1, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=rates[1], betas=(BETA_1, 0.999))
     rng = get_rng()
     for epoch in range(epochs):
         order, sums, steps = rng.permutation(len(images)), {}, 0
@@ -223,6 +225,9 @@ def main():
     parser.add_argument("--classifier", help="a saved classifier of the data ([0, 1] pixels) to score with")
     parser.add_argument("--ema", type=float, help="also keep a moving average of the generator (its decay)")
     parser.add_argument("--loss", choices=GAN_LOSSES, default="non_saturating")
+    parser.add_argument("--lr-generator", type=float, default=LEARNING_RATE, help="Adam's rate for G")
+    parser.add_argument("--lr-discriminator", type=float, default=LEARNING_RATE,
+                        help="Adam's rate for D (two time scales: e.g. 4e-4 here and 1e-4 for G)")
     parser.add_argument("--label-smoothing", type=float, default=0.0,
                         help="one-sided: the real images' target is 1 - this (0.1 in Salimans et al.)")
     args = parser.parse_args()
@@ -239,13 +244,14 @@ def main():
     if args.torch:
         images = (pixels / np.float32(127.5) - 1).astype(np.float32)  # what fit(input_range=(0, 255)) does
         samplers = train_torch(
-            gan, images, args.epochs, args.batch_size, fixed_noise, out, args.loss, args.label_smoothing
+            gan, images, args.epochs, args.batch_size, fixed_noise, out, args.loss, args.label_smoothing,
+            (args.lr_generator, args.lr_discriminator),
         )
         framework = "pytorch"
     else:
         gan.compile(
-            generator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
-            discriminator_optimizer=optim.Adam(lr=LEARNING_RATE, beta_1=BETA_1, convention="pytorch"),
+            generator_optimizer=optim.Adam(lr=args.lr_generator, beta_1=BETA_1, convention="pytorch"),
+            discriminator_optimizer=optim.Adam(lr=args.lr_discriminator, beta_1=BETA_1, convention="pytorch"),
             loss=args.loss,
             label_smoothing=args.label_smoothing,
         )

@@ -28,9 +28,12 @@ def run(argv, capsys):
 # an untrained classifier puts every sample in one class: the collapse warning fires, as it should
 @pytest.mark.filterwarnings("ignore::glassnet.train.callbacks.GANWarning")
 @pytest.mark.parametrize(
-    ("loss", "label_smoothing"), [("non_saturating", 0.0), ("non_saturating", 0.1), ("least_squares", 0.1)]
+    ("loss", "label_smoothing", "rates"),
+    [("non_saturating", 0.0, ()), ("non_saturating", 0.1, ()), ("least_squares", 0.1, (1e-4, 4e-4))],
 )
-def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_path, loss, label_smoothing):
+def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(
+    capsys, tmp_path, loss, label_smoothing, rates
+):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
     folder = SHARED_DATA / "mnist"
@@ -41,6 +44,8 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(capsys, tmp_
     argv = ["--epochs", 1, "--train-samples", 256, "--width", 4, "--latent-dim", 8, "--data", folder]
     argv += ["--out", tmp_path / "out", "--classifier", tmp_path / "classifier.glassnet", "--ema", 0.9]
     argv += ["--loss", loss, "--label-smoothing", label_smoothing]
+    if rates:  # two time scales
+        argv += ["--lr-generator", rates[0], "--lr-discriminator", rates[1]]
     ours = run(argv, capsys)
     theirs = run([*argv, "--torch"], capsys)
     ours_line = next(line for line in ours.splitlines() if line.startswith("Epoch 1/1"))
