@@ -74,48 +74,14 @@ def _standardize(x, axes: tuple, epsilon: float):
 
 
 class _Normalization:
-    """What BatchNorm and LayerNorm share (a mixin, not an op of its own): y = γ x̂ + β on the saved x̂,
-    and the gradients of x, γ, β.
-
-    A subclass's forward sets ``saved["x_hat"]``, ``saved["inv_std"]``, ``saved["gamma"]``, the axes of
-    the statistics (``saved["axes"]``, None when they were constants) and the axes γ is broadcast along
-    (``saved["param_axes"]``); ``_affine`` reshapes γ and β to broadcast against x."""
+    """What BatchNorm and LayerNorm share (a mixin, not an op of its own): y = γ x̂ + β on the standardized
+    x̂, with γ and β reshaped to broadcast against x and γ kept in ``saved["gamma"]`` for the backward.
+    Each op's backward is its own (BatchNorm's sums over the batch, LayerNorm's over each row)."""
 
     def _affine(self, x_hat, gamma, beta, param_shape):
         self.saved["gamma"] = None if gamma is None else gamma.reshape(param_shape)
         y = x_hat if gamma is None else x_hat * self.saved["gamma"]
         return y if beta is None else y + beta.reshape(param_shape)
-
-    def backward(self, grad):
-        x_hat, inv_std, gamma = self.saved["x_hat"], self.saved["inv_std"], self.saved["gamma"]
-        param_axes = self.saved["param_axes"]
-        grad_x = grad_gamma = grad_beta = None
-        if self.saved["axes"] is not None and self.saved["axes"] == param_axes:
-            return self._shared_sums_backward(grad, x_hat, inv_std, gamma, param_axes)
-        if self.needs_input_grad[0]:  # the statistics are constants (BatchNorm in evaluation)
-            grad_x = (grad if gamma is None else grad * gamma) * inv_std
-        if self.needs_input_grad[1]:
-            grad_gamma = sums_over(grad * x_hat, param_axes).reshape(self.inputs[1].shape)
-        if self.needs_input_grad[2]:
-            grad_beta = sums_over(grad, param_axes).reshape(self.inputs[2].shape)
-        return grad_x, grad_gamma, grad_beta
-
-    def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
-        """BatchNorm in training, where γ is constant along the statistics' axes: the two sums the input
-        gradient needs, Σ g and Σ g x̂, are dL/dβ and dL/dγ themselves, so each is taken once:
-        dL/dx = (γ s⁻¹) (g - Σ g / m - x̂ Σ(g x̂) / m)."""
-        sum_grad = sums_over(grad, axes)
-        sum_projection = sums_over(grad * x_hat, axes)
-        grad_x = grad_gamma = grad_beta = None
-        if self.needs_input_grad[0]:
-            m = grad.size // sum_grad.size
-            scale = inv_std if gamma is None else inv_std * gamma
-            grad_x = (grad - sum_grad / m - x_hat * (sum_projection / m)) * scale
-        if self.needs_input_grad[1]:
-            grad_gamma = sum_projection.reshape(self.inputs[1].shape)
-        if self.needs_input_grad[2]:
-            grad_beta = sum_grad.reshape(self.inputs[2].shape)
-        return grad_x, grad_gamma, grad_beta
 
 
 class BatchNorm(_Normalization, Function):
@@ -156,10 +122,39 @@ class BatchNorm(_Normalization, Function):
             xp = get_array_module(x)
             inv_std = (1 / xp.sqrt(params["running_var"] + params["epsilon"])).reshape(param_shape)
             x_hat = (x - params["running_mean"].reshape(param_shape)) * inv_std
-        self.saved.update(
-            x_hat=x_hat, inv_std=inv_std, param_axes=axes, axes=axes if params["training"] else None
-        )
+        self.saved.update(x_hat=x_hat, inv_std=inv_std, axes=axes, training=params["training"])
         return self._affine(x_hat, gamma, beta, param_shape)
+
+    def backward(self, grad):
+        x_hat, inv_std, gamma = self.saved["x_hat"], self.saved["inv_std"], self.saved["gamma"]
+        axes = self.saved["axes"]  # every axis but the channels'
+        if self.saved["training"]:
+            return self._shared_sums_backward(grad, x_hat, inv_std, gamma, axes)
+        grad_x = grad_gamma = grad_beta = None
+        if self.needs_input_grad[0]:  # in evaluation the statistics are constants
+            grad_x = (grad if gamma is None else grad * gamma) * inv_std
+        if self.needs_input_grad[1]:
+            grad_gamma = sums_over(grad * x_hat, axes).reshape(self.inputs[1].shape)
+        if self.needs_input_grad[2]:
+            grad_beta = sums_over(grad, axes).reshape(self.inputs[2].shape)
+        return grad_x, grad_gamma, grad_beta
+
+    def _shared_sums_backward(self, grad, x_hat, inv_std, gamma, axes):
+        """In training, where γ is constant along the statistics' axes: the two sums the input
+        gradient needs, Σ g and Σ g x̂, are dL/dβ and dL/dγ themselves, so each is taken once:
+        dL/dx = (γ s⁻¹) (g - Σ g / m - x̂ Σ(g x̂) / m)."""
+        sum_grad = sums_over(grad, axes)
+        sum_projection = sums_over(grad * x_hat, axes)
+        grad_x = grad_gamma = grad_beta = None
+        if self.needs_input_grad[0]:
+            m = grad.size // sum_grad.size
+            scale = inv_std if gamma is None else inv_std * gamma
+            grad_x = (grad - sum_grad / m - x_hat * (sum_projection / m)) * scale
+        if self.needs_input_grad[1]:
+            grad_gamma = sum_projection.reshape(self.inputs[1].shape)
+        if self.needs_input_grad[2]:
+            grad_beta = sum_grad.reshape(self.inputs[2].shape)
+        return grad_x, grad_gamma, grad_beta
 
 
 def update_running_statistics(
@@ -260,9 +255,7 @@ class LayerNorm(_Normalization, Function):
         normalized_ndim = self.params["normalized_ndim"]
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         x_hat, _, _, inv_std = _standardize(x, axes, self.params["epsilon"])
-        self.saved.update(
-            x_hat=x_hat, inv_std=inv_std, axes=axes, param_axes=tuple(range(x.ndim - normalized_ndim))
-        )
+        self.saved.update(x_hat=x_hat, inv_std=inv_std)
         return self._affine(x_hat, gamma, beta, x.shape[x.ndim - normalized_ndim :])
 
     def backward(self, grad):
