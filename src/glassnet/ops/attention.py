@@ -59,17 +59,13 @@ class ScaledDotProductAttention(Function):
         scale, rate = self.params["scale"], self.params["dropout"]
         # One (..., L, S) array is made here and worked on in place: at L = S = 1024 each extra pass over a
         # fresh array of scores costs more than the products.
-        boolean = mask is not None and mask.dtype == bool
-        additive, allowed = (None, mask) if boolean else (mask, None)
+        allowed = mask if mask is not None and mask.dtype == bool else None
+        additive = mask if allowed is None else None
         weights = _unshifted_softmax_(_scores(q, k, scale, additive, xp), allowed, xp)
         if weights is None:  # an e^a could overflow, or a row's sum fall to the subnormals: shift each row
-            scores = _scores(q, k, scale, additive, xp)
-            if boolean:
-                if xp.broadcast_shapes(scores.shape, mask.shape) == scores.shape:
-                    xp.copyto(scores, -xp.inf, where=~mask)
-                else:
-                    scores = xp.where(mask, scores, -xp.inf)
-            weights = _safe_softmax_(scores, xp)
+            if allowed is not None:  # -inf where a key is masked, 0 elsewhere (of the mask's own shape)
+                additive = xp.where(allowed, xp.zeros((), q.dtype), xp.asarray(-xp.inf, q.dtype))
+            weights = _safe_softmax_(_scores(q, k, scale, additive, xp), xp)
         dropped, keep_scale = weights, None
         if rate > 0:
             keep = get_rng().random(weights.shape) >= rate
@@ -110,12 +106,15 @@ def _scores(q, k, scale, additive, xp):
     """A = s Q Kᵀ (+ an additive mask), in one new array where the shapes allow."""
     scores = q @ xp.swapaxes(k, -1, -2)
     scores *= scale
-    if additive is None:
-        return scores
-    if xp.broadcast_shapes(scores.shape, additive.shape) == scores.shape:
-        scores += additive
-        return scores
-    return scores + additive
+    return scores if additive is None else _onto(xp.add, scores, additive, xp)
+
+
+def _onto(ufunc, scores, other, xp):
+    """``ufunc(scores, other)`` written over ``scores`` where ``other`` broadcasts into its shape, else a
+    new array (a mask with more leading axes than the scores)."""
+    if xp.broadcast_shapes(scores.shape, other.shape) == scores.shape:
+        return ufunc(scores, other, out=scores)
+    return ufunc(scores, other)
 
 
 def _unshifted_softmax_(scores, allowed, xp):
@@ -133,10 +132,7 @@ def _unshifted_softmax_(scores, allowed, xp):
         return None
     xp.exp(scores, out=scores)
     if allowed is not None:
-        if xp.broadcast_shapes(scores.shape, allowed.shape) == scores.shape:
-            scores *= allowed
-        else:
-            scores = scores * allowed
+        scores = _onto(xp.multiply, scores, allowed, xp)
     total = row_sums(scores)
     if not bool((total >= _ROW_FLOOR[scores.dtype.char]).all()):
         return None
