@@ -217,3 +217,18 @@ def test_unbind_names_as_many_outputs_as_the_axis_has_slices():
 def test_unbind_refuses_an_axis_the_tensor_does_not_have():
     with pytest.raises(ValueError, match=r"unbind: axis 3 is out of range for a tensor of shape \(2, 3\)"):
         gn.unbind(gn.tensor(np.zeros((2, 3))), 3)
+
+
+def test_unbind_is_recorded_with_its_gradients_by_output_name():
+    # explain's trace shows the op's formula and derivative, each slice's upstream gradient (None for a
+    # slice that fed nothing) and the stacked gradient of x
+    x = gn.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    with record() as trace:
+        first, _, last = gn.unbind(x, 0)
+        (first * last).sum().backward()
+    op = trace.ops[0]
+    assert op.name == "unbind" and op.derivative.startswith("∂L/∂x = stack(")
+    assert op.params == {"axis": 0} and [list(o) for o in op.output] == [[0, 1], [2, 3], [4, 5]]
+    np.testing.assert_array_equal(op.grad_output["0"], [4, 5])  # d(first·last)/d first = last
+    assert op.grad_output["1"] is None
+    np.testing.assert_array_equal(op.grad_input[0], [[4, 5], [0, 0], [0, 1]])
