@@ -72,6 +72,19 @@ def sums_over(a, axes: tuple):
     return total.reshape(tuple(n if i == k else 1 for i, n in enumerate(a.shape)))
 
 
+def sorted_runs(index):
+    """(order, starts, present) for a non-empty integer ``index``: the stable sort of its positions by
+    value, where each run of equal values starts in that order, and the value of each run; so that
+    ``ufunc.reduceat(rows[order], starts)`` reduces the rows of each index value into row ``present``."""
+    xp = get_array_module(index)
+    order = xp.argsort(index, kind="stable")
+    ordered = index[order]
+    first = xp.ones(ordered.shape, dtype=bool)  # True where a run starts
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = xp.flatnonzero(first)
+    return order, starts, ordered[starts]
+
+
 def segment_sum(values, index, num_segments: int):
     """The rows of ``values`` (E, ...) summed by the integer ``index`` (E,) into (num_segments, ...) rows,
     0 where no row lands: out[s] = Σ_{e: index_e = s} values_e, summed in float64 and cast to the values'
@@ -98,11 +111,9 @@ def segment_sum(values, index, num_segments: int):
     rows = values.reshape(len(values), width)
     few_and_wide = len(rows) <= SORTED_SEGMENT_ROWS and width >= SORTED_SEGMENT_WIDTH
     if len(rows) and (num_segments > len(rows) or few_and_wide):
-        order = xp.argsort(index, kind="stable")
-        ids = index[order]
-        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), ids[1:] != ids[:-1]]))
+        order, starts, present = sorted_runs(index)
         out = xp.zeros((num_segments, width), dtype=values.dtype)
-        out[ids[starts]] = xp.add.reduceat(rows[order], starts, axis=0, dtype=xp.float64)
+        out[present] = xp.add.reduceat(rows[order], starts, axis=0, dtype=xp.float64)
         return out.reshape((num_segments,) + values.shape[1:])
     columns = xp.ascontiguousarray(rows.T)  # one contiguous row per column
     out = xp.empty((num_segments, len(columns)), dtype=values.dtype)

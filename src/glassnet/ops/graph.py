@@ -25,7 +25,7 @@ import functools
 from glassnet.autograd.formula import Formula
 from glassnet.autograd.function import Function, op_function
 from glassnet.backend import get_array_module
-from glassnet.ops._util import segment_sum
+from glassnet.ops._util import segment_sum, sorted_runs
 from glassnet.ops.embedding import EmbeddingLookup
 
 __all__ = [
@@ -70,14 +70,8 @@ class Segments:
     @functools.cached_property
     def _sorted(self) -> tuple:
         """(order, starts, present): the stable sort of the edges by segment, where each run starts, and
-        the segment of each run."""
-        xp = get_array_module(self.index)
-        order = xp.argsort(self.index, kind="stable")
-        ordered = self.index[order]
-        first = xp.ones(ordered.shape, dtype=bool)  # True where a segment's run starts
-        first[1:] = ordered[1:] != ordered[:-1]
-        starts = xp.flatnonzero(first)
-        return order, starts, ordered[starts]
+        the segment of each run (``sorted_runs``)."""
+        return sorted_runs(self.index)
 
     def reduce(self, ufunc, src, fill=0.0):
         """``ufunc`` (add, maximum) over each segment's rows of ``src`` (E, ...); ``fill`` for empty ones."""
