@@ -10,6 +10,7 @@ import pytest
 
 from glassnet import models, nn, optim
 from glassnet.train.callbacks import GANMonitor, GANWarning
+from glassnet.train.generative_metrics import class_probabilities, classifier_score
 
 
 def _gan(generator_weight):
@@ -39,6 +40,11 @@ def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
         history = _gan(np.eye(4)).fit(_images(), epochs=2, batch_size=8, verbose=0, callbacks=[healthy])
     assert healthy.warnings == []
     assert 0.2 < history.history["coverage_max"][0] < 0.32  # z's largest coordinate: a quarter each
+    for epoch, logged in enumerate(history.history["classifier_score"]):  # the score of the same samples
+        noise = np.random.default_rng(healthy.seed + 1 + epoch).standard_normal((400, 4)).astype(np.float32)
+        probabilities = class_probabilities(_classifier(), healthy.model.predict(noise))
+        assert logged == pytest.approx(classifier_score(probabilities), rel=1e-12)
+        assert logged > 1.05  # soft probabilities of a spread-out generator: above the collapsed 1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "samples_epoch001.png", "samples_epoch002.png", "samples_over_epochs.png"
     ]
@@ -55,6 +61,7 @@ def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
     with pytest.warns(GANWarning, match=r"mode collapse: 100% of 400 samples fall in class 2 .*in epoch 1\)"):
         history = gan.fit(_images(), epochs=1, batch_size=8, verbose=0, callbacks=[collapsed])
     assert history.history["coverage_max"] == [1.0]
+    assert history.history["classifier_score"] == [pytest.approx(1.0)]  # one image: p(y|x) = p(y)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.train.callbacks.base import Callback
-from glassnet.train.generative_metrics import class_coverage, class_probabilities, rescale
+from glassnet.train.generative_metrics import class_coverage, class_probabilities, classifier_score, rescale
 
 __all__ = ["GANMonitor", "GANWarning", "save_image_grid"]
 
@@ -61,8 +61,9 @@ class GANMonitor(Callback):
             from blobs to digits (None: no images).
         samples: how many images per grid (fixed noise drawn once, from its own seeded generator).
         classifier: a classifier of the real data (logits); with it, each epoch's "coverage_max" (the largest
-            class share of ``coverage_samples`` generated images) goes into the logs, and the collapse
-            warning is on.
+            class share of ``coverage_samples`` generated images) and "classifier_score" (of the same
+            samples, ``generative_metrics.classifier_score``: how the samples' quality moves from epoch to
+            epoch) go into the logs, and the collapse warning is on.
         classifier_range: (low, high) of the images the classifier was trained on, e.g. (0, 1); the samples
             are mapped onto it from the GAN's ``output_range`` (None: as generated).
         collapse_share: the largest class share above which the generator counts as collapsed.
@@ -130,10 +131,12 @@ class GANMonitor(Callback):
         samples = self._generate(noise)
         if self.classifier_range is not None:
             samples = rescale(samples, self.model.output_range, self.classifier_range)
-        coverage = class_coverage(class_probabilities(self.classifier, samples))
+        probabilities = class_probabilities(self.classifier, samples)
+        coverage = class_coverage(probabilities)
         largest = float(coverage.max())
         if logs is not None:
             logs["coverage_max"] = largest
+            logs["classifier_score"] = classifier_score(probabilities)
         self._collapsed = self._collapsed + 1 if largest > self.collapse_share else 0
         if self._collapsed == self.collapse_patience:
             epochs = f"epoch {epoch + 1}" if self.collapse_patience == 1 else (
