@@ -1,12 +1,18 @@
 """Where a glassnet step's wall time goes, op by op: each op's forward and backward, and the rest (the
 optimizer, the fit loop, Python between ops), for a workload of the suite.
 
-    python benchmarks/op_profile.py dcgan_train [lenet_train ...] [--steps N] [--top 15]
+    python benchmarks/op_profile.py dcgan_train [lenet_train ...] [--steps N] [--top 15] [--torch]
 
 Every ``Function`` subclass's ``forward`` and ``backward`` is wrapped with a clock for the timed steps
 (after one warm-up run); an op nested inside another op's forward is counted in both, so the shares add
 to a little more than 100 % where ops call ops. Wall time, one process, glassnet only: where the step's
 time goes, not a comparison with PyTorch (that is ``benchmarks/suite.py``). Run it on a quiet machine.
+
+``--torch`` profiles the suite's PyTorch side of the same workload instead (glassnet does not run), with
+``torch.profiler``: each ATen op's self CPU time a step (its own time, without the ops it calls), so that
+an op of one framework can be set beside the other's (Conv2D's forward and backward beside
+``aten::mkldnn_convolution`` and ``aten::convolution_backward``). The profiler's own cost makes the step
+slower than the suite's; the shares are what to compare.
 """
 
 from __future__ import annotations
@@ -79,6 +85,29 @@ def profile(name: str, steps: int) -> tuple:
         restore()
 
 
+def profile_torch(name: str, steps: int, top: int) -> None:
+    """Print the ATen ops of the PyTorch side of a workload, ranked by self CPU time a step."""
+    import torch  # noqa: PLC0415 - only for --torch
+    from torch.profiler import ProfilerActivity  # noqa: PLC0415
+
+    run, _ = WORKLOADS[name].build("pytorch", steps)
+    run(min(steps, 5))  # warm-up
+    with torch.profiler.profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        run(steps)
+        wall = time.perf_counter() - start
+    events = [event for event in prof.key_averages() if event.self_cpu_time_total > 0]
+    events.sort(key=lambda event: -event.self_cpu_time_total)
+    print(f"\n{name} (PyTorch {torch.__version__}, {torch.get_num_threads()} threads, profiled): "
+          f"{wall / steps * 1e3:.2f} ms a step over {steps} steps")
+    print("| ATen op | calls a step | self ms a step | share |")
+    print("|---|---:|---:|---:|")
+    for event in events[:top]:
+        seconds = event.self_cpu_time_total / 1e6  # microseconds
+        share = seconds / wall
+        print(f"| {event.key} | {event.count / steps:g} | {seconds / steps * 1e3:.2f} | {share:.0%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -86,8 +115,12 @@ def main() -> None:
     parser.add_argument("workloads", nargs="+", choices=sorted(WORKLOADS))
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--torch", action="store_true", help="profile the PyTorch side instead")
     args = parser.parse_args()
     for name in args.workloads:
+        if args.torch:
+            profile_torch(name, args.steps, args.top)
+            continue
         wall, totals = profile(name, args.steps)
         print(f"\n{name}: {wall / args.steps * 1e3:.2f} ms a step over {args.steps} steps")
         print("| op | phase | ms a step | share |")
