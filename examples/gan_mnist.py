@@ -6,6 +6,7 @@ the same noise, for comparison.
                                  [--data DIR] [--out DIR] [--classifier FILE] [--ema DECAY]
                                  [--loss non_saturating|minimax|least_squares] [--label-smoothing S]
                                  [--lr-generator 2e-4] [--lr-discriminator 2e-4]
+                                 [--discriminator-hidden H]
 
 ``models.DCGAN`` (dense -> reshape -> transposed convolutions with batch norm -> tanh; a strided-conv
 discriminator with LeakyReLU 0.2), the non-saturating loss (or ``--loss``, with one-sided
@@ -218,6 +219,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--width", type=int, default=64, help="channels of the first conv (the DCGAN's w)")
+    parser.add_argument("--discriminator-hidden", type=int,
+                        help="a hidden dense layer in D before its logit (InfoGAN's 1024)")
     parser.add_argument("--train-samples", type=int, help="use only the first N training images")
     parser.add_argument("--torch", action="store_true", help="train the PyTorch twin instead")
     parser.add_argument("--data", help="a folder with the four .gz files")
@@ -236,7 +239,8 @@ def main():
     load = data.load_mnist if args.dataset == "mnist" else data.load_fashion_mnist
     (x_train, _), (x_test, _) = load(path=args.data)
     pixels = x_train[: args.train_samples, None]  # (N, 1, 28, 28) uint8
-    gan = models.DCGAN(args.latent_dim, width=args.width, ema_decay=args.ema)
+    gan = models.DCGAN(args.latent_dim, width=args.width, ema_decay=args.ema,
+                       discriminator_hidden=args.discriminator_hidden)
     # the noise of GANMonitor(seed=1)'s grids, for the PyTorch run's
     fixed_noise = np.random.default_rng(1).standard_normal((64, args.latent_dim)).astype(np.float32)
     out = Path(args.out)

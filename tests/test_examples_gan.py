@@ -28,11 +28,16 @@ def run(argv, capsys):
 # an untrained classifier puts every sample in one class: the collapse warning fires, as it should
 @pytest.mark.filterwarnings("ignore::glassnet.train.callbacks.GANWarning")
 @pytest.mark.parametrize(
-    ("loss", "label_smoothing", "rates"),
-    [("non_saturating", 0.0, ()), ("non_saturating", 0.1, ()), ("least_squares", 0.1, (1e-4, 4e-4))],
+    ("loss", "label_smoothing", "rates", "hidden"),
+    [
+        ("non_saturating", 0.0, (), None),
+        ("non_saturating", 0.1, (), None),
+        ("least_squares", 0.1, (1e-4, 4e-4), None),
+        ("least_squares", 0.0, (), 8),  # the discriminator's hidden layer
+    ],
 )
 def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(
-    capsys, tmp_path, loss, label_smoothing, rates
+    capsys, tmp_path, loss, label_smoothing, rates, hidden
 ):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
@@ -46,6 +51,8 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(
     argv += ["--loss", loss, "--label-smoothing", label_smoothing]
     if rates:  # two time scales
         argv += ["--lr-generator", rates[0], "--lr-discriminator", rates[1]]
+    if hidden:
+        argv += ["--discriminator-hidden", hidden]
     ours = run(argv, capsys)
     theirs = run([*argv, "--torch"], capsys)
     ours_line = next(line for line in ours.splitlines() if line.startswith("Epoch 1/1"))
@@ -70,4 +77,6 @@ def test_gan_example_and_its_pytorch_twin_agree_on_the_same_batches(
         "samples_over_epochs.png",
         "torch_samples_epoch001.png",
     ]
-    assert gn.load_model(tmp_path / "out" / "dcgan_mnist.glassnet").latent_dim == 8
+    saved = gn.load_model(tmp_path / "out" / "dcgan_mnist.glassnet")
+    assert saved.latent_dim == 8
+    assert len(saved.discriminator.layers) == (10 if hidden else 7)  # the hidden layer is saved with it

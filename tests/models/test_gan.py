@@ -91,8 +91,13 @@ def test_the_pytorch_way_by_hand_matches_pytorch(float64):
             np.testing.assert_allclose(ours.grad, expected.T if ours.ndim == 2 else expected, rtol=1e-10)
 
 
-def test_dcgan_train_step_matches_pytorch(float64):
-    gan = models.DCGAN(latent_dim=3, width=2)
+@pytest.mark.parametrize("hidden", [None, 5])  # 5: the discriminator's hidden dense + batch norm layer
+def test_dcgan_train_step_matches_pytorch(float64, hidden):
+    gan = models.DCGAN(latent_dim=3, width=2, discriminator_hidden=hidden)
+    if hidden:
+        kinds = [type(layer).__name__ for layer in gan.discriminator.layers[-4:]]
+        assert kinds == ["Dense", "BatchNorm", "LeakyReLU", "Dense"]
+        assert gan.discriminator.layers[-4].units == hidden
     gan.compile(_adam(), _adam())
     t_generator = gan_mnist.torch_twin(gan.generator)
     t_discriminator = gan_mnist.torch_twin(gan.discriminator)
@@ -263,3 +268,9 @@ def test_a_gan_with_a_moving_average_samples_from_it_and_resumes_it_step_for_ste
     resumed.fit(_images(), epochs=2, initial_epoch=1, batch_size=16, verbose=0)
     for a, b in zip(gan.parameters(), resumed.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("hidden", [0, -3, 2.5, True, "1024"])
+def test_dcgan_rejects_a_hidden_layer_that_is_not_a_positive_int(hidden):
+    with pytest.raises(ValueError, match="discriminator_hidden must be a positive int or None"):
+        models.DCGAN(latent_dim=3, width=2, discriminator_hidden=hidden)
