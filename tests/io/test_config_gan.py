@@ -67,6 +67,7 @@ def test_the_mnist_run_file_in_miniature(tmp_path, capsys, monkeypatch):
     assert grid.shape[:2] == (8 * 29, 8 * 29)  # 64 images of 28x28 with 1-pixel gaps
     gan = gn.load_model(tmp_path / "gan-mnist.glassnet")
     assert type(gan.generator.layers[4]).__name__ == "Conv2DTranspose"
+    assert gan.discriminator.layers[-4].units == 256  # the hidden layer of the measured run
     assert gan.optimizers["discriminator"].state_dict()["state"][0]["step"] == 1  # one batch of 64
 
 
