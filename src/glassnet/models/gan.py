@@ -278,8 +278,9 @@ def DCGAN(  # noqa: N802 - an architecture's name
     ``discriminator_hidden=h`` adds the bracketed hidden layer, as in InfoGAN's MNIST discriminator (Chen et
     al. 2016, h = 1024). Without it, D's verdict is a linear function of its 7x7 map of local features;
     with it, D can judge how the strokes of the whole digit fit together, and the generator learns whole
-    digits sooner: in the example's PyTorch twin (least squares, 4 epochs) the classifier score went from
-    7.97 to 8.68 and the Frechet distance from 107 to 59, for about 1.6x the time a step.
+    digits sooner. ``examples/gan_mnist.py`` (least squares, batch 64, MNIST) with h = 256 scored 9.10
+    after 10 epochs, 8.39 without after 12; 256 units cost about 1.3x the time of a training step on a
+    2-core CPU, 1024 about 1.7x (and scored no better after 4 epochs in the PyTorch twin: 8.68 to 8.79).
     """
     channels, height, width_px = image_shape
     if (height, width_px) != (28, 28):
