@@ -64,6 +64,32 @@ def test_collapse_warning_fires_for_one_kind_of_image_only(tmp_path):
     assert history.history["classifier_score"] == [pytest.approx(1.0)]  # one image: p(y|x) = p(y)
 
 
+def test_coverage_and_score_read_the_generator_being_trained_not_its_lagging_average():
+    # the average holds a generator that makes one kind of image (as early in training, when it is still
+    # mostly the initial generator) while the generator itself is healthy: no collapse, its coverage logged
+    from glassnet.train.callbacks import Callback
+
+    gan = _gan(np.eye(4))
+    gan = models.GAN(gan.generator, gan.discriminator, latent_dim=4, ema_decay=0.999)
+    gan.compile(optim.SGD(lr=0.0), optim.SGD(lr=0.0))
+
+    class CollapseTheAverage(Callback):  # runs before the monitor at each epoch's end
+        def on_epoch_end(self, epoch, logs=None):
+            average = gan.generator_ema.module.layers[0]
+            average.weight.data[...] = 0.0
+            average.bias.data[...] = [0.0, 0.0, 0.5, 0.0]
+
+    monitor = GANMonitor(classifier=_classifier(), coverage_samples=400, collapse_patience=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GANWarning)
+        callbacks = [CollapseTheAverage(), monitor]
+        history = gan.fit(_images(), epochs=1, batch_size=8, verbose=0, callbacks=callbacks)
+    assert 0.2 < history.history["coverage_max"][0] < 0.32 and history.history["classifier_score"][0] > 1.05
+    noise = np.random.default_rng(monitor.seed + 1).standard_normal((4, 4)).astype(np.float32)
+    images = gan.predict(noise)  # what the grids show: the average, one image for all noise
+    assert np.ptp(images, axis=0).max() == 0.0 and images[0, 0, 1, 0] > 0.4
+
+
 @pytest.mark.parametrize(
     ("shares", "warned"),
     [
