@@ -13,8 +13,8 @@ element-wise) can reach PyTorch, whose convolutions and RNN cells are fused kern
 write the column matrix or the gates out to memory. Run it on a quiet machine.
 
 The shapes, (M, K, N) for an (M x K) @ (K x N) product, follow ``ops/conv.py``'s layout: a convolution's
-forward is W_mat (O, C·KH·KW) @ X_col (C·KH·KW, N·P) with P positions per image (the stride-1 row trick
-or the stride phases add W_p - OW, or W_q - OW, dropped positions per row), its weight gradient X_col @
+forward is W_mat (O, C·KH·KW) @ X_col (C·KH·KW, N·P) with P positions per image (taken from its
+``ColumnLayout``, the dropped positions of the row trick included), its weight gradient X_col @
 dL/dYᵀ, its input gradient W_matᵀ @ dL/dY; a transposed convolution runs the same three with forward and
 input gradient swapped.
 """
@@ -27,9 +27,15 @@ import time
 import numpy as np
 
 
-def _positions(out_h: int, out_w: int, row: int) -> int:
-    """P = (OH - 1)·row + OW: the GEMM columns one image needs (row = the padded or phase plane's width)."""
-    return (out_h - 1) * row + out_w
+def _columns(batch: int, channels: int, size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """N·P, the GEMM columns of a square convolution as ``ops.conv.Conv2D`` lays them out (P per image,
+    from its ``ColumnLayout``: the stride-1 row trick or the stride phases, dropped positions included)."""
+    from glassnet.ops.conv import ColumnLayout, conv_output_size  # noqa: PLC0415 - glassnet's own layout
+
+    out = conv_output_size(size, kernel, stride, (padding, padding))
+    padded = (batch, channels, size + 2 * padding, size + 2 * padding)
+    layout = ColumnLayout(padded, (kernel, kernel), (stride, stride), (1, 1), (out, out))
+    return batch * layout.positions
 
 
 def dcgan_train(batch: int = 64, width: int = 64) -> list:
@@ -37,8 +43,8 @@ def dcgan_train(batch: int = 64, width: int = 64) -> list:
     detached fakes and, for G's loss, on the fakes again (its weight gradients are computed each time, as
     PyTorch's twin does); its first layer's input gradient only in the third; G runs once each way."""
     w = width
-    d1 = batch * _positions(14, 14, 15)  # conv 1 -> w, 4x4 stride 2 pad 1 on 28x28: phases of 15x15
-    d2 = batch * _positions(7, 7, 8)  # conv w -> 2w, 4x4 stride 2 on 14x14 (16x16 padded): phases of 8x8
+    d1 = _columns(batch, 1, 28, 4, stride=2, padding=1)  # conv 1 -> w on 28x28: phases of 15x15
+    d2 = _columns(batch, w, 14, 4, stride=2, padding=1)  # conv w -> 2w on 14x14: phases of 8x8
     g1 = batch * 7 * 7  # transposed conv 2w -> w, 4x4 stride 2, from 7x7: one column per input pixel
     g2 = batch * 14 * 14  # transposed conv w -> 1, from 14x14
     return [
@@ -62,7 +68,7 @@ def dcgan_train(batch: int = 64, width: int = 64) -> list:
 def lenet_train(batch: int = 64) -> list:
     """models.LeNet5 on 32x32 images, one SGD step: conv 1->6 5x5 (28x28), pool, conv 6->16 5x5 (10x10),
     pool, conv 16->120 5x5 (1x1), dense 120->84->10; the first layer needs no input gradient."""
-    c1, c2, c3 = batch * _positions(28, 28, 32), batch * _positions(10, 10, 14), batch
+    c1, c2, c3 = _columns(batch, 1, 32, 5), _columns(batch, 6, 14, 5), _columns(batch, 16, 5, 5)
     return [
         (6, 25, c1, 1, "conv 1 forward"),
         (25, c1, 6, 1, "conv 1 weight gradient"),
