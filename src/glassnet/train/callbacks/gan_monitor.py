@@ -135,7 +135,7 @@ class GANMonitor(Callback):
         )
         # the generator being trained, not its moving average (which lags: after one epoch of 938 steps at
         # decay 0.999 it is still 39 % the initial generator, whose images all look alike to a classifier)
-        samples = self.model.generator.predict(noise.astype(self.fixed_noise.dtype))
+        samples = self._generate(noise, self.model.generator)
         if self.classifier_range is not None:
             samples = rescale(samples, self.model.output_range, self.classifier_range)
         probabilities = class_probabilities(self.classifier, samples)
@@ -166,8 +166,10 @@ class GANMonitor(Callback):
                 value_range=self.model.output_range,
             )
 
-    def _generate(self, noise):
-        return self.model.predict(noise.astype(self.fixed_noise.dtype))
+    def _generate(self, noise, network=None):
+        """Images from ``noise`` by ``network``, by default the GAN's own sampler (its moving average if
+        it keeps one)."""
+        return (network or self.model).predict(noise.astype(self.fixed_noise.dtype))
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self.warnings:
