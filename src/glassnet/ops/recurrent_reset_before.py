@@ -28,7 +28,7 @@ from glassnet.autograd.function import Function
 from glassnet.backend import errstate, get_array_module
 from glassnet.ops.activation import sigmoid_
 from glassnet.ops.recurrent_cells import GRU_GATE_ORDERS
-from glassnet.ops.recurrent_sequence import _Sequence
+from glassnet.ops.recurrent_sequence import _merged, _Sequence
 
 __all__ = ["GRUResetBeforeSequence"]
 
@@ -111,7 +111,7 @@ class GRUResetBeforeSequence(_Sequence, Function):
         dgh[:, two:] = 0  # the candidate's recurrent weights read r ⊙ h_{t-1}, not h_{t-1}: added below
         grads = self._grads(s["cols"], s["offset"], dgx_all, dgh, dh, s["w_ih"])
         if self.needs_grad("w_hh"):
-            grads["w_hh"][:, two:] = (reset_h @ dgx_all[:, two:].transpose(0, 2, 1)).sum(axis=0)
+            grads["w_hh"][:, two:] = _merged(reset_h, xp) @ _merged(dgx_all[:, two:], xp).T
         if self.needs_grad("b_hh"):
             grads["b_hh"] = dgx_all.sum(axis=(0, 2))
         return grads
