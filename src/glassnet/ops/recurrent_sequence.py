@@ -1,17 +1,20 @@
 r"""Recurrent ops over a whole sequence (SimpleRNN, LSTM, GRU), whose backward is backpropagation through
 time: one masked BPTT loop shared by the three, each step's derivative from ``recurrent_cells``.
 
-The ops take x (B, T, F) and the weights, as PyTorch's fused RNN ops do, and compute the input
-projections of all time steps with ONE batched product,
+The ops take x (B, T, F) and the weights, as PyTorch's fused RNN ops do. The bias is the weight of a
+constant input 1 (as the notes' perceptron keeps its threshold w_0 with x_0 = 1), so that dL/db comes out
+of the same product as dL/dW. SimpleRNN and LSTM compute each step's pre-activation as ONE product,
 
-    P_t = [W_ih; b_ih]^T [x_t; 1]        (G·H, B) for every t at once: P has shape (T, G·H, B),
+    z_t = [W_ih; b; W_hh]^T [x_t; 1; h_{t-1}]        (G·H, B),  b = b_ih + b_hh,
 
-the bias being the weight of a constant input 1 (as the notes' perceptron keeps its threshold w_0 with
-x_0 = 1), so that dL/db_ih comes out of the same product as dL/dW_ih. Each step then adds the recurrent part
-z_t = P_t + W_hh^T h_{t-1} (+ b_hh) and applies the cell. Backward, from the last step to the first:
+and apply the cell; the GRU, whose reset gate keeps the recurrent part apart, computes the input part
+P_t = [W_ih; b_ih]^T [x_t; 1] of every step with one batched product first. Backward, from the last step to
+the first:
 
     dL/dh_{t-1} = W_hh dL/dz_t + (what h_{t-1} gave the output directly)
     dL/dW_hh = Σ_t h_{t-1} dL/dz_t^T,   dL/d[W_ih; b_ih] = Σ_t [x_t; 1] dL/dz_t^T   (sums over steps)
+
+each sum over steps computed as one product of the steps side by side (``_merged``).
 
 Masks (B, T) of booleans: where m_t is False the step is skipped: the state is carried over unchanged,
 s_t = m_t · cell(s_{t-1}, x_t) + (1 - m_t) · s_{t-1}, so the gradient of s_t goes to s_{t-1} unchanged
@@ -67,25 +70,25 @@ class _Sequence:
         return cols, offset
 
     @staticmethod
-    def _stacked_kernel_t(w_ih, b_ih, w_hh=None):
-        """[W_ih; b_ih; W_hh]^T (G·H, F(+1)(+H)), contiguous: one product with a step's columns gives
-        z_t = W_ih^T x_t + b_ih + W_hh^T h_{t-1}."""
+    def _stacked_kernel_t(w_ih, b_ih, w_hh=None, b_hh=None):
+        """[W_ih; b; W_hh]^T (G·H, F(+1)(+H)), contiguous: one product with a step's columns gives
+        z_t = W_ih^T x_t + b + W_hh^T h_{t-1}, where b = b_ih + b_hh (either one where the other is None;
+        no row where both are). Ops whose z_t adds b_hh to the rest (SimpleRNN, LSTM) pass it, so that no
+        step adds it on its own."""
         xp = get_array_module(w_ih)
-        blocks = [w_ih] + ([] if b_ih is None else [b_ih[None, :]]) + ([] if w_hh is None else [w_hh])
+        biases = [b for b in (b_ih, b_hh) if b is not None]
+        bias = [] if not biases else [sum(biases[1:], biases[0])[None, :]]
+        blocks = [w_ih] + bias + ([] if w_hh is None else [w_hh])
         return xp.ascontiguousarray(xp.concatenate(blocks, axis=0).T)
 
     @staticmethod
-    def _pre_activation(kernel, cols, k, offset, h0_is_zero: bool, bias, out):
-        """z_k = [W_ih; b_ih; W_hh]^T cols[k] (+ b_hh) into ``out``: one GEMM; at the first step from a zero
-        h_0 only the input rows, as W_hh^T h_0 adds nothing."""
+    def _pre_activation(kernel, cols, k, offset, h0_is_zero: bool, out):
+        """z_k = [W_ih; b; W_hh]^T cols[k] into ``out``: one GEMM; at the first step from a zero h_0 only
+        the input rows, as W_hh^T h_0 adds nothing."""
         xp = get_array_module(cols)
         if k == 0 and h0_is_zero:
-            xp.matmul(kernel[:, :offset], cols[0, :offset], out=out)
-        else:
-            xp.matmul(kernel, cols[k], out=out)
-        if bias is not None:
-            out += bias
-        return out
+            return xp.matmul(kernel[:, :offset], cols[0, :offset], out=out)
+        return xp.matmul(kernel, cols[k], out=out)
 
     def _weight_grads(self, cols, offset, features, steps, dgx, dgh=None):
         """dL/dW_ih, dL/db_ih (None without a bias row), dL/dW_hh as sums over steps (BPTT), from the
@@ -241,13 +244,13 @@ class RNNSequence(_Sequence, Function):
     def forward(self, x, h0, w_ih, b_ih, w_hh, b_hh, mask):
         xp = get_array_module(x)
         act = self.params["activation"]
-        cols, offset = self._columns(x, h0, b_ih is not None, self.params["reverse"])
+        with_bias = b_ih is not None or b_hh is not None
+        cols, offset = self._columns(x, h0, with_bias, self.params["reverse"])
         states = cols[:, offset:]  # h_0 .. h_T, each (H, B)
-        kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh)
+        kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh, b_hh)
         h0_is_zero = not h0.any()
-        bias = None if b_hh is None else b_hh[:, None]
         for k, t in enumerate(self._times(x.shape[1])):
-            z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=states[k + 1])
+            z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, out=states[k + 1])
             rnn_step(z, z, act)
             self._carry((states,), k, self._keep(mask, t))
         self.saved.update(cols=cols, offset=offset, w_ih=w_ih, w_hh=w_hh, mask=mask, steps=x.shape[1])
@@ -293,9 +296,9 @@ class LSTMSequence(_Sequence, Function):
         xp = get_array_module(x)
         batch, steps, _ = x.shape
         units = h0.shape[-1]
-        cols, offset = self._columns(x, h0, b_ih is not None, self.params["reverse"])
+        cols, offset = self._columns(x, h0, b_ih is not None or b_hh is not None, self.params["reverse"])
         hs = cols[:, offset:]  # h_0 .. h_T, each (H, B)
-        kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh)
+        kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh, b_hh)
         # Backward reads every step's gates and tanh(c_t); without a graph one step's buffers serve every
         # step and stay in cache (about 6.5 MB fewer bytes through memory at 50 steps, batch 64, H = 128).
         kept = steps if any(self.needs_input_grad) else 1
@@ -304,11 +307,10 @@ class LSTMSequence(_Sequence, Function):
         tanh_c = xp.empty((kept, units, batch), dtype=cols.dtype)
         cs[0] = c0.T
         h0_is_zero = not h0.any()
-        bias = None if b_hh is None else b_hh[:, None]
         with errstate(xp, over="ignore"):
             for k, t in enumerate(self._times(steps)):
                 slot = k % kept
-                z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, bias, out=gates[slot])
+                z = self._pre_activation(kernel, cols, k, offset, h0_is_zero, out=gates[slot])
                 lstm_step(z, cs[k], cs[k + 1], tanh_c[slot], hs[k + 1])
                 self._carry((hs, cs), k, self._keep(mask, t))
         self.saved.update(cols=cols, offset=offset, gates=gates, cs=cs, tanh_c=tanh_c)
