@@ -301,10 +301,10 @@ class ColumnLayout:
         """dL/dx_p (N, C, H_p, W_p) = col2im(W_matᵀ dL/dY): each column of dL/dX_col added back where it
         was read.
 
-        Tap (a, b) read one slice of one phase plane (of the padded image itself with stride 1), so its rows
-        of dL/dX_col, W[:, :, a, b]ᵀ dL/dY (C, N·P), are formed one tap at a time and added to that slice
-        while they are in cache, instead of writing all C·KH·KW rows and reading them back; with stride s
-        the phases are then put back in their places in dL/dx_p.
+        dL/dX_col comes from one GEMM (25 small per-tap products, each added while in cache, cost more than
+        the adds they save); tap (a, b) read one slice of one phase plane (of the padded image itself with
+        stride 1), so its rows W[:, :, a, b]ᵀ dL/dY (C, N·P) go back with one add into that slice; with
+        stride s the phases are then put back in their places in dL/dx_p.
         """
         xp = get_array_module(grad_mat)
         n, channels, height, width = self.padded_shape
