@@ -63,7 +63,7 @@ class Sequence:
     sequence: bool = True
     with_cell: bool = False
     masked: bool = False
-    bias: bool = True
+    bias: object = True  # True: b_ih and b_hh; False: neither; "ih" or "hh": that one alone
     order: str = "rzn"
     reset_after: bool = True
     torch_side: bool = False
@@ -71,8 +71,8 @@ class Sequence:
     def split(self, inputs):
         inputs = list(inputs)
         m = inputs.pop() if self.masked else None
-        b = inputs.pop() if self.bias else None
-        b_ih = inputs.pop(4 if self.kind == "lstm" else 3) if self.bias else None
+        b = inputs.pop() if self.bias in (True, "hh") else None
+        b_ih = inputs.pop(4 if self.kind == "lstm" else 3) if self.bias in (True, "ih") else None
         if self.kind == "lstm":
             x, h, c, w_ih, w = inputs
         else:
@@ -118,10 +118,10 @@ def sequence_row(name, kind, **options):
     if kind == "lstm":
         inputs.append(normal("N", H))
     inputs.append(normal(F, width))
-    if bias:
+    if bias in (True, "ih"):
         inputs.append(normal(width))
     inputs.append(normal(H, width))
-    if bias:
+    if bias in (True, "hh"):
         inputs.append(normal(width))
     if options.get("masked", False):
         inputs.append(mask("N", T))
@@ -189,6 +189,10 @@ ROWS = [
         "lstm_sequence_reverse_last_with_cell", "lstm", reverse=True, sequence=False, with_cell=True
     ),
     sequence_row("lstm_sequence_no_bias_masked_last", "lstm", bias=False, masked=True, sequence=False),
+    # one bias alone: b_ih (Keras's layers) or b_hh (the op folds either into its one bias row)
+    sequence_row("lstm_sequence_input_bias_only", "lstm", bias="ih", with_cell=True),
+    sequence_row("lstm_sequence_recurrent_bias_only_reverse", "lstm", bias="hh", reverse=True),
+    sequence_row("rnn_sequence_recurrent_bias_only_masked", "rnn", bias="hh", masked=True),
     sequence_row("gru_sequence", "gru"),
     sequence_row("gru_sequence_keras_order_reverse_masked", "gru", order="zrn", reverse=True, masked=True),
     sequence_row("gru_sequence_no_bias_last", "gru", bias=False, sequence=False),
