@@ -76,9 +76,8 @@ class _Sequence:
         no row where both are). Ops whose z_t adds b_hh to the rest (SimpleRNN, LSTM) pass it, so that no
         step adds it on its own."""
         xp = get_array_module(w_ih)
-        biases = [b for b in (b_ih, b_hh) if b is not None]
-        bias = [] if not biases else [sum(biases[1:], biases[0])[None, :]]
-        blocks = [w_ih] + bias + ([] if w_hh is None else [w_hh])
+        bias = b_ih if b_hh is None else b_hh if b_ih is None else b_ih + b_hh
+        blocks = [w_ih] + ([] if bias is None else [bias[None, :]]) + ([] if w_hh is None else [w_hh])
         return xp.ascontiguousarray(xp.concatenate(blocks, axis=0).T)
 
     @staticmethod
@@ -116,20 +115,22 @@ class _Sequence:
         in processing order; dL/dx_t = W_ih dL/dz_t, one product for all steps side by side."""
         xp = get_array_module(dgx)
         steps, _, batch = dgx.shape
-        dgx = _merged(dgx, xp)
-        dgh = None if dgh is None else _merged(dgh, xp)
+        side_by_side_x = _merged(dgx, xp)  # (G·H, T·B)
+        side_by_side_h = None if dgh is None else _merged(dgh, xp)
         grads = {}
         if self.needs_grad("x"):
-            per_step = (w_ih @ dgx).reshape(w_ih.shape[0], steps, batch).transpose(1, 0, 2)  # (T, F, B)
+            product = (w_ih @ side_by_side_x).reshape(w_ih.shape[0], steps, batch)  # (F, T, B)
+            per_step = product.transpose(1, 0, 2)  # (T, F, B) in processing order
             grads["x"] = xp.ascontiguousarray(self._in_time_order(per_step).transpose(2, 0, 1))
         if self.needs_grad("h0"):
             grads["h0"] = xp.ascontiguousarray(dh0.T)
         weights = ("w_ih", "b_ih", "w_hh")
         if any(self.needs_grad(name) for name in weights):
-            for name, grad in zip(weights, self._weight_grads(cols, offset, w_ih.shape[0], steps, dgx, dgh)):
+            found = self._weight_grads(cols, offset, w_ih.shape[0], steps, side_by_side_x, side_by_side_h)
+            for name, grad in zip(weights, found):
                 grads[name] = grad if self.needs_grad(name) else None
         if self.needs_grad("b_hh"):
-            grads["b_hh"] = (dgx if dgh is None else dgh).sum(axis=1)
+            grads["b_hh"] = (side_by_side_x if dgh is None else side_by_side_h).sum(axis=1)
         return grads
 
     # --- time ---
@@ -296,7 +297,8 @@ class LSTMSequence(_Sequence, Function):
         xp = get_array_module(x)
         batch, steps, _ = x.shape
         units = h0.shape[-1]
-        cols, offset = self._columns(x, h0, b_ih is not None or b_hh is not None, self.params["reverse"])
+        with_bias = b_ih is not None or b_hh is not None
+        cols, offset = self._columns(x, h0, with_bias, self.params["reverse"])
         hs = cols[:, offset:]  # h_0 .. h_T, each (H, B)
         kernel = self._stacked_kernel_t(w_ih, b_ih, w_hh, b_hh)
         # Backward reads every step's gates and tanh(c_t); without a graph one step's buffers serve every
