@@ -169,7 +169,8 @@ class GANMonitor(Callback):
     def _generate(self, noise, network=None):
         """Images from ``noise`` by ``network``, by default the GAN's own sampler (its moving average if
         it keeps one)."""
-        return (network or self.model).predict(noise.astype(self.fixed_noise.dtype))
+        network = self.model if network is None else network
+        return network.predict(noise.astype(self.fixed_noise.dtype))
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self.warnings:
